@@ -1,0 +1,37 @@
+"""build_graph: read -> every per-document stage -> write articles and rejects. Nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import apache_beam as beam
+
+from pipeline.config import RunConfig
+from transforms.chain import DOCUMENT_STAGES
+from transforms.read import ReadDocuments
+from transforms.stage import RunStage
+from transforms.write import WriteArticles, WriteRejects
+
+
+def build_graph(
+    pipeline: beam.Pipeline,
+    config: RunConfig,
+    inputs: Sequence[str],
+    output_dir: str,
+    input_format: str = "auto",
+) -> None:
+    """Wire the whole job into ``pipeline``, writing under ``output_dir``/articles and /rejects."""
+    read = pipeline | "Read" >> ReadDocuments(inputs, input_format, config.read)
+    records = read.records
+    rejects = [read.rejects]
+    for stage in DOCUMENT_STAGES:
+        label = stage.name.capitalize()
+        result = records | label >> RunStage(stage.name, stage.fn, getattr(config, stage.section))
+        records = result.records
+        rejects.append(result.rejects)
+    records | "WriteArticles" >> WriteArticles(f"{output_dir}/articles/part", config.output)
+    (
+        rejects
+        | "AllRejects" >> beam.Flatten()
+        | "WriteRejects" >> WriteRejects(f"{output_dir}/rejects/part", config.output)
+    )

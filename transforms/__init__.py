@@ -1,0 +1,1 @@
+"""scrapeclean's stages: pure text functions (no Beam) and the thin Beam wrappers around them."""

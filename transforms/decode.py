@@ -1,0 +1,153 @@
+"""Bytes to text: size caps, gzip with a bomb guard, binary sniffing and charset decoding.
+
+It turns what a reader read into a ``Document`` or a ``Reject``; it does no text cleaning.
+"""
+
+from __future__ import annotations
+
+import codecs
+import zlib
+from dataclasses import dataclass
+
+import charset_normalizer
+
+from transforms.records import Document, Reject, RejectReason, make_doc_id
+
+MIB = 1024 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
+_INFLATE_CHUNK = 256 * 1024
+_BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# C0 controls that never occur in text; tab, newlines and form feed do.
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f\v")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadConfig:
+    """Caps and thresholds for turning bytes into text."""
+
+    # A news article is a few KB; 10 MiB leaves room for huge pages but keeps one document
+    # from dominating a worker's memory (issue 4: a 50 MB line must become a reject).
+    max_document_bytes: int = 10 * MIB
+    # Text and HTML deflate 3-20x; a gzip of zeros deflates ~1000x. Beyond this ratio an
+    # oversize stream is called a bomb rather than merely too large.
+    max_compression_ratio: int = 100
+    # The contract's default cap for the `raw` column of rejects.
+    reject_raw_bytes: int = 1 * MIB
+    # How much of the start of a document is sniffed for binary content.
+    binary_sniff_bytes: int = 8192
+    # Share of C0 control bytes in the sniffed window above which a document is binary.
+    max_control_ratio: float = 0.02
+    # UTF-8 with at most this share of invalid bytes is read as UTF-8 with those bytes
+    # dropped (one bad byte should not turn a whole article into cp1252 mojibake).
+    max_invalid_utf8_ratio: float = 0.001
+
+    def __post_init__(self) -> None:
+        for name in ("max_document_bytes", "max_compression_ratio", "binary_sniff_bytes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}: must be >= 1")
+        if self.reject_raw_bytes < 0:
+            raise ValueError("reject_raw_bytes: must be >= 0")
+        for name in ("max_control_ratio", "max_invalid_utf8_ratio"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name}: must be between 0 and 1")
+
+
+class RefusedError(Exception):
+    """Raised inside this module when bytes cannot become text; carries the reject reason."""
+
+    def __init__(self, reason: RejectReason, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def decode_document(
+    data: bytes, source: str, input_format: str, config: ReadConfig
+) -> Document | Reject:
+    """Turn the bytes of one input file into a decoded Document, or a Reject saying why not."""
+    doc_id = make_doc_id(source, data)
+    raw = data[: config.reject_raw_bytes]
+    try:
+        if len(data) > config.max_document_bytes:
+            raise RefusedError(
+                RejectReason.TOO_LARGE, f"{len(data)} bytes > {config.max_document_bytes}"
+            )
+        payload = inflate(data, config) if data.startswith(GZIP_MAGIC) else data
+        text, fixes = decode_text(payload, config)
+    except RefusedError as refused:
+        return Reject(source, doc_id, refused.reason, refused.detail, raw, input_format)
+    return Document(source, doc_id, input_format, raw, text, fixes=fixes)
+
+
+def inflate(data: bytes, config: ReadConfig) -> bytes:
+    """Gunzip in bounded chunks, so a bomb is refused long before it is fully inflated."""
+    limit = config.max_document_bytes
+    out = bytearray()
+    pending = data
+    while pending:  # a .gz may hold several members, one after another
+        inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+        chunk = inflater.decompress(pending, _INFLATE_CHUNK)
+        while True:
+            out += chunk
+            if len(out) > limit:
+                ratio = len(out) / max(1, len(data))
+                reason = (
+                    RejectReason.DECOMPRESSION_BOMB
+                    if ratio > config.max_compression_ratio
+                    else RejectReason.TOO_LARGE
+                )
+                raise RefusedError(reason, f"inflates past {limit} bytes (ratio > {ratio:.0f})")
+            if not inflater.unconsumed_tail:
+                break
+            chunk = inflater.decompress(inflater.unconsumed_tail, _INFLATE_CHUNK)
+        if not inflater.eof:
+            raise RefusedError(RejectReason.CORRUPT_COMPRESSION, "gzip stream is truncated")
+        pending = inflater.unused_data
+    return bytes(out)
+
+
+def decode_text(data: bytes, config: ReadConfig) -> tuple[str, tuple[str, ...]]:
+    """Decode bytes as BOM-declared, UTF-8 or a detected charset; refuse binary and garbage.
+
+    Returns the text and the repairs decoding made: ``transcoded`` when it was not UTF-8,
+    ``invalid_utf8`` when a few broken UTF-8 bytes were dropped.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError as error:
+                detail = f"{encoding} BOM but {error}"
+                raise RefusedError(RejectReason.UNDECODABLE, detail) from None
+            return text, () if encoding == "utf-8-sig" else ("transcoded",)
+    if is_binary(data[: config.binary_sniff_bytes], config.max_control_ratio):
+        raise RefusedError(RejectReason.BINARY, "NUL or control bytes: not text")
+    try:
+        return data.decode("utf-8"), ()
+    except UnicodeDecodeError:
+        pass
+    lenient = data.decode("utf-8", errors="replace")
+    invalid = lenient.count("\ufffd")
+    valid_multibyte = len(lenient) - invalid - len(lenient.encode("ascii", "ignore"))
+    # Real multibyte UTF-8 next to a few bad bytes is broken UTF-8; without any it is most
+    # likely a single-byte charset such as latin-1, which the detector below handles.
+    if valid_multibyte and invalid <= config.max_invalid_utf8_ratio * len(data):
+        return lenient.replace("\ufffd", ""), ("invalid_utf8",)
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None:
+        raise RefusedError(RejectReason.UNDECODABLE, "no charset decodes it")
+    return str(best), ("transcoded",)
+
+
+def is_binary(sample: bytes, max_control_ratio: float) -> bool:
+    """True when a byte sample holds a NUL or too many control bytes to be text."""
+    if b"\0" in sample:
+        return True
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    return controls > max_control_ratio * max(1, len(sample))

@@ -1,0 +1,99 @@
+"""The records that flow between stages and the stable reject reason codes.
+
+Records are frozen: a stage returns a new record (``dataclasses.replace``) and never mutates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class RejectReason(StrEnum):
+    """Every reject code, once. Codes are contract: renaming one bumps schema_version."""
+
+    UNREADABLE = "unreadable"  # the file could not be opened or read
+    TOO_LARGE = "too_large"  # more bytes than read.max_document_bytes
+    DECOMPRESSION_BOMB = "decompression_bomb"  # inflates past the size and ratio caps
+    CORRUPT_COMPRESSION = "corrupt_compression"  # truncated or invalid gzip stream
+    BINARY = "binary"  # NUL bytes or control characters: not text
+    UNDECODABLE = "undecodable"  # no charset decodes it to plausible text
+    UNSUPPORTED_FORMAT = "unsupported_format"  # an input format this version cannot parse
+    EMPTY = "empty"  # nothing left after cleaning
+    TOO_SHORT = "too_short"  # fewer words than validate.min_words
+    INTERNAL_ERROR = "internal_error"  # a stage raised: a bug, kept as a dead letter
+
+
+def make_doc_id(source: str, data: bytes) -> str:
+    """Stable id from where a document came from and its exact bytes: same input, same id."""
+    digest = hashlib.sha256(source.encode("utf-8", "surrogateescape"))
+    digest.update(b"\0")
+    digest.update(data)
+    return digest.hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A decoded input document on its way through repair, boilerplate and segmentation."""
+
+    source: str
+    doc_id: str
+    input_format: str
+    raw: bytes  # the input as read, already capped to read.reject_raw_bytes
+    text: str
+    url: str | None = None
+    fixes: tuple[str, ...] = ()
+    boilerplate_removed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One clean article: the contract's article columns, plus the capped raw input for rejects."""
+
+    doc_id: str
+    source: str
+    url: str | None
+    headline: str | None
+    summary: str | None
+    lead: str
+    body: str
+    credits: str | None
+    published: datetime | None
+    language: str | None
+    n_words: int
+    content_hash: str
+    fixes: tuple[str, ...]
+    boilerplate_removed: tuple[str, ...]
+    input_format: str
+    raw: bytes = field(default=b"", repr=False)  # not written with the article; kept for rejects
+
+    @property
+    def text(self) -> str:
+        """The full article text as the contract defines it: lead, then body after a blank line."""
+        return f"{self.lead}\n\n{self.body}" if self.body else self.lead
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """An input document that did not become an article, with a stable reason code."""
+
+    source: str
+    doc_id: str | None
+    reason: RejectReason
+    detail: str
+    raw: bytes
+    input_format: str
+
+    @classmethod
+    def of(cls, record: Document | Article, reason: RejectReason, detail: str) -> Reject:
+        """Reject a record that got past reading: it keeps its id, raw bytes and format."""
+        return cls(
+            source=record.source,
+            doc_id=record.doc_id,
+            reason=reason,
+            detail=detail,
+            raw=record.raw,
+            input_format=record.input_format,
+        )

@@ -6,6 +6,7 @@ Beam is imported lazily here, so ``--help`` and usage errors answer without Beam
 from __future__ import annotations
 
 import argparse
+import logging
 from collections.abc import Sequence
 
 from transforms.formats import FORMATS
@@ -90,8 +91,14 @@ def check_beam_args(leftovers: list[str]) -> list[str]:
     from apache_beam.options.pipeline_options import PipelineOptions
 
     options = PipelineOptions(leftovers)
-    unknown = set(options.get_all_options(retain_unknown_options=True))
-    unknown -= set(options.get_all_options())
+    beam_log = logging.getLogger("apache_beam.options.pipeline_options")
+    level = beam_log.level
+    beam_log.setLevel(logging.ERROR)  # its own "Discarding unparseable args" would be a 2nd line
+    try:
+        unknown = set(options.get_all_options(retain_unknown_options=True))
+        unknown -= set(options.get_all_options())
+    finally:
+        beam_log.setLevel(level)
     if unknown:
         raise UsageError(f"unknown option --{min(unknown)} (not a scrapeclean or Beam option)")
     return list(leftovers)

@@ -78,7 +78,10 @@ def decode_document(
             raise RefusedError(
                 RejectReason.TOO_LARGE, f"{len(data)} bytes > {config.max_document_bytes}"
             )
-        payload = inflate(data, config) if data.startswith(GZIP_MAGIC) else data
+        try:
+            payload = inflate(data, config) if data.startswith(GZIP_MAGIC) else data
+        except zlib.error as error:
+            raise RefusedError(RejectReason.CORRUPT_COMPRESSION, f"invalid gzip: {error}") from None
         text, fixes = decode_text(payload, config)
     except RefusedError as refused:
         return Reject(source, doc_id, refused.reason, refused.detail, raw, input_format)
@@ -86,29 +89,35 @@ def decode_document(
 
 
 def inflate(data: bytes, config: ReadConfig) -> bytes:
-    """Gunzip in bounded chunks, so a bomb is refused long before it is fully inflated."""
+    """Gunzip in bounded chunks, so a bomb is refused long before it is fully inflated.
+
+    Past ``max_document_bytes`` the rest is inflated only to be counted, chunk by chunk and
+    discarded, up to ``max_compression_ratio`` times the input: that tells a bomb from a merely
+    large file without holding more than one chunk.
+    """
     limit = config.max_document_bytes
+    bomb_size = max(config.max_compression_ratio * len(data), limit)
     out = bytearray()
+    size = 0
     pending = data
     while pending:  # a .gz may hold several members, one after another
         inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
         chunk = inflater.decompress(pending, _INFLATE_CHUNK)
         while True:
-            out += chunk
-            if len(out) > limit:
-                ratio = len(out) / max(1, len(data))
-                reason = (
-                    RejectReason.DECOMPRESSION_BOMB
-                    if ratio > config.max_compression_ratio
-                    else RejectReason.TOO_LARGE
-                )
-                raise RefusedError(reason, f"inflates past {limit} bytes (ratio > {ratio:.0f})")
+            size += len(chunk)
+            if size <= limit:
+                out += chunk
+            elif size > bomb_size:
+                detail = f"inflates more than {config.max_compression_ratio}x its {len(data)} bytes"
+                raise RefusedError(RejectReason.DECOMPRESSION_BOMB, detail)
             if not inflater.unconsumed_tail:
                 break
             chunk = inflater.decompress(inflater.unconsumed_tail, _INFLATE_CHUNK)
         if not inflater.eof:
             raise RefusedError(RejectReason.CORRUPT_COMPRESSION, "gzip stream is truncated")
         pending = inflater.unused_data
+    if size > limit:
+        raise RefusedError(RejectReason.TOO_LARGE, f"inflates to {size} bytes > {limit}")
     return bytes(out)
 
 

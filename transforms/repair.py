@@ -45,7 +45,12 @@ _INLINE_TAGS = (
     "a abbr b bdi bdo big cite code del dfn em font i img input ins kbd label mark q s samp "
     "small span strike strong sub sup time tt u var wbr"
 ).split()
-_TAG_ATTRS = r"(?:\s[^<>]{0,1000})?/?>"  # bounded: no backtracking blow-up on '<<<<'
+# Attributes need values (name="v", name='v', name=v): "a<b and c>d" in prose is no tag.
+# Every repeat is bounded and starts with whitespace + a name, so matching stays linear.
+_TAG_ATTRS = (
+    r"""(?:\s+[\w:-]{1,40}\s*=\s*(?:"[^"<>]{0,1000}"|'[^'<>]{0,1000}'|[^\s"'<>=]{1,300})){0,30}"""
+    r"\s*/?>"
+)
 _DROPPED_ELEMENT = re.compile(
     r"<(script|style|noscript)\b[^<>]{0,1000}>.{0,100000}?</\1\s*>", re.IGNORECASE | re.DOTALL
 )

@@ -71,8 +71,7 @@ def segment_document(document: Document, config: SegmentConfig) -> Article | Rej
     content, credits = take_credits(split_paragraphs(document.text), rules, config)
     headline, summary, rest = find_head(content, config)
     if not rest:
-        detail = "headline only" if headline else "no text after cleaning"
-        return Reject.of(document, RejectReason.EMPTY, detail)
+        return Reject.of(document, RejectReason.EMPTY, "no text after cleaning")
     lead, body = rest[0], "\n\n".join(rest[1:])
     text = f"{lead}\n\n{body}" if body else lead
     return Article(
@@ -114,7 +113,8 @@ def is_hard_wrapped(lines: list[str]) -> bool:
         return False
     width = max(len(line) for line in lines)
     inner = lines[:-1]
-    if width > 100 or any(len(line) < 0.6 * width for line in inner):
+    # Wrapping happens at 60-100 columns; short lines are separate paragraphs (headlines).
+    if not 50 <= width <= 100 or any(len(line) < 0.6 * width for line in inner):
         return False
     return sum(not ends_sentence(line) for line in inner) >= 0.6 * len(inner)
 

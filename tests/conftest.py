@@ -1,0 +1,31 @@
+"""Shared fixtures: the resolved default config and the --update-golden switch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import RunConfig, load_config
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="re-pin tests/golden/*.json from the current output (review the diff like code)",
+    )
+
+
+@pytest.fixture(scope="session")
+def config() -> RunConfig:
+    """The config a plain `scrapeclean run` resolves: defaults + configs/default.yaml."""
+    return load_config()
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))

@@ -1,0 +1,124 @@
+"""End to end: the CLI on seeds/, read back with pyarrow, plus exit codes of the real script."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.cli import main
+from tests.conftest import SEEDS
+from transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA
+
+SCRIPT = Path(sys.executable).parent / "scrapeclean"
+
+
+def run_seeds(output: Path) -> dict[str, object]:
+    assert main(["run", "--input", str(SEEDS / "*"), "--output", str(output)]) == 0
+    return json.loads((output / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def seeds_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("seeds") / "out"
+    run_seeds(output)
+    return output
+
+
+def test_output_layout_schema_and_accounting(seeds_output: Path) -> None:
+    assert sorted(p.name for p in seeds_output.iterdir()) == [
+        "_SUCCESS",
+        "articles",
+        "manifest.json",
+        "rejects",
+    ]
+    articles = pq.read_table(seeds_output / "articles")
+    rejects = pq.read_table(seeds_output / "rejects")
+    assert articles.schema.equals(ARTICLE_SCHEMA, check_metadata=False)
+    assert rejects.schema.equals(REJECT_SCHEMA, check_metadata=False)
+    manifest = json.loads((seeds_output / "manifest.json").read_text(encoding="utf-8"))
+    counts = manifest["counts"]
+    assert counts == {"documents_in": 8, "articles": 5, "rejects": 3, "balanced": True}
+    assert (articles.num_rows, rejects.num_rows) == (5, 3)
+    assert manifest["rejects_by_reason"] == {"binary": 1, "empty": 1, "too_short": 1}
+    assert manifest["stages"]["read"] == {"in": 8, "out": 7, "rejected": {"binary": 1}}
+    assert manifest["stages"]["validate"]["rejected"] == {"too_short": 1}
+    assert manifest["config"]["validate"]["min_words"] == 30
+    assert manifest["boilerplate_lines_removed"] == 6
+    assert len(set(articles.column("doc_id").to_pylist())) == 5
+
+
+def test_seed_row_reads_back(seeds_output: Path) -> None:
+    rows = {Path(r["source"]).name: r for r in pq.read_table(seeds_output / "articles").to_pylist()}
+    seed = rows["000_05c8e702dea443c3.txt"]
+    assert seed["headline"].startswith("US–Russia Peace Talks in Florida")
+    assert seed["boilerplate_removed"] == ["Help us improve."]
+    assert seed["schema_version"] == 1 and seed["input_format"] == "text"
+    reef = rows["002_mojibake_entities.txt"]
+    assert reef["fixes"] == ["html_entities", "html_tags", "mojibake"]
+
+
+def test_rerun_gives_the_same_ids_and_rows(seeds_output: Path, tmp_path: Path) -> None:
+    run_seeds(tmp_path / "again")
+    for folder in ("articles", "rejects"):
+        first = pq.read_table(seeds_output / folder).sort_by("doc_id").to_pylist()
+        second = pq.read_table(tmp_path / "again" / folder).sort_by("doc_id").to_pylist()
+        assert first == second
+
+
+def test_rerun_into_the_same_folder_replaces_it(tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    run_seeds(output)
+    shutil.copy(SEEDS / "007_stub.txt", tmp_path / "only.txt")
+    assert main(["run", "--input", str(tmp_path / "only.txt"), "--output", str(output)]) == 0
+    assert pq.read_table(output / "rejects").num_rows == 1
+    assert pq.read_table(output / "articles").num_rows == 0
+    assert not list(output.glob("_staging*"))
+
+
+def run_script(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, check=False)
+
+
+def test_bad_config_exits_2_with_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text("validate:\n  min_words: lots\n")
+    output = tmp_path / "out"
+    result = run_script(
+        "run", "--input", str(SEEDS / "*"), "--output", str(output), "--config", str(config)
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "scrapeclean: error: validate.min_words: expected int, got 'lots'"
+    ]
+    assert not output.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--input", "no/such/*.txt"], "--input 'no/such/*.txt' matches no files"),
+        (
+            ["--input", str(SEEDS / "*"), "--bogus_flag=1"],
+            "unknown option --bogus_flag (not a scrapeclean or Beam option)",
+        ),
+    ],
+)
+def test_bad_usage_exits_2(
+    tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", *args, "--output", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [f"scrapeclean: error: {message}"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_help_explains_every_flag() -> None:
+    result = run_script("run", "--help")
+    assert result.returncode == 0
+    for flag in ("--input", "--output", "--config", "--set", "--format", "--runner"):
+        assert flag in result.stdout

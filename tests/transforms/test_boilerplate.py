@@ -1,0 +1,105 @@
+"""boilerplate: catalog lines go (verbatim into boilerplate_removed) from top, middle and bottom;
+prose that merely mentions the same words stays."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.config import RunConfig
+from transforms.boilerplate import (
+    BoilerplateConfig,
+    normalize_line,
+    split_boilerplate_lines,
+    strip_boilerplate,
+)
+from transforms.records import Document
+
+
+def is_removed(line: str, config: RunConfig) -> bool:
+    return split_boilerplate_lines([line], config.boilerplate)[1] == [line]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Help us improve.",
+        "ADVERTISEMENT",
+        "» Share this article:",
+        "Share on Facebook",
+        "Sign up for our daily politics newsletter",
+        "Subscribe to our newsletter for the latest updates",
+        "Skip to content",
+        "© 2025 Reuters. All rights reserved.",
+        "Copyright 2024 The Associated Press. All rights reserved.",
+        "We use cookies to improve your experience. By continuing you agree to our use of cookies.",
+        "This site uses cookies.",
+        "Read more: Why the Fed paused again",
+        "Related: Five things to know about the summit",
+        "Follow us on Twitter",
+        "Click here to subscribe",
+        "Updated 3:04 PM EST, Sun November 30, 2025",
+        "Story continues below advertisement",
+        "Listen to this article",
+        "Werbung",
+        "Publicité",
+        "Compartir este artículo",
+    ],
+)
+def test_catalog_lines_are_removed(line: str, config: RunConfig) -> None:
+    assert is_removed(line, config)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The newsletter, which has 40,000 subscribers, was sold on Monday.",
+        "“Help us improve the schools,” the mayor told parents at the meeting.",
+        "Advertisement spending rose 4% in the quarter, the company said.",
+        "Readers can sign up for the bank's newsletter online, a spokesperson said, adding that "
+        "more than a million people had already done so since the launch last year.",
+        "Share prices fell 3% in early trading.",
+        "Copyright law was at the heart of the dispute between the two publishers.",
+        "Published in 1851, the novel sold poorly during Melville’s lifetime.",
+    ],
+)
+def test_prose_is_kept(line: str, config: RunConfig) -> None:
+    assert not is_removed(line, config)
+
+
+def test_lines_go_from_top_middle_and_bottom_verbatim(config: RunConfig) -> None:
+    lines = [
+        "Skip to content",
+        "Headline Here",
+        "First one.",
+        "ADVERTISEMENT",
+        "Last one.",
+        "Help us.",
+    ]
+    text = "\n".join(lines).replace("Help us.", "Help us improve.")
+    document = Document("s", "id", "text", b"", text)
+    stripped = strip_boilerplate(document, config.boilerplate)
+    assert stripped.text == "Headline Here\nFirst one.\nLast one."
+    assert stripped.boilerplate_removed == ("Skip to content", "ADVERTISEMENT", "Help us improve.")
+
+
+def test_long_lines_are_never_boilerplate() -> None:
+    config = BoilerplateConfig(phrases=("advertisement",), patterns=("share .*",), max_line_words=5)
+    assert split_boilerplate_lines(["share this one two three four five six"], config) == (
+        ["share this one two three four five six"],
+        [],
+    )
+
+
+def test_extra_rules_extend_the_catalog() -> None:
+    config = BoilerplateConfig(extra_phrases=("Daily Planet Staff",), extra_patterns=(r"tip: .*",))
+    kept, removed = split_boilerplate_lines(["daily planet staff", "Tip: call us", "Text."], config)
+    assert (kept, removed) == (["Text."], ["daily planet staff", "Tip: call us"])
+
+
+def test_normalize_line_folds_case_spacing_and_edge_punctuation() -> None:
+    assert normalize_line("  »  Share   THIS article: ") == "share this article"
+
+
+def test_invalid_pattern_is_refused_at_config_time() -> None:
+    with pytest.raises(ValueError, match="extra_patterns: bad pattern"):
+        BoilerplateConfig(extra_patterns=("(unclosed",))

@@ -1,0 +1,138 @@
+"""segment: headline / summary / lead / body / credits in every plausible dump layout."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.config import RunConfig
+from transforms.records import Article, Document, Reject, RejectReason
+from transforms.segment import ends_sentence, is_hard_wrapped, segment_document, split_paragraphs
+
+HEADLINE = "Port Strike Enters Second Week as Talks Stall"
+SUMMARY = (
+    "Dockworkers and terminal operators remain far apart on automation and pay, with cargo "
+    "piling up."
+)
+LEAD = (
+    "ANTWERP — A strike by dockworkers at Europe’s second-largest port entered its second week on "
+    "Monday after talks between unions and terminal operators broke down over automation."
+)
+BODY = [
+    "More than 60 container ships were waiting at anchor, according to port data.",
+    "“We are not against machines, we are against losing our jobs to them,” a union leader said.",
+]
+
+
+def segment(text: str, config: RunConfig) -> Article:
+    result = segment_document(Document("s", "id", "text", b"", text), config.segment)
+    assert isinstance(result, Article), result
+    return result
+
+
+@pytest.mark.parametrize(
+    ("lines", "summary"),
+    [
+        ([SUMMARY, HEADLINE, LEAD, *BODY], SUMMARY),
+        ([HEADLINE, SUMMARY, LEAD, *BODY], SUMMARY),
+        ([HEADLINE, LEAD, *BODY], None),
+    ],
+    ids=["summary-first", "headline-first", "no-summary"],
+)
+@pytest.mark.parametrize("separator", ["\n", "\n\n"], ids=["one-newline", "blank-line"])
+def test_layouts(lines: list[str], summary: str | None, separator: str, config: RunConfig) -> None:
+    article = segment(separator.join(lines), config)
+    assert (article.headline, article.summary, article.lead) == (HEADLINE, summary, LEAD)
+    assert article.body == "\n\n".join(BODY)
+    assert article.credits is None
+
+
+def test_credits_and_bylines_move_to_credits(config: RunConfig) -> None:
+    text = "\n".join(
+        [
+            HEADLINE,
+            "By Anna de Wit and Marc Peeters",
+            LEAD,
+            *BODY,
+            "Reporting by Anna de Wit; Editing by Tom Hale",
+            "The Associated Press contributed to this report.",
+        ]
+    )
+    article = segment(text, config)
+    assert article.lead == LEAD and article.body == "\n\n".join(BODY)
+    assert article.credits == (
+        "By Anna de Wit and Marc Peeters\nReporting by Anna de Wit; Editing by Tom Hale\n"
+        "The Associated Press contributed to this report."
+    )
+
+
+def test_trailing_parenthesised_credit_is_split_off(config: RunConfig) -> None:
+    last = "Backlogs could take a month to clear. (Reporting by Anna de Wit; Editing by Tom Hale)"
+    article = segment("\n".join([HEADLINE, LEAD, last]), config)
+    assert article.body == "Backlogs could take a month to clear."
+    assert article.credits == "(Reporting by Anna de Wit; Editing by Tom Hale)"
+
+
+def test_parenthesised_prose_at_the_end_stays(config: RunConfig) -> None:
+    last = "The port handled 270 million tonnes last year (a record)."
+    assert segment("\n".join([HEADLINE, LEAD, last]), config).body == last
+
+
+def test_hard_wrapped_paragraphs_are_joined(config: RunConfig) -> None:
+    wrapped = (
+        "The strike began after the operators announced plans to automate\n"
+        "two terminals by 2027, a move unions say would cost 800 jobs over\n"
+        "five years."
+    )
+    article = segment(f"{HEADLINE}\n\n{LEAD}\n\n{wrapped}", config)
+    assert article.body == wrapped.replace("\n", " ")
+
+
+def test_no_headline_keeps_every_paragraph(config: RunConfig) -> None:
+    article = segment("\n".join([LEAD, *BODY]), config)
+    assert article.headline is None and article.summary is None
+    assert article.lead == LEAD and article.body == "\n\n".join(BODY)
+
+
+def test_words_and_hash(config: RunConfig) -> None:
+    article = segment("\n".join([HEADLINE, LEAD, *BODY]), config)
+    assert article.n_words == len(f"{LEAD} {' '.join(BODY)}".split())
+    again = segment("\n\n".join([HEADLINE.upper(), LEAD, *BODY]), config)
+    assert article.content_hash == again.content_hash  # the headline is not content
+
+
+def test_nothing_left_is_empty(config: RunConfig) -> None:
+    result = segment_document(Document("s", "id", "text", b"raw", ""), config.segment)
+    assert isinstance(result, Reject)
+    assert (result.reason, result.detail, result.raw) == (
+        RejectReason.EMPTY,
+        "no text after cleaning",
+        b"raw",
+    )
+
+
+def test_a_lone_line_is_the_lead_not_a_headline(config: RunConfig) -> None:
+    article = segment(HEADLINE, config)  # validate rejects it as too_short, with its words
+    assert (article.headline, article.lead, article.n_words) == (None, HEADLINE, 8)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A sentence.", True),
+        ("“A quoted sentence.”", True),
+        ("Is it a question?", True),
+        ("Talks Stall in U.S.", False),
+        ("Kremlin Envoy Says", False),
+    ],
+)
+def test_ends_sentence(text: str, expected: bool) -> None:
+    assert ends_sentence(text) is expected
+
+
+def test_paragraph_split_keeps_unwrapped_lines_apart() -> None:
+    assert split_paragraphs("Short line one\nShort line two.\n\nNext block.") == [
+        "Short line one",
+        "Short line two.",
+        "Next block.",
+    ]
+    assert not is_hard_wrapped(["Headline Without Period", "A short lead."])

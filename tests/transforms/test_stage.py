@@ -1,0 +1,62 @@
+"""RunStage: main and rejects outputs (every element exactly once), counters, internal_error."""
+
+from __future__ import annotations
+
+import apache_beam as beam
+from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from pipeline.options import DEFAULT_RUNNER as RUNNER
+from transforms.records import Document, Reject, RejectReason
+from transforms.stage import RunStage
+
+
+def shout(document: Document, section: int) -> Document | Reject:
+    """A toy stage: empty text is rejected, 'boom' raises, others are upper-cased ``section``x."""
+    if document.text == "boom":
+        raise RuntimeError("exploded")
+    if not document.text:
+        return Reject.of(document, RejectReason.EMPTY, "nothing")
+    return Document(document.source, document.doc_id, "text", b"", document.text.upper() * section)
+
+
+def doc(text: str) -> Document:
+    return Document(f"src-{text}", f"id-{text}", "text", b"raw", text)
+
+
+def counters(result: beam.runners.runner.PipelineResult, namespace: str) -> dict[str, int]:
+    query = result.metrics().query(MetricsFilter().with_namespace(namespace))
+    return {c.key.metric.name: c.committed for c in query["counters"]}
+
+
+def test_run_stage_routes_counts_and_catches() -> None:
+    pipeline = TestPipeline(runner=RUNNER)
+    result = (
+        pipeline
+        | beam.Create([doc("a"), doc(""), doc("boom"), doc("b")])
+        | RunStage("shout", shout, 2)
+    )
+    assert_that(
+        result.records | "Texts" >> beam.Map(lambda d: d.text),
+        equal_to(["AA", "BB"]),
+        label="CheckRecords",
+    )
+    assert_that(
+        result.rejects | "Reasons" >> beam.Map(lambda r: (r.doc_id, r.reason, r.detail, r.raw)),
+        equal_to(
+            [
+                ("id-", RejectReason.EMPTY, "nothing", b"raw"),
+                ("id-boom", RejectReason.INTERNAL_ERROR, "shout: RuntimeError('exploded')", b"raw"),
+            ]
+        ),
+        label="CheckRejects",
+    )
+    run = pipeline.run()
+    run.wait_until_finish()
+    assert counters(run, "shout") == {
+        "in": 4,
+        "out": 2,
+        "rejected.empty": 1,
+        "rejected.internal_error": 1,
+    }

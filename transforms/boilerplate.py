@@ -14,7 +14,7 @@ from transforms.records import Document
 
 # Bullets, separators and closing punctuation around a chrome line ("» Share this article:",
 # "Advertisement -", "Help us improve."): not part of what identifies it.
-_EDGE_PUNCTUATION = " \t.!:;,|•·*>»«-–—_=~/\\#"
+_EDGE_PUNCTUATION = " \t.!?:;,|•·*>»«-–—_=~/\\#"
 _SPACES = re.compile(r"\s+")
 
 

@@ -6,6 +6,8 @@ It turns what a reader read into a ``Document`` or a ``Reject``; it does no text
 from __future__ import annotations
 
 import codecs
+import re
+import unicodedata
 import zlib
 from dataclasses import dataclass
 
@@ -16,6 +18,8 @@ from transforms.records import Document, Reject, RejectReason, make_doc_id
 MIB = 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 _INFLATE_CHUNK = 256 * 1024
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_WORD_INTERNAL = frozenset("’‘ʼ′·‐‑")
 _BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -148,10 +152,36 @@ def decode_text(data: bytes, config: ReadConfig) -> tuple[str, tuple[str, ...]]:
     # likely a single-byte charset such as latin-1, which the detector below handles.
     if valid_multibyte and invalid <= config.max_invalid_utf8_ratio * len(data):
         return lenient.replace("\ufffd", ""), ("invalid_utf8",)
+    # Western code page first, as browsers do (WHATWG's fallback): charset-normalizer alone
+    # calls cp1252 English "cp1250" or "mac_iceland" (São -> Săo), since the bytes that tell
+    # them apart are rare. cp1252 must also leave no symbol inside a word: Polish in cp1250
+    # read as cp1252 scores no chaos but reads "odby³o" (ł -> ³).
+    western = charset_normalizer.from_bytes(data, cp_isolation=["cp1252"]).best()
+    if western is not None and not has_symbol_inside_word(str(western)):
+        return str(western), ("transcoded",)
     best = charset_normalizer.from_bytes(data).best()
     if best is None:
         raise RefusedError(RejectReason.UNDECODABLE, "no charset decodes it")
     return str(best), ("transcoded",)
+
+
+def has_symbol_inside_word(text: str) -> bool:
+    """True when a non-ASCII non-letter sits between two letters: the mark of a wrong code page.
+
+    Apostrophes, middle dots, hyphens and spaces (NBSP) are fine between letters in correct text.
+    """
+    for match in _NON_ASCII.finditer(text):
+        index = match.start()
+        char = text[index]
+        if (
+            0 < index < len(text) - 1
+            and not unicodedata.category(char).startswith(("L", "M", "Z"))
+            and char not in _WORD_INTERNAL
+            and text[index - 1].isalpha()
+            and text[index + 1].isalpha()
+        ):
+            return True
+    return False
 
 
 def is_binary(sample: bytes, max_control_ratio: float) -> bool:

@@ -43,11 +43,50 @@ def test_text_decodes_exactly(data: bytes, fixes: tuple[str, ...]) -> None:
     assert result.fixes == fixes
 
 
-def test_single_byte_charset_is_detected() -> None:
-    german = "Die Gewerkschaft fordert höhere Löhne für Lokführer und kürzere Schichten. " * 5
-    result = decode(german.encode("cp1252"))
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Die Gewerkschaft fordert höhere Löhne für Lokführer und kürzere Schichten.", "cp1252"),
+        (
+            "São Paulo’s mayor said the “green corridor” plan — worth €2 billion — would go ahead, "
+            "despite protests from Simões.",
+            "cp1252",
+        ),  # charset-normalizer alone: cp1250, "Săo"
+        (
+            "Le ministre a déclaré mercredi que la réforme serait présentée à l'Assemblée.",
+            "latin-1",
+        ),
+        (
+            "Wczoraj w Łodzi odbyło się spotkanie mieszkańców, którzy protestowali przeciwko "
+            "budowie nowej drogi. Prezydent powiedział, że decyzja zapadnie w przyszłym tygodniu.",
+            "cp1250",
+        ),
+        (
+            "Příliš žluťoučký kůň úpěl ďábelské ódy. Vláda ve středu schválila návrh rozpočtu.",
+            "cp1250",
+        ),
+        ("Правительство в среду одобрило проект бюджета на следующий год.", "cp1251"),
+        ("Правительство в среду одобрило проект бюджета на следующий год.", "koi8-r"),
+        (
+            "Η κυβέρνηση ενέκρινε την Τετάρτη το σχέδιο προϋπολογισμού για το επόμενο έτος.",
+            "cp1253",
+        ),
+    ],
+    ids=[
+        "de-cp1252",
+        "en-cp1252",
+        "fr-latin1",
+        "pl-cp1250",
+        "cz-cp1250",
+        "ru-cp1251",
+        "ru-koi8r",
+        "el-cp1253",
+    ],
+)
+def test_single_byte_charsets_are_detected(text: str, encoding: str) -> None:
+    result = decode(text.encode(encoding))
     assert isinstance(result, Document)
-    assert result.text == german
+    assert result.text == text
     assert result.fixes == ("transcoded",)
 
 

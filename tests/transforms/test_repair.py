@@ -71,6 +71,19 @@ def test_typographic_text_is_left_exactly_as_it_is() -> None:
     assert "‘Proceeding Constructively,’" in repaired and "US–Russia" in repaired
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Café’s menu was “naïve”, said Zoë—again.",
+        "À bientôt… dit-elle",
+        "Señor Müller’s “Straße”",
+        "Ünal’s team – ÖFB",
+    ],
+)
+def test_accents_beside_typographic_punctuation_are_not_mojibake(text: str) -> None:
+    assert repair_text(text, CONFIG) == (text, ())  # these pass the cheap gate to ftfy
+
+
 def test_blank_line_runs_and_edges_are_tidied() -> None:
     assert repair_text("\n\n first\n\n\n\nsecond \n\n\n", CONFIG) == (
         "first\n\nsecond",

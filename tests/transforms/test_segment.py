@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from pipeline.config import RunConfig
@@ -78,13 +80,13 @@ def test_parenthesised_prose_at_the_end_stays(config: RunConfig) -> None:
 
 
 def test_hard_wrapped_paragraphs_are_joined(config: RunConfig) -> None:
-    wrapped = (
-        "The strike began after the operators announced plans to automate\n"
-        "two terminals by 2027, a move unions say would cost 800 jobs over\n"
-        "five years."
+    body = (
+        "The strike began after the operators announced plans to automate two terminals by "
+        "2027, a move unions say would cost 800 jobs over five years."
     )
-    article = segment(f"{HEADLINE}\n\n{LEAD}\n\n{wrapped}", config)
-    assert article.body == wrapped.replace("\n", " ")
+    wrapped = "\n\n".join(textwrap.fill(p, width=72) for p in (LEAD, body))
+    article = segment(f"{HEADLINE}\n\n{wrapped}", config)
+    assert (article.headline, article.lead, article.body) == (HEADLINE, LEAD, body)
 
 
 def test_no_headline_keeps_every_paragraph(config: RunConfig) -> None:
@@ -135,4 +137,13 @@ def test_paragraph_split_keeps_unwrapped_lines_apart() -> None:
         "Short line two.",
         "Next block.",
     ]
-    assert not is_hard_wrapped(["Headline Without Period", "A short lead."])
+    assert not is_hard_wrapped(["Headline Without Period", "A short lead."], 23)
+    long_line = " ".join(
+        ["A paragraph on one line, as most dumps have them, runs past 100 columns."] * 2
+    )
+    head = "Harlow & Finch to close 42 stores, putting 1,800 jobs at risk"
+    assert split_paragraphs(f"{head}\nBy Priya Shah\n\n{long_line}") == [
+        head,
+        "By Priya Shah",
+        long_line,
+    ]

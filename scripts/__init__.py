@@ -1,0 +1,1 @@
+"""Developer scripts: sample and corpus generators, scorers, benchmarks (not installed)."""

@@ -21,6 +21,13 @@ class RejectReason(StrEnum):
     BINARY = "binary"  # NUL bytes or control characters: not text
     UNDECODABLE = "undecodable"  # no charset decodes it to plausible text
     UNSUPPORTED_FORMAT = "unsupported_format"  # an input format this version cannot parse
+    INVALID_JSON = "invalid_json"  # a JSONL line that is not JSON
+    NOT_AN_OBJECT = "not_an_object"  # a JSONL line that is JSON but not an object
+    WRONG_FIELD_TYPE = "wrong_field_type"  # a mapped JSONL field of the wrong type
+    EMPTY_RECORD = "empty_record"  # a JSONL record with no html or text
+    LINE_TOO_LONG = "line_too_long"  # a JSONL line longer than read.max_line_bytes
+    CORRUPT_WARC = "corrupt_warc"  # a WARC file that stops being parseable
+    TIMEOUT = "timeout"  # a stage ran past its per-document time limit
     EMPTY = "empty"  # nothing left after cleaning
     TOO_SHORT = "too_short"  # fewer words than validate.min_words
     INTERNAL_ERROR = "internal_error"  # a stage raised: a bug, kept as a dead letter
@@ -67,6 +74,7 @@ class Article:
     fixes: tuple[str, ...]
     boilerplate_removed: tuple[str, ...]
     input_format: str
+    split: str | None = None  # train / validation / test, when the split stage runs
     raw: bytes = field(default=b"", repr=False)  # not written with the article; kept for rejects
 
     @property

@@ -8,7 +8,7 @@ import pyarrow as pa
 
 from transforms.records import Article, Reject
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: `split` column (README, "Contract changes")
 
 ARTICLE_SCHEMA = pa.schema(
     [
@@ -22,6 +22,7 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("credits", pa.string()),
         pa.field("published", pa.timestamp("us", tz="UTC")),
         pa.field("language", pa.string()),
+        pa.field("split", pa.string()),
         pa.field("n_words", pa.int64(), nullable=False),
         pa.field("content_hash", pa.string(), nullable=False),
         pa.field("fixes", pa.list_(pa.string()), nullable=False),

@@ -24,7 +24,7 @@ def article(words: int) -> Article:
         (),
         (),
         "text",
-        b"raw",
+        raw=b"raw",
     )
 
 

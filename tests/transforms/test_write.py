@@ -55,7 +55,7 @@ def test_write_articles_and_rejects(tmp_path: Path) -> None:
     articles = pq.read_table(tmp_path / "articles")
     assert articles.schema.equals(ARTICLE_SCHEMA, check_metadata=False)
     row = articles.to_pylist()[0]
-    assert row["fixes"] == ["mojibake", "whitespace"] and row["schema_version"] == 1
+    assert row["fixes"] == ["mojibake", "whitespace"] and row["schema_version"] == 2
     assert row["body"] == "Body one.\n\nBody two." and "raw" not in row
     rejects = pq.read_table(tmp_path / "rejects")
     assert rejects.schema.equals(REJECT_SCHEMA, check_metadata=False)
@@ -67,7 +67,7 @@ def test_write_articles_and_rejects(tmp_path: Path) -> None:
             "detail": "NUL bytes",
             "raw": b"\x00\x01",
             "input_format": "text",
-            "schema_version": 1,
+            "schema_version": 2,
         }
     ]
     assert (

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipeline.config import ConfigError, load_config
 from pipeline.options import UsageError, parse_args
+from pipeline.outputdir import OutputExistsError, check_output_free
 
 _LOG = logging.getLogger("scrapeclean")
 
@@ -20,15 +21,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args, beam_args = parse_args(sys.argv[1:] if argv is None else argv)
         config = load_config(Path(args.config) if args.config else None, args.set)
-        inputs = check_inputs(args.input)
+        inputs = check_inputs(args.input, args.allow_empty)
         output = check_output(args.output)
-    except (UsageError, ConfigError) as error:
+        check_output_free(output, args.overwrite)
+    except (UsageError, ConfigError, OutputExistsError) as error:
         print(f"scrapeclean: error: {error}", file=sys.stderr)
         return 2
     from pipeline.run import RunFailedError, run
 
     try:
-        summary = run(config, inputs, output, beam_args, args.format)
+        summary = run(config, inputs, output, beam_args, args.format, args.max_reject_rate)
     except RunFailedError as error:
         print(f"scrapeclean: run failed: {error}", file=sys.stderr)
         return 1
@@ -41,13 +43,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"scrapeclean: {summary.documents_in} documents -> {summary.articles} articles, "
         f"{summary.rejects} rejects ({reasons}) in {summary.seconds:.1f} s\n"
         f"scrapeclean: wrote {summary.output}/articles/*.parquet, rejects/*.parquet, "
-        "manifest.json, _SUCCESS"
+        + ("manifest.json" if summary.reject_rate_exceeded else "manifest.json, _SUCCESS")
     )
+    if summary.reject_rate_exceeded:
+        rate = summary.rejects / summary.documents_in
+        print(
+            f"scrapeclean: run failed: {rate:.1%} of documents rejected > --max-reject-rate "
+            f"{args.max_reject_rate:.1%}; no _SUCCESS written",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
-def check_inputs(patterns: Sequence[str]) -> list[str]:
-    """Every --input must match at least one file: a typo must not give an empty dataset."""
+def check_inputs(patterns: Sequence[str], allow_empty: bool = False) -> list[str]:
+    """Every --input must match a file (a typo must not give an empty dataset) unless allowed."""
     from apache_beam.io.filesystem import BeamIOError
     from apache_beam.io.filesystems import FileSystems
 
@@ -56,8 +66,8 @@ def check_inputs(patterns: Sequence[str]) -> list[str]:
             matched = FileSystems.match([pattern])[0].metadata_list
         except (BeamIOError, ValueError) as error:
             raise UsageError(f"--input {pattern!r}: {error}") from None
-        if not matched:
-            raise UsageError(f"--input {pattern!r} matches no files")
+        if not matched and not allow_empty:
+            raise UsageError(f"--input {pattern!r} matches no files (--allow-empty permits it)")
     return list(patterns)
 
 

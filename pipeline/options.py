@@ -70,7 +70,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="input format; auto picks by extension (.txt text, .html page, .jsonl records, "
         ".warc archive; anything else is a text dump)",
     )
+    run.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a finished run already in --output (refused otherwise, exit 2)",
+    )
+    run.add_argument(
+        "--max-reject-rate",
+        type=_rate,
+        metavar="R",
+        help="exit 1 (everything and the manifest written, no _SUCCESS) when more than this "
+        "share of the documents, 0-1, was rejected",
+    )
+    run.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="let an --input match no files (a run over nothing writes an empty dataset); "
+        "refused otherwise, exit 2",
+    )
     return parser
+
+
+def _rate(value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not 0 <= rate <= 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not between 0 and 1")
+    return rate
 
 
 def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:

@@ -1,14 +1,11 @@
 """run(): execute the job into a staging folder, check the accounting, publish, then _SUCCESS.
 
-Readers see either the previous complete output or the new one with _SUCCESS written last;
-a failed run leaves no _SUCCESS behind.
+A failed or interrupted run leaves no _SUCCESS behind (pipeline/outputdir.py).
 """
 
 from __future__ import annotations
 
-import shutil
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,9 +18,7 @@ from apache_beam.runners.runner import PipelineResult, PipelineState
 from pipeline.config import RunConfig, config_as_dict
 from pipeline.graph import build_graph
 from pipeline.manifest import Counters, build_manifest, totals, write_manifest
-
-SUCCESS = "_SUCCESS"
-PUBLISHED = ("articles", "rejects")
+from pipeline.outputdir import discard, mark_success, publish, start_run
 
 
 class RunFailedError(RuntimeError):
@@ -40,6 +35,7 @@ class RunSummary:
     rejects: int
     rejects_by_reason: dict[str, int]
     seconds: float
+    reject_rate_exceeded: bool = False
 
 
 def run(
@@ -48,12 +44,15 @@ def run(
     output: Path,
     beam_args: Sequence[str],
     input_format: str = "auto",
+    max_reject_rate: float | None = None,
 ) -> RunSummary:
-    """Run the pipeline over ``inputs`` and publish a complete dataset under ``output``."""
+    """Run the pipeline over ``inputs`` and publish a complete dataset under ``output``.
+
+    With ``max_reject_rate``, a run that rejected a larger share of its documents still
+    publishes everything and its manifest, but not _SUCCESS (RunSummary.reject_rate_exceeded).
+    """
     started = time.time()
-    output.mkdir(parents=True, exist_ok=True)
-    (output / SUCCESS).unlink(missing_ok=True)
-    staging = output / f"_staging-{uuid.uuid4().hex[:12]}"  # "_": dataset readers skip it
+    staging = start_run(output)
     try:
         pipeline = beam.Pipeline(options=PipelineOptions(list(beam_args)))
         build_graph(pipeline, config, inputs, str(staging), input_format)
@@ -67,8 +66,10 @@ def run(
             raise RunFailedError(f"documents_in != articles + rejects: {counts}")
         publish(staging, output)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        discard(staging)
     finished = time.time()
+    reject_rate = counts["rejects"] / counts["documents_in"] if counts["documents_in"] else 0.0
+    exceeded = max_reject_rate is not None and reject_rate > max_reject_rate
     manifest = build_manifest(
         counters,
         config=config_as_dict(config),
@@ -81,8 +82,14 @@ def run(
             "seconds": round(finished - started, 3),
         },
     )
+    manifest["guard_rails"] = {
+        "reject_rate": round(reject_rate, 6),
+        "max_reject_rate": max_reject_rate,
+        "reject_rate_exceeded": exceeded,
+    }
     write_manifest(output / "manifest.json", manifest)
-    (output / SUCCESS).write_text("", encoding="utf-8")
+    if not exceeded:
+        mark_success(output)
     return RunSummary(
         output=output,
         documents_in=counts["documents_in"],
@@ -90,6 +97,7 @@ def run(
         rejects=counts["rejects"],
         rejects_by_reason=manifest["rejects_by_reason"],
         seconds=manifest["timings"]["seconds"],
+        reject_rate_exceeded=exceeded,
     )
 
 
@@ -101,16 +109,6 @@ def read_counters(result: PipelineResult) -> Counters:
         value = counter.committed if counter.committed is not None else counter.attempted
         counters[key] = counters.get(key, 0) + int(value or 0)
     return counters
-
-
-def publish(staging: Path, output: Path) -> None:
-    """Replace the published folders with the staged ones, each by one rename."""
-    for name in PUBLISHED:
-        target = output / name
-        if target.exists():
-            shutil.rmtree(target)
-        (staging / name).mkdir(parents=True, exist_ok=True)
-        (staging / name).rename(target)
 
 
 def _iso(timestamp: float) -> str:

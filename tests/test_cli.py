@@ -71,14 +71,66 @@ def test_rerun_gives_the_same_ids_and_rows(seeds_output: Path, tmp_path: Path) -
         assert first == second
 
 
-def test_rerun_into_the_same_folder_replaces_it(tmp_path: Path) -> None:
+def test_a_finished_output_is_refused_without_overwrite(
+    seeds_output: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = (seeds_output / "manifest.json").read_bytes()
+    assert main(["run", "--input", str(SEEDS / "*"), "--output", str(seeds_output)]) == 2
+    assert "already holds a finished run; --overwrite replaces it" in capsys.readouterr().err
+    assert (seeds_output / "manifest.json").read_bytes() == before
+    assert (seeds_output / "_SUCCESS").exists()
+
+
+def test_overwrite_replaces_the_run_and_cleans_leftovers(tmp_path: Path) -> None:
     output = tmp_path / "out"
     run_seeds(output)
+    (output / "_staging-deadbeef" / "articles").mkdir(parents=True)  # a killed run's leftovers
+    (output / "_trash-deadbeef").mkdir()
     shutil.copy(SEEDS / "007_stub.txt", tmp_path / "only.txt")
-    assert main(["run", "--input", str(tmp_path / "only.txt"), "--output", str(output)]) == 0
+    argv = ["run", "--input", str(tmp_path / "only.txt"), "--output", str(output)]
+    assert main([*argv, "--overwrite"]) == 0
     assert pq.read_table(output / "rejects").num_rows == 1
     assert pq.read_table(output / "articles").num_rows == 0
-    assert not list(output.glob("_staging*"))
+    assert sorted(p.name for p in output.iterdir()) == [
+        "_SUCCESS",
+        "articles",
+        "manifest.json",
+        "rejects",
+    ]
+
+
+def test_a_crashed_run_is_redone_without_overwrite(tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    (output / "articles").mkdir(parents=True)  # published by a run killed before _SUCCESS
+    (output / "articles" / "stale.parquet").write_bytes(b"")
+    run_seeds(output)
+    assert not (output / "articles" / "stale.parquet").exists()
+
+
+def test_max_reject_rate_fails_the_run_after_writing_everything(tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    argv = ["run", "--input", str(SEEDS / "*"), "--output", str(output)]
+    assert main([*argv, "--max-reject-rate", "0.2"]) == 1  # 3 of 8 seeds are rejects
+    manifest = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["guard_rails"] == {
+        "reject_rate": 0.375,
+        "max_reject_rate": 0.2,
+        "reject_rate_exceeded": True,
+    }
+    assert pq.read_table(output / "articles").num_rows == 5
+    assert not (output / "_SUCCESS").exists()
+    assert main([*argv, "--max-reject-rate", "0.5"]) == 0  # no _SUCCESS: no --overwrite needed
+
+
+def test_allow_empty_runs_over_nothing(tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    argv = ["run", "--input", str(tmp_path / "none" / "*.txt"), "--output", str(output)]
+    assert main(argv) == 2 and not output.exists()
+    assert main([*argv, "--allow-empty"]) == 0
+    manifest = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"] == {"documents_in": 0, "articles": 0, "rejects": 0, "balanced": True}
+    assert pq.read_table(output / "articles").num_rows == 0
+    assert (output / "_SUCCESS").exists()
 
 
 def run_script(*args: str) -> subprocess.CompletedProcess[str]:
@@ -102,7 +154,14 @@ def test_bad_config_exits_2_with_one_line_and_writes_nothing(tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--input", "no/such/*.txt"], "--input 'no/such/*.txt' matches no files"),
+        (
+            ["--input", "no/such/*.txt"],
+            "--input 'no/such/*.txt' matches no files (--allow-empty permits it)",
+        ),
+        (
+            ["--input", "x", "--max-reject-rate", "2"],
+            "argument --max-reject-rate: '2' is not between 0 and 1",
+        ),
         (
             ["--input", str(SEEDS / "*"), "--bogus_flag=1"],
             "unknown option --bogus_flag (not a scrapeclean or Beam option)",

@@ -11,6 +11,7 @@ from typing import Any
 
 import apache_beam as beam
 from apache_beam.io import fileio
+from apache_beam.io.fileio import EmptyMatchTreatment
 from apache_beam.io.filesystem import CompressionTypes, FileMetadata
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
@@ -80,7 +81,7 @@ class ReadDocuments(beam.PTransform):
         return (
             pbegin
             | "Patterns" >> beam.Create(self._patterns)
-            | "Match" >> fileio.MatchAll()
+            | "Match" >> fileio.MatchAll(EmptyMatchTreatment.ALLOW)
             | "Spread" >> beam.Reshuffle()
             | "Decode"
             >> beam.ParDo(_ReadFn(self._config, self._format)).with_outputs(REJECTS, main=MAIN)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 from collections.abc import Sequence
@@ -20,6 +21,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging()
     try:
         args, beam_args = parse_args(sys.argv[1:] if argv is None else argv)
+        if args.command != "run":
+            return run_command(args)
         config = load_config(Path(args.config) if args.config else None, args.set)
         inputs = check_inputs(args.input, args.allow_empty)
         output = check_output(args.output)
@@ -54,6 +57,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     return 0
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run report, inspect or explain; a failure that is not bad usage is one line, exit 1."""
+    try:
+        return int(args.handler(args))
+    except (UsageError, ConfigError):
+        raise
+    except Exception as error:
+        _LOG.debug("%s failed", args.command, exc_info=True)
+        print(f"scrapeclean: {args.command} failed: {error!r}", file=sys.stderr)
+        return 1
 
 
 def check_inputs(patterns: Sequence[str], allow_empty: bool = False) -> list[str]:

@@ -17,6 +17,10 @@ import yaml
 
 from transforms.boilerplate import BoilerplateConfig
 from transforms.decode import ReadConfig
+from transforms.extract import LimitsConfig
+from transforms.formats import JsonlConfig
+from transforms.html import HtmlConfig
+from transforms.language import LanguageConfig
 from transforms.repair import RepairConfig
 from transforms.segment import SegmentConfig
 from transforms.validate import ValidateConfig
@@ -50,9 +54,13 @@ class RunConfig:
     """Every tunable of a run, one section per stage; passed explicitly, pickled into DoFns."""
 
     read: ReadConfig = field(default_factory=ReadConfig)
+    jsonl: JsonlConfig = field(default_factory=JsonlConfig)
+    html: HtmlConfig = field(default_factory=HtmlConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
     repair: RepairConfig = field(default_factory=RepairConfig)
     boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
     segment: SegmentConfig = field(default_factory=SegmentConfig)
+    language: LanguageConfig = field(default_factory=LanguageConfig)
     validate: ValidateConfig = field(default_factory=ValidateConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
 

@@ -21,12 +21,14 @@ def build_graph(
     input_format: str = "auto",
 ) -> None:
     """Wire the whole job into ``pipeline``, writing under ``output_dir``/articles and /rejects."""
-    read = pipeline | "Read" >> ReadDocuments(inputs, input_format, config.read)
+    read = pipeline | "Read" >> ReadDocuments(inputs, input_format, config.read, config.jsonl)
     records = read.records
     rejects = [read.rejects]
     for stage in DOCUMENT_STAGES:
         label = stage.name.capitalize()
-        result = records | label >> RunStage(stage.name, stage.fn, getattr(config, stage.section))
+        timeout = config.limits.stage_timeout_seconds if stage.sandboxed else None
+        section = getattr(config, stage.section)
+        result = records | label >> RunStage(stage.name, stage.fn, section, timeout, stage.applies)
         records = result.records
         rejects.append(result.rejects)
     records | "WriteArticles" >> WriteArticles(f"{output_dir}/articles/part", config.output)

@@ -71,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
         ".warc archive; anything else is a text dump)",
     )
     run.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="local parallelism: N worker processes (FnApiRunner multi_processing); file "
+        "names and JSONL chunks are reshuffled first, so every stage spreads over them",
+    )
+    run.add_argument(
         "--overwrite",
         action="store_true",
         help="replace a finished run already in --output (refused otherwise, exit 2)",
@@ -88,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="let an --input match no files (a run over nothing writes an empty dataset); "
         "refused otherwise, exit 2",
     )
+    from pipeline import explain, inspect_cmd, report  # here: they import UsageError from us
+
+    for command in (report, inspect_cmd, explain):
+        command.add_parser(commands)
     return parser
 
 
@@ -104,7 +115,16 @@ def _rate(value: str) -> float:
 def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     """Split argv into our parsed flags and validated Beam flags (runner pinned if unset)."""
     args, leftovers = build_parser().parse_known_args(list(argv))
+    if args.command != "run":  # report, inspect, explain take no Beam options
+        if leftovers:
+            raise UsageError(f"unrecognized arguments: {' '.join(leftovers)}")
+        return args, []
     beam_args = check_beam_args(leftovers)
+    if args.workers is not None:
+        if args.workers < 1:
+            raise UsageError(f"--workers {args.workers}: must be >= 1")
+        mode = "multi_processing" if args.workers > 1 else "in_memory"
+        beam_args += [f"--direct_num_workers={args.workers}", f"--direct_running_mode={mode}"]
     if not any(arg == "--runner" or arg.startswith("--runner=") for arg in beam_args):
         beam_args.append(f"--runner={DEFAULT_RUNNER}")
     return args, beam_args

@@ -12,6 +12,8 @@ from typing import Any
 
 from transforms.boilerplate import strip_boilerplate
 from transforms.decode import decode_document
+from transforms.extract import extract_document, is_markup
+from transforms.language import detect_language
 from transforms.records import Article, Document, Reject
 from transforms.repair import repair_document
 from transforms.segment import segment_document
@@ -20,17 +22,25 @@ from transforms.validate import validate_article
 
 @dataclass(frozen=True, slots=True)
 class Stage:
-    """One per-record stage: its name (step label and metrics namespace) and config section."""
+    """One per-record stage: its name (step label and metrics namespace) and config section.
+
+    ``applies`` picks the records the stage works on (the others pass untouched); a
+    ``sandboxed`` stage runs in a killable child process under ``limits.stage_timeout_seconds``.
+    """
 
     name: str
     fn: Callable[[Any, Any], Any]
     section: str
+    applies: Callable[[Any], bool] | None = None
+    sandboxed: bool = False
 
 
 DOCUMENT_STAGES: tuple[Stage, ...] = (
+    Stage("extract", extract_document, "html", applies=is_markup, sandboxed=True),
     Stage("repair", repair_document, "repair"),
     Stage("boilerplate", strip_boilerplate, "boilerplate"),
     Stage("segment", segment_document, "segment"),
+    Stage("language", detect_language, "language"),
     Stage("validate", validate_article, "validate"),
 )
 
@@ -40,11 +50,15 @@ def run_stages(record: Document | Article | Reject, config: Any) -> Article | Re
     for stage in DOCUMENT_STAGES:
         if isinstance(record, Reject):
             return record
-        record = stage.fn(record, getattr(config, stage.section))
+        if stage.applies is None or stage.applies(record):
+            record = stage.fn(record, getattr(config, stage.section))
     assert isinstance(record, Article | Reject)
     return record
 
 
 def clean_bytes(data: bytes, source: str, input_format: str, config: Any) -> Article | Reject:
-    """The whole per-document chain on one input's bytes: decode, then every stage."""
-    return run_stages(decode_document(data, source, input_format, config.read), config)
+    """The whole per-document chain on one file's bytes (a text dump or an HTML page)."""
+    document = decode_document(
+        data, source, input_format, config.read, is_html=input_format == "html"
+    )
+    return run_stages(document, config)

@@ -41,23 +41,36 @@ class ReadConfig:
     # Text and HTML deflate 3-20x; a gzip of zeros deflates ~1000x. Beyond this ratio an
     # oversize stream is called a bomb rather than merely too large.
     max_compression_ratio: int = 100
+    # Longest line of a text dump or a JSONL record; a 50 MB single line becomes a reject
+    # without ever being held whole (issue 4). Minified HTML pages have no line cap.
+    max_line_bytes: int = 5 * MIB
+    # JSONL files are cut into chunks of about this size so that workers parse them in parallel.
+    jsonl_chunk_bytes: int = 64 * MIB
     # The contract's default cap for the `raw` column of rejects.
     reject_raw_bytes: int = 1 * MIB
     # How much of the start of a document is sniffed for binary content.
     binary_sniff_bytes: int = 8192
     # Share of C0 control bytes in the sniffed window above which a document is binary.
     max_control_ratio: float = 0.02
-    # UTF-8 with at most this share of invalid bytes is read as UTF-8 with those bytes
-    # dropped (one bad byte should not turn a whole article into cp1252 mojibake).
-    max_invalid_utf8_ratio: float = 0.001
+    # Bytes that are not valid UTF-8 but hold at least this share of valid multibyte UTF-8
+    # sequences (among all non-ASCII ones) are broken UTF-8: read as UTF-8, bad bytes dropped,
+    # rather than re-detected as a single-byte charset that turns every ’ into mojibake.
+    # Real cp1252/latin-1 text almost never contains a valid UTF-8 pair by accident.
+    min_valid_utf8_share: float = 0.2
 
     def __post_init__(self) -> None:
-        for name in ("max_document_bytes", "max_compression_ratio", "binary_sniff_bytes"):
+        for name in (
+            "max_document_bytes",
+            "max_compression_ratio",
+            "binary_sniff_bytes",
+            "max_line_bytes",
+            "jsonl_chunk_bytes",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}: must be >= 1")
         if self.reject_raw_bytes < 0:
             raise ValueError("reject_raw_bytes: must be >= 0")
-        for name in ("max_control_ratio", "max_invalid_utf8_ratio"):
+        for name in ("max_control_ratio", "min_valid_utf8_share"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name}: must be between 0 and 1")
 
@@ -72,24 +85,53 @@ class RefusedError(Exception):
 
 
 def decode_document(
-    data: bytes, source: str, input_format: str, config: ReadConfig
+    data: bytes,
+    source: str,
+    input_format: str,
+    config: ReadConfig,
+    *,
+    is_html: bool = False,
+    url: str | None = None,
+    charset: str | None = None,
 ) -> Document | Reject:
-    """Turn the bytes of one input file into a decoded Document, or a Reject saying why not."""
+    """Turn the bytes of one input document into a decoded Document, or a Reject saying why not.
+
+    HTML is decoded by its declared charset (``charset`` from HTTP, else its meta tags) and left
+    as markup for the extract stage; a text dump's lines are capped at ``max_line_bytes``.
+    """
     doc_id = make_doc_id(source, data)
     raw = data[: config.reject_raw_bytes]
     try:
         if len(data) > config.max_document_bytes:
-            raise RefusedError(
-                RejectReason.TOO_LARGE, f"{len(data)} bytes > {config.max_document_bytes}"
-            )
+            detail = f"{len(data)} bytes > {config.max_document_bytes}"
+            raise RefusedError(RejectReason.TOO_LARGE, detail)
         try:
             payload = inflate(data, config) if data.startswith(GZIP_MAGIC) else data
         except zlib.error as error:
             raise RefusedError(RejectReason.CORRUPT_COMPRESSION, f"invalid gzip: {error}") from None
-        text, fixes = decode_text(payload, config)
+        if is_html:
+            text, fixes = decode_markup(payload, charset, config), ()
+        else:
+            text, fixes = decode_text(payload, config)
+            check_line_lengths(text, config.max_line_bytes)
     except RefusedError as refused:
         return Reject(source, doc_id, refused.reason, refused.detail, raw, input_format)
-    return Document(source, doc_id, input_format, raw, text, fixes=fixes)
+    return Document(source, doc_id, input_format, raw, text, url=url, fixes=fixes, is_html=is_html)
+
+
+def decode_markup(data: bytes, charset: str | None, config: ReadConfig) -> str:
+    """Decode an HTML page by its declared charset, after refusing binary content (an image)."""
+    from transforms.html import decode_html  # the HTML stack loads only when HTML comes in
+
+    if is_binary(data[: config.binary_sniff_bytes], config.max_control_ratio):
+        raise RefusedError(RejectReason.BINARY, "NUL or control bytes: not a page")
+    return decode_html(data, charset)
+
+
+def check_line_lengths(text: str, max_line_bytes: int) -> None:
+    """Refuse a text dump with a line longer than the cap (a megabyte paragraph is no article)."""
+    if len(text) > max_line_bytes and any(len(line) > max_line_bytes for line in text.split("\n")):
+        raise RefusedError(RejectReason.LINE_TOO_LONG, f"a line longer than {max_line_bytes}")
 
 
 def inflate(data: bytes, config: ReadConfig) -> bytes:
@@ -114,7 +156,7 @@ def inflate(data: bytes, config: ReadConfig) -> bytes:
             elif size > bomb_size:
                 detail = f"inflates more than {config.max_compression_ratio}x its {len(data)} bytes"
                 raise RefusedError(RejectReason.DECOMPRESSION_BOMB, detail)
-            if not inflater.unconsumed_tail:
+            if inflater.eof or not inflater.unconsumed_tail:  # at eof zlib keeps a stale tail
                 break
             chunk = inflater.decompress(inflater.unconsumed_tail, _INFLATE_CHUNK)
         if not inflater.eof:
@@ -148,9 +190,9 @@ def decode_text(data: bytes, config: ReadConfig) -> tuple[str, tuple[str, ...]]:
     lenient = data.decode("utf-8", errors="replace")
     invalid = lenient.count("\ufffd")
     valid_multibyte = len(lenient) - invalid - len(lenient.encode("ascii", "ignore"))
-    # Real multibyte UTF-8 next to a few bad bytes is broken UTF-8; without any it is most
-    # likely a single-byte charset such as latin-1, which the detector below handles.
-    if valid_multibyte and invalid <= config.max_invalid_utf8_ratio * len(data):
+    if valid_multibyte and valid_multibyte >= config.min_valid_utf8_share * (
+        valid_multibyte + invalid
+    ):
         return lenient.replace("\ufffd", ""), ("invalid_utf8",)
     # Western code page first, as browsers do (WHATWG's fallback): charset-normalizer alone
     # calls cp1252 English "cp1250" or "mac_iceland" (São -> Săo), since the bytes that tell

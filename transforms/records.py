@@ -31,6 +31,19 @@ class RejectReason(StrEnum):
     EMPTY = "empty"  # nothing left after cleaning
     TOO_SHORT = "too_short"  # fewer words than validate.min_words
     INTERNAL_ERROR = "internal_error"  # a stage raised: a bug, kept as a dead letter
+    DUPLICATE = "duplicate"  # same content_hash as a kept article (detail: its doc_id)
+    NEAR_DUPLICATE = "near_duplicate"  # MinHash Jaccard >= neardup.threshold (detail: kept doc_id)
+    LOW_WORD_COUNT = "low_word_count"  # quality: fewer words than quality.min_words (Gopher)
+    HIGH_WORD_COUNT = "high_word_count"  # quality: more words than quality.max_words (Gopher)
+    WORD_LENGTH_OUT_OF_RANGE = "word_length_out_of_range"  # quality: mean word length (Gopher)
+    HIGH_SYMBOL_RATIO = "high_symbol_ratio"  # quality: '#' and ellipses per word (Gopher)
+    LOW_ALPHABETIC_WORDS = "low_alphabetic_words"  # quality: words without a letter (Gopher)
+    LOW_TERMINAL_PUNCTUATION = "low_terminal_punctuation"  # quality: lines ending . ! ? (FineWeb)
+    REPEATED_LINES = "repeated_lines"  # quality: duplicate line fraction (Gopher)
+    REPEATED_NGRAM = "repeated_ngram"  # quality: top 2/3/4-gram character fraction (Gopher)
+    LOREM_IPSUM = "lorem_ipsum"  # quality: placeholder text (C4)
+    JAVASCRIPT_COOKIE_NOTICE = "javascript_cookie_notice"  # quality: a notice page (C4)
+    LANGUAGE_FILTERED = "language_filtered"  # language not in language.keep
 
 
 def make_doc_id(source: str, data: bytes) -> str:
@@ -53,6 +66,14 @@ class Document:
     url: str | None = None
     fixes: tuple[str, ...] = ()
     boilerplate_removed: tuple[str, ...] = ()
+    is_html: bool = False  # text is markup still to be extracted (stage `extract`)
+    # What the input itself states (a JSONL field, the page's markup); it wins over guesses.
+    headline: str | None = None
+    summary: str | None = None
+    summary_known: bool = False  # the input said what its summary is, possibly none
+    published: datetime | None = None
+    language: str | None = None  # a hint (html lang), checked by language detection
+    credits: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

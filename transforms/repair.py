@@ -50,10 +50,8 @@ _TAG_ATTRS = (
     r"""(?:\s+[\w:-]{1,40}\s*=\s*(?:"[^"<>]{0,1000}"|'[^'<>]{0,1000}'|[^\s"'<>=]{1,300})){0,30}"""
     r"\s*/?>"
 )
-_DROPPED_ELEMENT = re.compile(
-    r"<(script|style|noscript)\b[^<>]{0,1000}>.{0,100000}?</\1\s*>", re.IGNORECASE | re.DOTALL
-)
-_COMMENT = re.compile(r"<!--.{0,100000}?-->", re.DOTALL)
+# Openings of spans dropped with their content; found with a linear scan (drop_spans).
+_DROPPED_OPENING = re.compile(r"<!--|<(script|style|noscript)\b[^<>]{0,1000}>", re.IGNORECASE)
 _BLOCK_TAG = re.compile(rf"</?(?:{'|'.join(_BLOCK_TAGS)}){_TAG_ATTRS}", re.IGNORECASE)
 _INLINE_TAG = re.compile(rf"</?(?:{'|'.join(_INLINE_TAGS)}){_TAG_ATTRS}", re.IGNORECASE)
 # UTF-8 read as cp1252 or latin-1 always leaves a lead byte shown as Â..ô followed by a
@@ -85,9 +83,26 @@ class RepairConfig:
 
 
 def repair_document(document: Document, config: RepairConfig) -> Document:
-    """Repair a document's text and add the names of the repairs made to its ``fixes``."""
+    """Repair a document's text and stated fields; add the repairs made to its ``fixes``."""
     text, fixes = repair_text(document.text, config)
-    return replace(document, text=text, fixes=document.fixes + fixes)
+    found = dict.fromkeys(document.fixes + fixes)
+
+    def repair_line(value: str) -> str:
+        repaired, more = repair_text(value, config)
+        found.update(dict.fromkeys(more))
+        return " ".join(repaired.split())  # a stated headline or summary is one line
+
+    headline = repair_line(document.headline) if document.headline else document.headline
+    summary = repair_line(document.summary) if document.summary else document.summary
+    credits = tuple(repair_line(line) for line in document.credits)
+    return replace(
+        document,
+        text=text,
+        headline=headline or None,
+        summary=summary or None,
+        credits=tuple(line for line in credits if line),
+        fixes=tuple(found),
+    )
 
 
 def repair_text(text: str, config: RepairConfig) -> tuple[str, tuple[str, ...]]:
@@ -134,8 +149,38 @@ def strip_html_tags(text: str) -> str:
     """Remove stray markup: block tags become line breaks, inline tags vanish, scripts go."""
     if "<" not in text:
         return text
-    text = _COMMENT.sub("", _DROPPED_ELEMENT.sub("", text))
+    text = drop_spans(text)
     return _INLINE_TAG.sub("", _BLOCK_TAG.sub("\n", text))
+
+
+def drop_spans(text: str) -> str:
+    """Remove comments and script/style/noscript elements with their content.
+
+    Written as a scan, not one regex: a lazy ``<script>.*?</script>`` rescans the rest of the
+    text for every unclosed opening, quadratic on adversarial input (issue 4). Here a closing
+    searched for and not found is never searched for again.
+    """
+    pieces: list[str] = []
+    position = 0
+    unclosed: set[str] = set()
+    while match := _DROPPED_OPENING.search(text, position):
+        closing = f"</{match.group(1).lower()}" if match.group(1) else "-->"
+        end = -1 if closing in unclosed else _find_closing(text, closing, match.end())
+        if end < 0:
+            unclosed.add(closing)
+            pieces.append(text[position : match.end()])
+        else:
+            pieces.append(text[position : match.start()])
+        position = max(end, match.end())
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def _find_closing(text: str, closing: str, start: int) -> int:
+    """Index just past ``closing`` (and its ``>`` for an end tag), or -1."""
+    found = re.compile(re.escape(closing) + (r"\s*>" if closing != "-->" else ""), re.I)
+    match = found.search(text, start)
+    return match.end() if match else -1
 
 
 def fix_mojibake(text: str) -> str:

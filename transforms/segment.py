@@ -69,7 +69,10 @@ def segment_document(document: Document, config: SegmentConfig) -> Article | Rej
     """Split a cleaned document into an Article, or reject it when no lead paragraph is left."""
     rules = _compile_rules(config.credit_patterns, config.byline_patterns)
     content, credits = take_credits(split_paragraphs(document.text), rules, config)
-    headline, summary, rest = find_head(content, config)
+    stated = document.headline is not None or document.summary_known
+    headline, summary, rest = (
+        find_head_as_stated(content, document, config) if stated else find_head(content, config)
+    )
     if not rest:
         return Reject.of(document, RejectReason.EMPTY, "no text after cleaning")
     lead, body = rest[0], "\n\n".join(rest[1:])
@@ -82,9 +85,9 @@ def segment_document(document: Document, config: SegmentConfig) -> Article | Rej
         summary=summary,
         lead=lead,
         body=body,
-        credits="\n".join(credits) or None,
-        published=None,
-        language=None,
+        credits="\n".join((*document.credits, *credits)) or None,
+        published=document.published,
+        language=document.language,
         n_words=len(text.split()),
         content_hash=content_hash(text),
         fixes=document.fixes,
@@ -163,6 +166,33 @@ def find_head(
     if len(rest) >= 2 and is_dek(rest[0], rest[1:], config):
         return headline, rest[0], rest[1:]
     return headline, None, rest
+
+
+def find_head_as_stated(
+    paragraphs: list[str], document: Document, config: SegmentConfig
+) -> tuple[str | None, str | None, list[str]]:
+    """Like find_head, for an input that states its headline and/or summary: those win.
+
+    A first paragraph repeating the stated headline is dropped; a stated summary that is just
+    the lead (or its start) is no summary; what the input did not state is still guessed.
+    """
+    rest = list(paragraphs)
+    headline = document.headline
+    if headline is not None:
+        while len(rest) > 1 and _fold(rest[0]) == _fold(headline):
+            del rest[0]
+    elif len(rest) >= 2 and is_headline(rest[0], config):
+        headline, rest = rest[0], rest[1:]
+    summary = document.summary
+    if not document.summary_known and len(rest) >= 2 and is_dek(rest[0], rest[1:], config):
+        summary, rest = rest[0], rest[1:]
+    elif summary and rest and _fold(rest[0]).startswith(_fold(summary).rstrip(".…")):
+        summary = None
+    return headline, summary, rest
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def is_headline(paragraph: str, config: SegmentConfig) -> bool:

@@ -33,3 +33,14 @@ def test_explicit_runner_is_kept() -> None:
 def test_bad_usage_is_one_clear_error(argv: list[str], message: str) -> None:
     with pytest.raises(UsageError, match=message):
         parse_args(argv)
+
+
+def test_workers_is_an_alias_for_multi_processing() -> None:
+    _, beam_args = parse_args(["run", "--input", "a", "--output", "o", "--workers", "2"])
+    assert beam_args == [
+        "--direct_num_workers=2",
+        "--direct_running_mode=multi_processing",
+        f"--runner={DEFAULT_RUNNER}",
+    ]
+    with pytest.raises(UsageError, match="--workers 0: must be >= 1"):
+        parse_args(["run", "--input", "a", "--output", "o", "--workers", "0"])

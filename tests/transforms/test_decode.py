@@ -90,6 +90,21 @@ def test_single_byte_charsets_are_detected(text: str, encoding: str) -> None:
     assert result.fixes == ("transcoded",)
 
 
+def test_latin1_with_one_accidental_utf8_pair_is_still_latin1() -> None:
+    text = "Müller und Söhne prüfen die Lösung für Größen über Maß. " * 8 + "Ã©"
+    result = decode(text.encode("latin-1"))
+    assert isinstance(result, Document) and result.text == text
+
+
+def test_truncated_utf8_sequences_are_dropped_not_redetected() -> None:
+    text = "Ukraine’s “team” – in Kyiv’s centre, Zelensky’s aide said. " * 4
+    data = text.encode().replace("’".encode(), b"\xe2\x80")
+    result = decode(data)
+    assert isinstance(result, Document)
+    assert result.text == text.replace("’", "")
+    assert result.fixes == ("invalid_utf8",)
+
+
 def test_a_few_broken_utf8_bytes_are_dropped_not_redetected() -> None:
     data = (TEXT * 200).encode("utf-8") + b"\xff" + (TEXT * 200).encode("utf-8")
     result = decode(data)
@@ -136,6 +151,11 @@ def test_truncated_gzip_is_corrupt() -> None:
 def test_gzip_with_trailing_garbage_is_corrupt() -> None:
     data = gzip.compress(TEXT.encode()) + b"\x1f\x8b this is not a second member"
     assert reason(data) == RejectReason.CORRUPT_COMPRESSION
+
+
+def test_a_bomb_of_many_gzip_members_is_refused() -> None:
+    bomb = gzip.compress(bytes(1024 * 1024), mtime=0) * 200  # 200 MiB of zeros in 200 members
+    assert reason(bomb) == RejectReason.DECOMPRESSION_BOMB
 
 
 def test_multi_member_gzip_is_read_whole() -> None:

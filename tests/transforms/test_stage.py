@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline
@@ -60,3 +62,33 @@ def test_run_stage_routes_counts_and_catches() -> None:
         "rejected.empty": 1,
         "rejected.internal_error": 1,
     }
+
+
+def hang_on_request(document: Document, section: int) -> Document:
+    """A toy stage that hangs (as a stuck extractor would) on the text 'hang'."""
+    if document.text == "hang":
+        time.sleep(600)
+    return Document(document.source, document.doc_id, "text", b"", document.text * section)
+
+
+def is_not_skip(document: Document) -> bool:
+    return document.text != "skip"
+
+
+def test_a_hanging_record_becomes_a_timeout_reject_and_the_rest_goes_on() -> None:
+    pipeline = TestPipeline(runner=RUNNER)
+    stage = RunStage("hang", hang_on_request, 2, timeout_seconds=3, applies=is_not_skip)
+    result = pipeline | beam.Create([doc("a"), doc("hang"), doc("skip"), doc("b")]) | stage
+    assert_that(
+        result.records | "Texts" >> beam.Map(lambda d: d.text),
+        equal_to(["aa", "skip", "bb"]),
+        label="CheckRecords",
+    )
+    assert_that(
+        result.rejects | "Reasons" >> beam.Map(lambda r: (r.doc_id, r.reason, r.detail)),
+        equal_to([("id-hang", RejectReason.TIMEOUT, "hang: took longer than 3 s")]),
+        label="CheckRejects",
+    )
+    run = pipeline.run()
+    run.wait_until_finish()
+    assert counters(run, "hang") == {"in": 4, "out": 3, "rejected.timeout": 1}

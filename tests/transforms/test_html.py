@@ -1,0 +1,296 @@
+"""HTML extraction: decoding, metadata, main text and paragraph rules (transforms/html*.py)."""
+
+from __future__ import annotations
+
+import pickle
+import socket
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from transforms.html import HtmlConfig, PageArticle, decode_html, extract_page
+from transforms.html_meta import parse_date, strip_site_suffix
+from transforms.html_text import clean_paragraphs, pick_summary
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "html"
+CONFIG = HtmlConfig()
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Extraction must never open a connection: any attempt fails the test."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def extract_fixture(name: str, url: str | None = None) -> PageArticle:
+    return extract_page(decode_html((FIXTURES / name).read_bytes()), url, CONFIG)
+
+
+def test_news_page_fields() -> None:
+    article = extract_fixture("news_page.html", "https://herald.example/news?id=1")
+    assert article.headline == "Harbour bridge reopens after two-year repair"
+    assert article.summary == (
+        "Commuters get their crossing back, three months ahead of schedule and under budget."
+    )
+    assert article.published == datetime(2024, 5, 14, 6, 30, tzinfo=UTC)
+    assert article.url == "https://herald.example/news/2024/05/harbour-bridge-reopens"
+    assert article.language_hint == "en"
+    assert article.credits == (
+        "By Jane Doe and Tom Weller",
+        "Reporting by Jane Doe; Editing by Sam Brook",
+    )
+
+
+def test_news_page_paragraphs_are_the_article_only() -> None:
+    article = extract_fixture("news_page.html")
+    assert len(article.paragraphs) == 4
+    assert article.paragraphs[0].startswith("The harbour bridge reopened to traffic on Tuesday")
+    assert article.paragraphs[-1].startswith('"We are glad to give people their evenings back,"')
+    text = "\n\n".join(article.paragraphs)
+    for unwanted in (
+        "Harbour bridge reopens",  # headline
+        "Commuters get their crossing back",  # dek
+        "The Coastal Herald",  # masthead, footer
+        "Related:",  # inline teaser
+        "Photo: Maria Lopez",  # caption
+        "Share on",  # share UI
+        "Jane Doe",  # byline and wire credit
+        "More from News",
+        "Storm warning",  # related list
+        "All rights reserved",
+        "08:30",
+    ):
+        assert unwanted not in text
+
+
+def test_json_ld_article_body_replaces_an_app_shell() -> None:
+    article = extract_fixture("jsonld_app_shell.html")
+    assert article.headline == "Stadtwerke senken Strompreis zum Jahreswechsel"
+    assert article.published == datetime(2023, 12, 4, 16, 45, tzinfo=UTC)
+    assert article.url == "https://rheinblick.example/lokales/strompreis-sinkt"
+    assert article.language_hint == "de"
+    assert article.summary == "Die Stadtwerke geben gesunkene Einkaufspreise an ihre Kunden weiter."
+    assert article.paragraphs == (
+        "Die Stadtwerke senken zum 1. Januar den Arbeitspreis für Haushaltsstrom um 4,2 Cent je "
+        "Kilowattstunde.",
+        "Ein Haushalt mit einem Verbrauch von 3000 Kilowattstunden spart damit rund 126 Euro im "
+        "Jahr, teilte das Unternehmen am Montag mit.",
+        "Grund seien die deutlich gesunkenen Preise an der Strombörse, zu denen die Stadtwerke "
+        "ihren Bedarf für das kommende Jahr bereits eingekauft hätten.",
+    )
+
+
+def test_windows_1251_declared_in_meta() -> None:
+    data = (FIXTURES / "cp1251_meta_charset.html").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    html = decode_html(data)
+    assert "Новый мост через реку открыт для движения" in html
+    article = extract_page(html, None, CONFIG)
+    assert article.headline == "Новый мост через реку открыт для движения"
+    assert len(article.paragraphs) == 3
+    assert article.paragraphs[2].startswith("Движение общественного транспорта")
+    assert "Городские новости" not in "\n".join(article.paragraphs)
+
+
+@pytest.mark.parametrize(
+    ("data", "http_charset", "expected"),
+    [
+        ("Grüße".encode("cp1252"), "windows-1252", "Grüße"),
+        ("Grüße".encode(), None, "Grüße"),
+        (b"\xef\xbb\xbf" + "Grüße".encode(), "bogus-charset", "Grüße"),
+        ("<meta charset='koi8-r'>мир".encode("koi8_r"), None, "<meta charset='koi8-r'>мир"),
+        # A page re-saved as UTF-8 keeps its stale single-byte declaration: the bytes win.
+        ('<meta charset="iso-8859-1">Grüße'.encode(), None, '<meta charset="iso-8859-1">Grüße'),
+        # WHATWG: latin-1 means windows-1252 (0x93/0x94 are curly quotes).
+        (b'<meta charset="latin1">\x93hi\x94', None, '<meta charset="latin1">“hi”'),
+        # A label naming a non-text codec is ignored; the bytes are read as UTF-8.
+        ('<meta charset="base64">Grüße'.encode(), None, '<meta charset="base64">Grüße'),
+        ("Grüße".encode("utf-16"), "utf-16", "Grüße"),
+    ],
+)
+def test_decode_html_precedence(data: bytes, http_charset: str | None, expected: str) -> None:
+    assert decode_html(data, http_charset) == expected
+
+
+def test_decode_html_detects_undeclared_legacy_charset() -> None:
+    text = "Во вторник утром в городе открыли новый мост через реку. " * 5
+    assert decode_html(text.encode("cp1251")) == text
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"\x00" * 4096,
+        bytes(range(256)) * 64,
+        b"<<<<>>>><!--",
+        b"\xff\xfe<\x00h\x00t\x00m\x00l\x00>\x00",
+        b'<script type="application/ld+json">{"@type": "NewsArticle", "articleBody": [[[[',
+        b"<html><body>" + b"<p>" * 5000 + b"</body></html>",
+    ],
+)
+def test_garbage_gives_an_empty_article(data: bytes) -> None:
+    article = extract_page(decode_html(data), None, CONFIG)
+    assert article.paragraphs == ()
+    assert article.headline is None
+
+
+def test_xml_declaration_does_not_stop_parsing() -> None:
+    data = b'<?xml version="1.0" encoding="utf-8"?><html><body><p>Plain text.</p></body></html>'
+    assert extract_page(decode_html(data), None, CONFIG).paragraphs == ("Plain text.",)
+
+
+def test_deeply_nested_page_is_refused_without_recursion() -> None:
+    depth = 200_000
+    html = (
+        "<html><body>" + "<div>" * depth + "<p>deep text</p>" + "</div>" * depth + "</body></html>"
+    )
+    assert extract_page(html, "https://x.example/a", CONFIG) == PageArticle(
+        None, None, None, "https://x.example/a", None, (), ()
+    )
+
+
+def test_element_cap_refuses_huge_pages() -> None:
+    html = (FIXTURES / "news_page.html").read_text(encoding="utf-8")
+    assert extract_page(html, None, HtmlConfig(max_elements=20)).paragraphs == ()
+    assert extract_page(html, None, HtmlConfig(max_chars=100)).paragraphs == ()
+
+
+def test_config_is_picklable_and_validated() -> None:
+    config = HtmlConfig(max_depth=100, extra_teaser_prefixes=("sponsored:",))
+    assert pickle.loads(pickle.dumps(config)) == config
+    with pytest.raises(ValueError, match="max_elements"):
+        HtmlConfig(max_elements=0)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Related: City council approves new ferry timetable", False),
+        ("Lea también: Impiden ingreso a reportero", False),
+        ("SEE MORE: The ten best beaches", False),
+        ("Lesen Sie auch: Neue Buslinie verbindet Nordstadt und Hafen", False),
+        ("Sign up for our newsletter to get the best stories every morning.", False),
+        ("© 2024 The Coastal Herald. All rights reserved.", False),
+        ("Foto: Maria Lopez/dpa", False),
+        ("23.10.2018", False),
+        ("3:59 PM", False),
+        ("https://example.org/story/123", False),
+        ("Share", False),
+        ("Category: Press Releases", False),
+        ("The council said the ferry timetable will change in June.", True),
+        ("By the end of the year the bridge carried 40,000 vehicles a day.", True),
+        (
+            "The company said its newsletter business grew by a third last year, "
+            "driven by paid subscriptions in Germany and France, and that it expects "
+            "growth to continue into the next financial year as new titles launch.",
+            True,
+        ),
+    ],
+)
+def test_paragraph_rules(text: str, kept: bool) -> None:
+    paragraphs, _ = clean_paragraphs([("p", text)], (), CONFIG.max_rule_words)
+    assert (paragraphs == [text]) is kept
+
+
+def test_credits_move_out_of_the_body() -> None:
+    blocks = [
+        ("p", "By Jane Doe"),
+        ("p", "The river rose by two metres overnight."),
+        ("p", "Reporting by Tom Weller; Editing by Sam Brook"),
+        ("p", "The Associated Press contributed to this report."),
+        ("p", "aja/PAP"),
+    ]
+    paragraphs, credits = clean_paragraphs(blocks, (), CONFIG.max_rule_words)
+    assert paragraphs == ["The river rose by two metres overnight."]
+    assert credits == [
+        "By Jane Doe",
+        "Reporting by Tom Weller; Editing by Sam Brook",
+        "The Associated Press contributed to this report.",
+        "aja/PAP",
+    ]
+
+
+def test_related_heading_drops_its_link_list_and_trailing_headings() -> None:
+    blocks = [
+        ("p", "The river rose by two metres overnight."),
+        ("head", "More from News"),
+        ("item", "Storm warning for the coast"),
+        ("item", "School budget vote delayed"),
+        ("p", "Residents were told to stay away from the banks until Friday."),
+        ("head", "Newsletter"),
+    ]
+    paragraphs, _ = clean_paragraphs(blocks, ("Headline",), CONFIG.max_rule_words)
+    assert paragraphs == [
+        "The river rose by two metres overnight.",
+        "Residents were told to stay away from the banks until Friday.",
+    ]
+
+
+def test_headline_never_in_paragraphs() -> None:
+    blocks = [("head", "Harbour bridge reopens"), ("p", "The bridge reopened on Tuesday.")]
+    paragraphs, _ = clean_paragraphs(blocks, ("Harbour  bridge reopens",), 40)
+    assert paragraphs == ["The bridge reopened on Tuesday."]
+
+
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [
+        ("The bridge reopened on Tuesday morning...", None),  # a truncated copy of the lead
+        ("The bridge reopened on Tuesday morning after two years.", None),
+        ("Commuters get their crossing back.", "Commuters get their crossing back."),
+        (None, None),
+    ],
+)
+def test_pick_summary(description: str | None, expected: str | None) -> None:
+    lead = ["The bridge reopened on Tuesday morning after two years.", "More text."]
+    assert pick_summary(description, lead) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "expected"),
+    [
+        (
+            "Harbour bridge reopens | The Coastal Herald",
+            "The Coastal Herald",
+            "Harbour bridge reopens",
+        ),
+        ("Harbour bridge reopens - Herald", None, "Harbour bridge reopens"),
+        ("Herald » Harbour bridge reopens", "Herald", "Harbour bridge reopens"),
+        ("A plain title", "Herald", "A plain title"),
+    ],
+)
+def test_strip_site_suffix(title: str, site: str | None, expected: str) -> None:
+    assert strip_site_suffix(title, site) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-05-14T08:30:00+02:00", datetime(2024, 5, 14, 6, 30, tzinfo=UTC)),
+        ("2024-05-14T08:30:00Z", datetime(2024, 5, 14, 8, 30, tzinfo=UTC)),
+        ("2024-05-14 08:30:00", datetime(2024, 5, 14, 8, 30, tzinfo=UTC)),
+        ("2024-05-14", datetime(2024, 5, 14, tzinfo=UTC)),
+        ("0001-01-01T00:00:00", None),
+        ("yesterday", None),
+    ],
+)
+def test_parse_date(value: str, expected: datetime | None) -> None:
+    assert parse_date(value) == expected
+
+
+def test_html_modules_do_not_import_beam() -> None:
+    code = "import sys, transforms.html; print('apache_beam' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"

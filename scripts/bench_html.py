@@ -4,7 +4,11 @@ Scores scrapeclean's ``extract_page`` (decode included) and trafilatura's ``extr
 (defaults, on the already decoded page) side by side, in one process, the way trafilatura's own
 evaluation does. Usage:
 
-    python scripts/bench_html.py [--pages DIR] [--limit N] [--json FILE] [--skip-trafilatura]
+    python -m scripts.bench_html [--pages DIR] [--limit N] [--json FILE] [--skip-trafilatura]
+                                 [--cli-workers N]
+
+The CLI row runs the real `scrapeclean run` over the same pages (start-up, Parquet writing and
+all, with --workers N) and scores its Parquet output; its pages/s is end to end.
 
 To score another producer (e.g. the CLI's Parquet output), build a dict file -> extracted text
 and pass it to ``report_texts`` (see ``texts_from_articles`` for the Parquet-row shape).
@@ -16,6 +20,8 @@ import argparse
 import gzip
 import json
 import re
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -24,6 +30,7 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
+from scripts.measure import measure
 from transforms.html import HtmlConfig, PageArticle, decode_html, extract_page
 
 REPO = Path(__file__).resolve().parent.parent
@@ -125,6 +132,13 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--json", type=Path, default=None, help="save the figures here")
     parser.add_argument("--skip-trafilatura", action="store_true")
+    parser.add_argument(
+        "--cli-workers",
+        type=int,
+        default=2,
+        help="also run the real `scrapeclean run` over the pages with this many workers and "
+        "score its Parquet output (0: skip)",
+    )
     args = parser.parse_args()
     annotations = load_annotations(args.pages, args.limit)
     pages = [
@@ -143,11 +157,57 @@ def main() -> None:
     texts, speed = run_tool(ours, pages)
     results["scrapeclean"] = {**score_snippets(texts, annotations), "pages_per_s": speed}
     results["scrapeclean"].update(_headline_accuracy(pages, articles))
+    if args.cli_workers:
+        results[f"CLI, {args.cli_workers} workers"] = _run_cli(
+            args.pages, annotations, pages, args.cli_workers
+        )
     if not args.skip_trafilatura:
         results["trafilatura"] = _run_trafilatura(pages, annotations)
     _print_table(results, len(pages))
+    if args.cli_workers and "trafilatura" in results:
+        ratio = results[f"CLI, {args.cli_workers} workers"]["pages_per_s"]
+        ratio /= results["trafilatura"]["pages_per_s"]
+        print(f"end-to-end CLI pages/s / trafilatura extraction-only pages/s = {ratio:.2f}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
+def _run_cli(
+    pages_dir: Path,
+    annotations: list[dict[str, Any]],
+    pages: list[tuple[dict[str, Any], bytes]],
+    workers: int,
+) -> dict[str, Any]:
+    """The real CLI end to end over the pages (start-up, Parquet and all), scored from Parquet."""
+    import pyarrow.parquet as pq
+
+    with tempfile.TemporaryDirectory() as temp:
+        inputs = Path(temp) / "pages"
+        inputs.mkdir()
+        for row in annotations:  # only the selected pages (--limit)
+            (inputs / row["file"]).symlink_to((pages_dir / "pages" / row["file"]).resolve())
+        command = [str(Path(sys.executable).parent / "scrapeclean"), "run"]
+        command += ["--input", str(inputs / "*.html.gz"), "--output", str(Path(temp) / "out")]
+        if workers > 1:
+            command += ["--workers", str(workers)]
+        measured = measure(command)
+        if measured.returncode != 0:
+            raise SystemExit(f"scrapeclean run failed with exit status {measured.returncode}")
+        rows = pq.read_table(Path(temp) / "out" / "articles").to_pylist()
+    texts = texts_from_articles(rows)
+    headlines = {Path(str(r["source"])).name: r["headline"] for r in rows}
+    hits = total = 0
+    for row, data in pages:
+        expected = clear_h1(decode_html(data))
+        if expected is not None:
+            total += 1
+            hits += norm(headlines.get(row["file"]) or "") == expected
+    return {
+        **score_snippets(texts, annotations),
+        "pages_per_s": len(pages) / measured.seconds,
+        "headline_accuracy": hits / total if total else 0.0,
+        "tree_peak_mb": measured.tree_peak_mb,
+    }
 
 
 def _real_url(url: str) -> str | None:

@@ -16,6 +16,12 @@ PURE_MODULES = [
     "transforms.schema",
     "transforms.dedup",
     "transforms.chain",
+    "transforms.extract",
+    "transforms.html",
+    "transforms.language",
+    "transforms.lines",
+    "transforms.warc",
+    "transforms.sandbox",
     "pipeline.config",
 ]
 

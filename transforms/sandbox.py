@@ -7,6 +7,7 @@ parser holds the GIL and cannot be cancelled, so the child process is killed and
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -39,6 +40,9 @@ class Sandbox:
         """``fn(record, section)`` in the child; StageTimeoutError or StageCrashedError if not."""
         if self._pool is None:
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            # Start the child and import the stage's module outside the time limit: a cold
+            # start on a loaded machine takes seconds and is no fault of the first record.
+            self._pool.submit(_import, fn.__module__).result()
         future = self._pool.submit(fn, record, section)
         try:
             return future.result(timeout=self._timeout)
@@ -60,3 +64,8 @@ class Sandbox:
             if process.is_alive():
                 process.kill()
             process.join(timeout=5)
+
+
+def _import(module: str) -> None:
+    """Import a module in the child (returns nothing: a module object does not pickle)."""
+    importlib.import_module(module)

@@ -8,10 +8,14 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.config import ConfigError, load_config
 from pipeline.options import UsageError, parse_args
 from pipeline.outputdir import OutputExistsError, check_output_free
+
+if TYPE_CHECKING:
+    from pipeline.run import RunSummary
 
 _LOG = logging.getLogger("scrapeclean")
 
@@ -24,16 +28,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command != "run":
             return run_command(args)
         config = load_config(Path(args.config) if args.config else None, args.set)
-        inputs = check_inputs(args.input, args.allow_empty)
+        inputs, total_files = check_inputs(args.input, args.allow_empty)
         output = check_output(args.output)
         check_output_free(output, args.overwrite)
     except (UsageError, ConfigError, OutputExistsError) as error:
         print(f"scrapeclean: error: {error}", file=sys.stderr)
         return 2
-    from pipeline.run import RunFailedError, run
+    from pipeline.run import Progress, RunFailedError, run
 
+    progress = None if args.quiet else Progress(total_files, args.progress_interval)
     try:
-        summary = run(config, inputs, output, beam_args, args.format, args.max_reject_rate)
+        summary = run(
+            config, inputs, output, beam_args, args.format, args.max_reject_rate, progress
+        )
     except RunFailedError as error:
         print(f"scrapeclean: run failed: {error}", file=sys.stderr)
         return 1
@@ -41,13 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _LOG.debug("run failed", exc_info=True)
         print(f"scrapeclean: run failed: {error!r}", file=sys.stderr)
         return 1
-    reasons = ", ".join(f"{k}={v}" for k, v in summary.rejects_by_reason.items()) or "none"
-    print(
-        f"scrapeclean: {summary.documents_in} documents -> {summary.articles} articles, "
-        f"{summary.rejects} rejects ({reasons}) in {summary.seconds:.1f} s\n"
-        f"scrapeclean: wrote {summary.output}/articles/*.parquet, rejects/*.parquet, "
-        + ("manifest.json" if summary.reject_rate_exceeded else "manifest.json, _SUCCESS")
-    )
+    if not args.quiet:
+        print(format_summary(summary))
     if summary.reject_rate_exceeded:
         rate = summary.rejects / summary.documents_in
         print(
@@ -71,11 +73,34 @@ def run_command(args: argparse.Namespace) -> int:
         return 1
 
 
-def check_inputs(patterns: Sequence[str], allow_empty: bool = False) -> list[str]:
-    """Every --input must match a file (a typo must not give an empty dataset) unless allowed."""
+def format_summary(summary: RunSummary) -> str:
+    """The closing table: documents in and out, each stage's counts, rejects per reason."""
+    lines = [
+        f"scrapeclean: {summary.documents_in} documents -> {summary.articles} articles, "
+        f"{summary.rejects} rejects in {summary.seconds:.1f} s",
+        f"  {'stage':<12}{'in':>9}{'out':>9}  rejected",
+    ]
+    for name, counts in summary.stages.items():
+        rejected = ", ".join(f"{k} {v}" for k, v in counts["rejected"].items())  # type: ignore[attr-defined]
+        lines.append(f"  {name:<12}{counts['in']:>9}{counts['out']:>9}  {rejected}".rstrip())
+    reasons = ", ".join(f"{k} {v}" for k, v in summary.rejects_by_reason.items()) or "none"
+    lines.append(f"  rejects by reason: {reasons}")
+    written = "manifest.json" if summary.reject_rate_exceeded else "manifest.json, _SUCCESS"
+    lines.append(
+        f"scrapeclean: wrote {summary.output}/articles/*.parquet, rejects/*.parquet, {written}"
+    )
+    return "\n".join(lines)
+
+
+def check_inputs(patterns: Sequence[str], allow_empty: bool = False) -> tuple[list[str], int]:
+    """Every --input must match a file (a typo must not give an empty dataset) unless allowed.
+
+    Returns the patterns and how many files they match (the progress display's total).
+    """
     from apache_beam.io.filesystem import BeamIOError
     from apache_beam.io.filesystems import FileSystems
 
+    files: set[str] = set()
     for pattern in patterns:
         try:
             matched = FileSystems.match([pattern])[0].metadata_list
@@ -83,7 +108,8 @@ def check_inputs(patterns: Sequence[str], allow_empty: bool = False) -> list[str
             raise UsageError(f"--input {pattern!r}: {error}") from None
         if not matched and not allow_empty:
             raise UsageError(f"--input {pattern!r} matches no files (--allow-empty permits it)")
-    return list(patterns)
+        files.update(metadata.path for metadata in matched)
+    return list(patterns), len(files)
 
 
 def check_output(output: str) -> Path:

@@ -19,9 +19,12 @@ def build_graph(
     inputs: Sequence[str],
     output_dir: str,
     input_format: str = "auto",
+    progress_dir: str | None = None,
 ) -> None:
     """Wire the whole job into ``pipeline``, writing under ``output_dir``/articles and /rejects."""
-    read = pipeline | "Read" >> ReadDocuments(inputs, input_format, config.read, config.jsonl)
+    read = pipeline | "Read" >> ReadDocuments(
+        inputs, input_format, config.read, config.jsonl, progress_dir
+    )
     records = read.records
     rejects = [read.rejects]
     for stage in DOCUMENT_STAGES:

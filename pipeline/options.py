@@ -78,6 +78,19 @@ def build_parser() -> argparse.ArgumentParser:
         "names and JSONL chunks are reshuffled first, so every stage spreads over them",
     )
     run.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print nothing but errors (no progress, no summary)",
+    )
+    run.add_argument(
+        "--progress-interval",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds between progress lines when stderr is not a terminal (default 10); on a "
+        "terminal progress is one live line",
+    )
+    run.add_argument(
         "--overwrite",
         action="store_true",
         help="replace a finished run already in --output (refused otherwise, exit 2)",

@@ -5,6 +5,7 @@ A failed or interrupted run leaves no _SUCCESS behind (pipeline/outputdir.py).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,15 @@ from pipeline.config import RunConfig, config_as_dict
 from pipeline.graph import build_graph
 from pipeline.manifest import Counters, build_manifest, totals, write_manifest
 from pipeline.outputdir import discard, mark_success, publish, start_run
+from pipeline.progress import PROGRESS_DIR, ProgressMonitor
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """How to show progress: the number of input files and the log-line interval."""
+
+    total_files: int
+    interval: float = 10.0
 
 
 class RunFailedError(RuntimeError):
@@ -35,6 +45,7 @@ class RunSummary:
     rejects: int
     rejects_by_reason: dict[str, int]
     seconds: float
+    stages: dict[str, dict[str, object]]
     reject_rate_exceeded: bool = False
 
 
@@ -45,19 +56,27 @@ def run(
     beam_args: Sequence[str],
     input_format: str = "auto",
     max_reject_rate: float | None = None,
+    progress: Progress | None = None,
 ) -> RunSummary:
     """Run the pipeline over ``inputs`` and publish a complete dataset under ``output``.
 
     With ``max_reject_rate``, a run that rejected a larger share of its documents still
     publishes everything and its manifest, but not _SUCCESS (RunSummary.reject_rate_exceeded).
+    With ``progress``, a live display (terminal) or log lines show files and documents read.
     """
     started = time.time()
     staging = start_run(output)
     try:
         pipeline = beam.Pipeline(options=PipelineOptions(list(beam_args)))
-        build_graph(pipeline, config, inputs, str(staging), input_format)
-        result = pipeline.run()
-        state = result.wait_until_finish()
+        progress_dir = staging / PROGRESS_DIR
+        build_graph(pipeline, config, inputs, str(staging), input_format, str(progress_dir))
+        with (
+            ProgressMonitor(progress_dir, progress.total_files, progress.interval)
+            if progress
+            else contextlib.nullcontext()
+        ):
+            result = pipeline.run()
+            state = result.wait_until_finish()
         if state != PipelineState.DONE:
             raise RunFailedError(f"the pipeline ended in state {state}")
         counters = read_counters(result)
@@ -97,6 +116,7 @@ def run(
         rejects=counts["rejects"],
         rejects_by_reason=manifest["rejects_by_reason"],
         seconds=manifest["timings"]["seconds"],
+        stages=manifest["stages"],
         reject_rate_exceeded=exceeded,
     )
 

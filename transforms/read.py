@@ -9,6 +9,7 @@ decoding live in the pure modules decode.py, formats.py, lines.py and warc.py.
 from __future__ import annotations
 
 import gzip
+import uuid
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from apache_beam.pvalue import TaggedOutput
 from transforms.decode import ReadConfig, decode_document
 from transforms.formats import JsonlConfig, detect_format, parse_jsonl_line
 from transforms.lines import InflationLimitError, LimitedReader, plan_chunks, read_lines
+from transforms.progress import ProgressLog
 from transforms.records import Reject, RejectReason, make_doc_id
 from transforms.stage import MAIN, REJECTS
 from transforms.warc import SKIPPED, warc_documents
@@ -67,15 +69,29 @@ class _PlanFn(beam.DoFn):
 
 
 class _ReadFn(beam.DoFn):
-    def __init__(self, config: ReadConfig, jsonl: JsonlConfig) -> None:
+    def __init__(self, config: ReadConfig, jsonl: JsonlConfig, progress_dir: str | None) -> None:
         self._config = config
         self._jsonl = jsonl
+        self._progress = ProgressLog(progress_dir)
         self._documents_in = Metrics.counter(NAMESPACE, "documents_in")
         self._out = Metrics.counter(NAMESPACE, "out")
         self._skipped = Metrics.counter(NAMESPACE, "warc_records_skipped")
         self._blank = Metrics.counter(NAMESPACE, "jsonl_blank_lines")
 
+    def setup(self) -> None:
+        self._progress.open(uuid.uuid4().hex)
+
+    def teardown(self) -> None:
+        self._progress.close()
+
     def process(self, task: ReadTask) -> Iterator[Any]:
+        documents = 0
+        for output in self._outputs(task):  # one output per input document
+            documents += 1
+            yield output
+        self._progress.record(task.path, documents)
+
+    def _outputs(self, task: ReadTask) -> Iterator[Any]:
         try:
             for result in self._read(task):
                 if result is SKIPPED:
@@ -156,19 +172,27 @@ class ReadDocuments(beam.PTransform):
     """Read every input document from the files matching the globs.
 
     Outputs: ``records`` (Documents; HTML still marked ``is_html`` for the extract stage) and
-    ``rejects``. A glob matching nothing yields nothing (the CLI refuses that up front unless
-    --allow-empty). File names and JSONL chunks are reshuffled, so ``--direct_num_workers``
-    spreads reading and everything fused after it, even over one big JSONL file.
+    ``rejects``. With ``progress_dir``, each worker notes every finished file there (for the
+    launcher's progress display; best effort). A glob matching nothing yields nothing (the CLI
+    refuses that up front unless --allow-empty). File names and JSONL chunks are reshuffled, so
+    ``--direct_num_workers`` spreads reading and everything fused after it, even over one big
+    JSONL file.
     """
 
     def __init__(
-        self, patterns: Sequence[str], input_format: str, config: ReadConfig, jsonl: JsonlConfig
+        self,
+        patterns: Sequence[str],
+        input_format: str,
+        config: ReadConfig,
+        jsonl: JsonlConfig,
+        progress_dir: str | None = None,
     ) -> None:
         super().__init__()
         self._patterns = list(patterns)
         self._format = input_format
         self._config = config
         self._jsonl = jsonl
+        self._progress_dir = progress_dir
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.pvalue.DoOutputsTuple:
         return (
@@ -179,5 +203,7 @@ class ReadDocuments(beam.PTransform):
             | "Plan" >> beam.ParDo(_PlanFn(self._config, self._format))
             | "SpreadTasks" >> beam.Reshuffle()
             | "Decode"
-            >> beam.ParDo(_ReadFn(self._config, self._jsonl)).with_outputs(REJECTS, main=MAIN)
+            >> beam.ParDo(_ReadFn(self._config, self._jsonl, self._progress_dir)).with_outputs(
+                REJECTS, main=MAIN
+            )
         )

@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline.config import ConfigError, load_config
 from pipeline.options import UsageError, parse_args
@@ -25,29 +25,87 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging()
     try:
         args, beam_args = parse_args(sys.argv[1:] if argv is None else argv)
-        if args.command != "run":
+        if args.command not in ("run", "watch"):
             return run_command(args)
         config = load_config(Path(args.config) if args.config else None, args.set)
-        inputs, total_files = check_inputs(args.input, args.allow_empty)
         output = check_output(args.output)
-        check_output_free(output, args.overwrite)
+        incremental = args.command == "watch" or args.incremental
+        total_files = check_input_layout(args, output, incremental)
     except (UsageError, ConfigError, OutputExistsError) as error:
         print(f"scrapeclean: error: {error}", file=sys.stderr)
         return 2
-    from pipeline.run import Progress, RunFailedError, run
-
-    progress = None if args.quiet else Progress(total_files, args.progress_interval)
     try:
-        summary = run(
-            config, inputs, output, beam_args, args.format, args.max_reject_rate, progress
+        if args.command == "watch":
+            return watch_landing(args, config, output, beam_args)
+        summary = (
+            run_incremental(args, config, output, beam_args)
+            if incremental
+            else run_plain(args, config, output, beam_args, total_files)
         )
-    except RunFailedError as error:
+    except UsageError as error:  # a run id taken meanwhile
+        print(f"scrapeclean: error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # the run failed: one line, details at DEBUG, no _SUCCESS
+        _LOG.debug("run failed", exc_info=True)
         print(f"scrapeclean: run failed: {error}", file=sys.stderr)
         return 1
-    except Exception as error:  # the run failed; say so in one line, details at DEBUG
-        _LOG.debug("run failed", exc_info=True)
-        print(f"scrapeclean: run failed: {error!r}", file=sys.stderr)
-        return 1
+    return report_run(args, summary)
+
+
+def check_input_layout(args: argparse.Namespace, output: Path, incremental: bool) -> int:
+    """Usage checks before anything is written; returns how many files the inputs match."""
+    from pipeline.incremental import check_incremental_output, partition_path
+
+    check_incremental_output(output, incremental)
+    if incremental:
+        partition_path(args.partition, "run", "2000-01-01")  # a bad template fails now
+        return 0
+    _, total_files = check_inputs(args.input, args.allow_empty)
+    check_output_free(output, args.overwrite)
+    return total_files
+
+
+def run_plain(
+    args: argparse.Namespace, config: Any, output: Path, beam_args: list[str], total_files: int
+) -> RunSummary:
+    """One complete run over every input into articles/ and rejects/."""
+    from pipeline.run import Progress, run
+
+    progress = None if args.quiet else Progress(total_files, args.progress_interval)
+    return run(config, args.input, output, beam_args, args.format, args.max_reject_rate, progress)
+
+
+def run_incremental(
+    args: argparse.Namespace, config: Any, output: Path, beam_args: list[str]
+) -> RunSummary | None:
+    """One incremental batch over the inputs the ledger does not know (None: nothing new)."""
+    from pipeline.incremental import BatchSpec, list_inputs, load_ledger, run_batch, select_new
+
+    files = select_new(list_inputs(args.input), load_ledger(output))
+    if not files:
+        return None
+    spec = BatchSpec(
+        config, output, beam_args, args.format, args.partition, args.run_date, args.max_reject_rate
+    )
+    return run_batch(spec, files, args.run_id)[1]
+
+
+def watch_landing(args: argparse.Namespace, config: Any, output: Path, beam_args: list[str]) -> int:
+    """``scrapeclean watch``: micro-batches until a signal (or --max-batches)."""
+    from pipeline.incremental import BatchSpec, run_batch
+    from pipeline.watch import WatchOptions, watch
+
+    spec = BatchSpec(config, output, beam_args, args.format, args.partition)
+    options = WatchOptions(args.interval, args.settle, args.max_batches)
+    return watch(args.input, output, lambda files: run_batch(spec, files), options, sys.stderr)
+
+
+def report_run(args: argparse.Namespace, summary: RunSummary | None) -> int:
+    """Print the closing summary (unless --quiet); exit 1 past --max-reject-rate."""
+    if summary is None:
+        if not args.quiet:
+            print("scrapeclean: nothing new since the last run; nothing written")
+        return 0
     if not args.quiet:
         print(format_summary(summary))
     if summary.reject_rate_exceeded:

@@ -25,6 +25,38 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def add_input_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags ``run`` and ``watch`` share: inputs, output, config, format."""
+    parser.add_argument(
+        "--input",
+        action="append",
+        required=True,
+        metavar="GLOB",
+        help="input files: a path or glob, local or any Beam filesystem; repeatable; .gz is read "
+        "transparently",
+    )
+    parser.add_argument("--output", required=True, metavar="DIR", help="output folder")
+    parser.add_argument(
+        "--config",
+        metavar="FILE.yaml",
+        help="run config layered over configs/default.yaml (which lists every key)",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override one config key, e.g. --set validate.min_words=50; repeatable",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("auto", *FORMATS),
+        default="auto",
+        help="input format; auto picks by extension (.txt text, .html page, .jsonl records, "
+        ".warc archive; anything else is a text dump)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``scrapeclean`` argument parser; every flag says what it does in ``--help``."""
     parser = _Parser(
@@ -42,34 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
             f"--direct_num_workers, ...); the runner defaults to {DEFAULT_RUNNER}."
         ),
     )
-    run.add_argument(
-        "--input",
-        action="append",
-        required=True,
-        metavar="GLOB",
-        help="input files: a path or glob, local or any Beam filesystem; repeatable; .gz is read "
-        "transparently",
-    )
-    run.add_argument("--output", required=True, metavar="DIR", help="output folder")
-    run.add_argument(
-        "--config",
-        metavar="FILE.yaml",
-        help="run config layered over configs/default.yaml (which lists every key)",
-    )
-    run.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="SECTION.KEY=VALUE",
-        help="override one config key, e.g. --set validate.min_words=50; repeatable",
-    )
-    run.add_argument(
-        "--format",
-        choices=("auto", *FORMATS),
-        default="auto",
-        help="input format; auto picks by extension (.txt text, .html page, .jsonl records, "
-        ".warc archive; anything else is a text dump)",
-    )
+    add_input_flags(run)
     run.add_argument(
         "--workers",
         type=int,
@@ -108,11 +113,57 @@ def build_parser() -> argparse.ArgumentParser:
         help="let an --input match no files (a run over nothing writes an empty dataset); "
         "refused otherwise, exit 2",
     )
+    run.add_argument(
+        "--incremental",
+        action="store_true",
+        help="process only inputs new or changed since the last run (a ledger under --output) "
+        "and publish them as their own partition articles/run=<id>/",
+    )
+    run.add_argument("--run-id", metavar="ID", help="incremental: the run's id (default: UTC time)")
+    run.add_argument(
+        "--run-date", metavar="YYYY-MM-DD", help="incremental: {run_date} for --partition"
+    )
+    run.add_argument(
+        "--partition",
+        default="run={run_id}",
+        metavar="TEMPLATE",
+        help="incremental: partition path below articles/ and rejects/, from {run_id} and "
+        "{run_date} (default run={run_id}; e.g. date={run_date}/run={run_id})",
+    )
+    add_watch_parser(commands)
     from pipeline import explain, inspect_cmd, report  # here: they import UsageError from us
 
     for command in (report, inspect_cmd, explain):
         command.add_parser(commands)
     return parser
+
+
+def add_watch_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``scrapeclean watch``: continuous micro-batches over a landing folder."""
+    watch = commands.add_parser(
+        "watch",
+        help="poll a landing folder and process new files in incremental micro-batches",
+        description=(
+            "Poll --input every --interval seconds; each file that is complete (a FILE.done "
+            "marker beside it, or size and mtime unchanged for --settle seconds) and not yet in "
+            "the ledger goes into the next incremental batch, published atomically as its own "
+            "partition. SIGINT/SIGTERM finish the current batch and exit 0. Other --flags are "
+            "Apache Beam options."
+        ),
+    )
+    add_input_flags(watch)
+    watch.add_argument("--interval", type=float, default=5.0, metavar="SECONDS")
+    watch.add_argument(
+        "--settle",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="how long a file without a .done marker must stay unchanged (default 2)",
+    )
+    watch.add_argument(
+        "--max-batches", type=int, metavar="N", help="stop after N batches (default: never)"
+    )
+    watch.add_argument("--partition", default="run={run_id}", metavar="TEMPLATE", help="as for run")
 
 
 def _rate(value: str) -> float:
@@ -128,12 +179,12 @@ def _rate(value: str) -> float:
 def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     """Split argv into our parsed flags and validated Beam flags (runner pinned if unset)."""
     args, leftovers = build_parser().parse_known_args(list(argv))
-    if args.command != "run":  # report, inspect, explain take no Beam options
+    if args.command not in ("run", "watch"):  # report, inspect, explain take no Beam options
         if leftovers:
             raise UsageError(f"unrecognized arguments: {' '.join(leftovers)}")
         return args, []
     beam_args = check_beam_args(leftovers)
-    if args.workers is not None:
+    if getattr(args, "workers", None) is not None:
         if args.workers < 1:
             raise UsageError(f"--workers {args.workers}: must be >= 1")
         mode = "multi_processing" if args.workers > 1 else "in_memory"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 SUCCESS = "_SUCCESS"
 PUBLISHED = ("articles", "rejects")
-_LEFTOVERS = ("_staging-*", "_trash-*", ".manifest.json.tmp")
+_LEFTOVERS = ("_staging-*", "_trash-*", ".manifest.json.tmp", "manifests/.*.tmp")
 
 
 class OutputExistsError(ValueError):
@@ -38,19 +38,22 @@ def start_run(output: Path) -> Path:
     return output / f"_staging-{uuid.uuid4().hex[:12]}"
 
 
-def publish(staging: Path, output: Path) -> None:
+def publish(staging: Path, output: Path, partition: str | None = None) -> None:
     """Swap each staged folder in by renames; the old one is moved aside first, then deleted.
 
-    A kill between the renames leaves a folder missing, never half a folder, and no _SUCCESS;
-    the next run removes what is left in _staging-* and _trash-*.
+    With ``partition`` (incremental runs) the folders go to ``articles/<partition>`` and
+    ``rejects/<partition>`` instead. A kill between the renames leaves a folder missing, never
+    half a folder, and no _SUCCESS; the next run removes what is left in _staging-*, _trash-*.
     """
     trash = output / f"_trash-{uuid.uuid4().hex[:12]}"
     trash.mkdir()
     for name in PUBLISHED:
         staged = staging / name
         staged.mkdir(parents=True, exist_ok=True)
-        target = output / name
+        target = output / name / partition if partition else output / name
+        target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
+            (trash / name).parent.mkdir(parents=True, exist_ok=True)
             target.rename(trash / name)
         staged.rename(target)
     shutil.rmtree(trash)

@@ -31,6 +31,15 @@ class Progress:
     interval: float = 10.0
 
 
+@dataclass(frozen=True, slots=True)
+class Partition:
+    """Where an incremental run publishes: its id, its partition path, the input files it read."""
+
+    run_id: str
+    path: str  # e.g. "run=20261127T101500Z", below articles/ and rejects/
+    files: list[dict[str, object]]  # the ledger entries this run commits
+
+
 class RunFailedError(RuntimeError):
     """The pipeline did not finish, or its counts do not add up; nothing was published."""
 
@@ -57,12 +66,15 @@ def run(
     input_format: str = "auto",
     max_reject_rate: float | None = None,
     progress: Progress | None = None,
+    partition: Partition | None = None,
 ) -> RunSummary:
     """Run the pipeline over ``inputs`` and publish a complete dataset under ``output``.
 
     With ``max_reject_rate``, a run that rejected a larger share of its documents still
     publishes everything and its manifest, but not _SUCCESS (RunSummary.reject_rate_exceeded).
     With ``progress``, a live display (terminal) or log lines show files and documents read.
+    With ``partition`` (incremental runs) the output goes to its own partition folders and its
+    manifest to ``manifests/<run_id>.json``, the run's commit point.
     """
     started = time.time()
     staging = start_run(output)
@@ -83,7 +95,7 @@ def run(
         counts = totals(counters)
         if not counts["balanced"]:
             raise RunFailedError(f"documents_in != articles + rejects: {counts}")
-        publish(staging, output)
+        publish(staging, output, partition.path if partition else None)
     finally:
         discard(staging)
     finished = time.time()
@@ -106,7 +118,13 @@ def run(
         "max_reject_rate": max_reject_rate,
         "reject_rate_exceeded": exceeded,
     }
-    write_manifest(output / "manifest.json", manifest)
+    manifest_path = output / "manifest.json"
+    if partition:
+        manifest["partition"] = {"run_id": partition.run_id, "path": partition.path}
+        manifest["files"] = partition.files
+        manifest_path = output / "manifests" / f"{partition.run_id}.json"
+        manifest_path.parent.mkdir(exist_ok=True)
+    write_manifest(manifest_path, manifest)
     if not exceeded:
         mark_success(output)
     return RunSummary(

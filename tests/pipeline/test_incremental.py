@@ -1,0 +1,106 @@
+"""Incremental runs: only new or changed inputs, each run its own partition, crashed runs redone,
+and never a file twice in the published dataset (issue 5)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import pytest
+
+from pipeline import run as run_module
+from pipeline.cli import main
+from pipeline.incremental import partition_path, select_new
+from pipeline.options import UsageError
+from tests.conftest import SEEDS
+
+ARTICLES = ["000_05c8e702dea443c3.txt", "001_headline_first_crlf.txt", "003_cp1252_german.txt"]
+
+
+def land(folder: Path, *names: str) -> None:
+    folder.mkdir(exist_ok=True)
+    for name in names:
+        shutil.copy(SEEDS / name, folder / name)
+
+
+def incremental(landing: Path, output: Path, *extra: str) -> int:
+    argv = ["run", "--incremental", "--input", str(landing / "*"), "--output", str(output)]
+    return main([*argv, "--quiet", *extra])
+
+
+def published_sources(output: Path) -> list[str]:
+    table = ds.dataset(output / "articles", format="parquet", partitioning="hive").to_table()
+    return sorted(Path(source).name for source in table.column("source").to_pylist())
+
+
+def runs(output: Path) -> list[dict[str, object]]:
+    return json.loads((output / "runs.json").read_text(encoding="utf-8"))["runs"]
+
+
+def test_each_run_processes_only_new_or_changed_inputs(tmp_path: Path) -> None:
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    land(landing, ARTICLES[0], ARTICLES[1])
+    assert incremental(landing, output) == 0
+    assert incremental(landing, output) == 0  # nothing new: no run
+    assert len(runs(output)) == 1
+    land(landing, ARTICLES[2])
+    os.utime(landing / ARTICLES[0])  # touched, same content: skipped
+    assert incremental(landing, output) == 0
+    assert [r["files"] for r in runs(output)] == [2, 1]
+    assert published_sources(output) == sorted(ARTICLES)
+    (landing / ARTICLES[1]).write_text("Changed Headline Here\n" + "word " * 40)
+    assert incremental(landing, output) == 0
+    assert [r["files"] for r in runs(output)] == [2, 1, 1]
+    assert (output / "_SUCCESS").exists()
+
+
+def test_a_run_that_crashed_at_its_commit_is_redone_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    land(landing, ARTICLES[0])
+    assert incremental(landing, output) == 0
+    land(landing, ARTICLES[1])
+
+    def crash(*_: object) -> None:
+        raise OSError("killed before the manifest was written")
+
+    monkeypatch.setattr(run_module, "write_manifest", crash)
+    assert incremental(landing, output) == 1  # its partition is published, not committed
+    assert len(list((output / "articles").iterdir())) == 2
+    monkeypatch.undo()
+    assert incremental(landing, output) == 0
+    assert published_sources(output) == sorted(ARTICLES[:2])  # nothing twice
+    assert len(list((output / "articles").iterdir())) == 2
+
+
+def test_partition_templates_and_run_ids(tmp_path: Path) -> None:
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    land(landing, ARTICLES[0])
+    extra = ["--partition", "date={run_date}/run={run_id}", "--run-date", "2026-11-27"]
+    assert incremental(landing, output, *extra, "--run-id", "daily-1") == 0
+    assert (output / "articles" / "date=2026-11-27" / "run=daily-1").is_dir()
+    assert (output / "manifests" / "daily-1.json").is_file()
+    land(landing, ARTICLES[1])
+    assert incremental(landing, output, *extra, "--run-id", "daily-1") == 2  # id taken
+    with pytest.raises(UsageError, match="not a plain relative path"):
+        partition_path("../{run_id}", "x", "y")
+
+
+def test_plain_and_incremental_outputs_do_not_mix(tmp_path: Path) -> None:
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    land(landing, ARTICLES[0])
+    assert incremental(landing, output) == 0
+    assert main(["run", "--input", str(landing / "*"), "--output", str(output)]) == 2
+
+
+def test_select_new_hashes_only_what_moved(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("alpha")
+    entry = select_new([(str(tmp_path / "a.txt"), 5, 1.0)], {})[0]
+    assert entry.sha256 == "8ed3f6ad685b959ead7022518e1af76cd816f8e8ec7ccdda1ed4018e8f2223f8"
+    ledger = {entry.path: entry}
+    assert select_new([(entry.path, 5, 1.0)], ledger) == []
+    assert select_new([(entry.path, 5, 2.0)], ledger) == []  # touched, same bytes

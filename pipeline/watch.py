@@ -1,9 +1,9 @@
 """``scrapeclean watch``: continuous mode as a micro-batch loop over a landing folder.
 
 Each poll lists the inputs, keeps those that are ready (a ``<file>.done`` marker beside them, or
-size and mtime unchanged since the previous poll and older than ``settle`` seconds: a file still
-being written is never read half-way), and runs one incremental batch on the ready files the
-ledger does not know. SIGINT/SIGTERM finish the current batch, then the loop exits 0; after a
+not modified for ``settle`` seconds and unchanged since the previous poll: a file still being
+written is never read half-way), and runs one incremental batch on the ready files the ledger
+does not know. SIGINT/SIGTERM finish the current batch, then the loop exits 0; after a
 crash the ledger makes the next start resume exactly where the last committed batch ended.
 (Nothing here runs a true streaming graph: notes/beam-on-this-machine.md §5.)
 """
@@ -46,7 +46,8 @@ def ready_files(
         if path.endswith(DONE_SUFFIX):
             continue
         marked = f"{path}{DONE_SUFFIX}" in names
-        stable = previous.get(path) == (size, mtime) and now - mtime >= settle
+        unchanged = previous.get(path, (size, mtime)) == (size, mtime)  # first sighting: by mtime
+        stable = unchanged and now - mtime >= settle
         if marked or stable:
             ready.append((path, size, mtime))
     return ready

@@ -22,12 +22,20 @@ SEED = (SEEDS / "000_05c8e702dea443c3.txt").read_text(encoding="utf-8")
 
 
 def test_ready_files_wait_for_stability_or_a_done_marker() -> None:
-    listed = [("a.txt", 10, 100.0), ("b.txt", 20, 109.5), ("c.txt", 5, 50.0), ("c.txt.done", 0, 1)]
-    previous = {"a.txt": (10, 100.0), "b.txt": (15, 109.0)}
+    listed = [
+        ("a.txt", 10, 100.0),
+        ("b.txt", 20, 107.5),
+        ("c.txt", 5, 109.9),
+        ("c.txt.done", 0, 1),
+        ("d.txt", 7, 90.0),
+        ("e.txt", 7, 109.0),
+    ]
+    previous = {"a.txt": (10, 100.0), "b.txt": (15, 107.0)}
     assert ready_files(listed, previous, now=110.0, settle=2.0) == [
         ("a.txt", 10, 100.0),  # unchanged since the last poll and settled
-        ("c.txt", 5, 50.0),  # marked done, even on its first sighting
-    ]
+        ("c.txt", 5, 109.9),  # marked done: ready however fresh
+        ("d.txt", 7, 90.0),  # first sighting, untouched for longer than settle
+    ]  # b.txt grew since the last poll; e.txt was modified 1 s ago
 
 
 def committed_files(output: Path) -> int:

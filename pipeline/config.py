@@ -21,8 +21,12 @@ from transforms.extract import LimitsConfig
 from transforms.formats import JsonlConfig
 from transforms.html import HtmlConfig
 from transforms.language import LanguageConfig
+from transforms.neardup import DedupConfig, NearDupConfig
+from transforms.quality import LanguageFilterConfig, QualityConfig
 from transforms.repair import RepairConfig
 from transforms.segment import SegmentConfig
+from transforms.sitelines import SiteLinesConfig
+from transforms.split import SplitConfig
 from transforms.validate import ValidateConfig
 
 DEFAULT_CONFIG_NAME = "default.yaml"
@@ -62,6 +66,12 @@ class RunConfig:
     segment: SegmentConfig = field(default_factory=SegmentConfig)
     language: LanguageConfig = field(default_factory=LanguageConfig)
     validate: ValidateConfig = field(default_factory=ValidateConfig)
+    sitelines: SiteLinesConfig = field(default_factory=SiteLinesConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+    neardup: NearDupConfig = field(default_factory=NearDupConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
+    language_filter: LanguageFilterConfig = field(default_factory=LanguageFilterConfig)
+    split: SplitConfig = field(default_factory=SplitConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
 
 

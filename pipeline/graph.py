@@ -1,4 +1,4 @@
-"""build_graph: read -> every per-document stage -> write articles and rejects. Nothing else."""
+"""build_graph: read -> every per-document stage -> the corpus steps -> write. Nothing else."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import apache_beam as beam
 
 from pipeline.config import RunConfig
 from transforms.chain import DOCUMENT_STAGES
+from transforms.corpus import TOP_LINES_FILE, CleanCorpus, WriteTopLines
 from transforms.read import ReadDocuments
 from transforms.stage import RunStage
 from transforms.write import WriteArticles, WriteRejects
@@ -34,6 +35,10 @@ def build_graph(
         result = records | label >> RunStage(stage.name, stage.fn, section, timeout, stage.applies)
         records = result.records
         rejects.append(result.rejects)
+    corpus = records | "CleanCorpus" >> CleanCorpus.from_config(config)
+    records = corpus.records
+    rejects.append(corpus.rejects)
+    corpus.top_lines | "WriteTopLines" >> WriteTopLines(f"{output_dir}/{TOP_LINES_FILE}")
     records | "WriteArticles" >> WriteArticles(f"{output_dir}/articles/part", config.output)
     (
         rejects

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from transforms.chain import DOCUMENT_STAGES
+from transforms.corpus import NAMESPACES as CORPUS_NAMESPACES
 from transforms.read import NAMESPACE as READ
 from transforms.schema import SCHEMA_VERSION
 from transforms.write import NAMESPACE as WRITE
@@ -49,6 +50,7 @@ def build_manifest(
         "rejects_by_reason": _suffixed(counters, WRITE, "reason."),
         "stages": {name: stage_counts(counters, name) for name in _stage_names()},
         "fixes": _suffixed(counters, WRITE, "fix."),
+        "splits": _suffixed(counters, "split", "assigned."),
         "boilerplate_lines_removed": counters.get((WRITE, "boilerplate_lines"), 0),
         "inputs": list(inputs),
         "input_format": input_format,
@@ -88,7 +90,7 @@ def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
 
 
 def _stage_names() -> list[str]:
-    return [READ, *(stage.name for stage in DOCUMENT_STAGES)]
+    return [READ, *(stage.name for stage in DOCUMENT_STAGES), *CORPUS_NAMESPACES]
 
 
 def _suffixed(counters: Counters, namespace: str, prefix: str) -> dict[str, int]:

@@ -21,6 +21,8 @@ from pipeline.graph import build_graph
 from pipeline.manifest import Counters, build_manifest, totals, write_manifest
 from pipeline.outputdir import discard, mark_success, publish, start_run
 from pipeline.progress import PROGRESS_DIR, ProgressMonitor
+from transforms.corpus import TOP_LINES_FILE
+from transforms.sitelines import read_top_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,7 @@ def run(
         counts = totals(counters)
         if not counts["balanced"]:
             raise RunFailedError(f"documents_in != articles + rejects: {counts}")
+        top_lines = read_top_lines(staging / TOP_LINES_FILE)
         publish(staging, output, partition.path if partition else None)
     finally:
         discard(staging)
@@ -113,6 +116,7 @@ def run(
             "seconds": round(finished - started, 3),
         },
     )
+    manifest["site_boilerplate"] = top_lines
     manifest["guard_rails"] = {
         "reject_rate": round(reject_rate, 6),
         "max_reject_rate": max_reject_rate,

@@ -22,6 +22,10 @@ PURE_MODULES = [
     "transforms.lines",
     "transforms.warc",
     "transforms.sandbox",
+    "transforms.neardup",
+    "transforms.quality",
+    "transforms.sitelines",
+    "transforms.split",
     "pipeline.config",
 ]
 

@@ -1,0 +1,156 @@
+"""build_streaming_graph: watch the input globs, clean each new file, write Parquet per window.
+
+For runners with unbounded sources (Flink, Dataflow, Prism). No local runner here executes it
+(notes/beam-on-this-machine.md §5); the windowed part is unit-tested with TestStream. A stream
+never finishes, so there is no staging, manifest, accounting check or _SUCCESS: each window's
+files appear under articles/ and rejects/ when the window closes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import apache_beam as beam
+from apache_beam.io import fileio
+from apache_beam.transforms.window import FixedWindows
+from apache_beam.utils.timestamp import Timestamp
+
+from pipeline.config import OutputConfig, RunConfig
+from transforms.chain import DOCUMENT_STAGES
+
+# _PlanFn and _ReadFn are private to read.py; ReadDocuments starts from glob strings, the stream
+# from FileMetadata, so this composes its two DoFns rather than copy them (same reading, same
+# rejects, same ``read`` counters). Exposing them, or a ReadMatched transform, would be cleaner.
+from transforms.read import _PlanFn, _ReadFn
+from transforms.stage import MAIN, REJECTS, RunStage
+from transforms.window_write import WriteWindowedParquet
+
+
+class StreamOutputs(NamedTuple):
+    """The windowed records the stream writes, and the files written, for tests and callers."""
+
+    articles: beam.PCollection  # Articles, in fixed windows
+    rejects: beam.PCollection  # Rejects from reading and every stage, in fixed windows
+    article_files: beam.PCollection  # fileio.FileResult per articles file
+    reject_files: beam.PCollection  # fileio.FileResult per rejects file
+
+
+def build_streaming_graph(
+    pipeline: beam.Pipeline,
+    config: RunConfig,
+    patterns: Sequence[str],
+    output_dir: str,
+    window_seconds: int,
+    poll_seconds: float,
+    input_format: str = "auto",
+    start_timestamp: Timestamp | float | None = None,
+) -> StreamOutputs:
+    """Wire a never-ending job: every ``poll_seconds`` match ``patterns``, clean each new file.
+
+    A file is read once, when a poll first sees it (also the files already there at the first
+    poll); its documents take that poll time as event time, so windows are discovery time.
+    ``start_timestamp`` defaults to now at build time: MatchContinuously's own default is the
+    time its module was imported (notes §5).
+    """
+    if not patterns:
+        raise ValueError("build_streaming_graph needs at least one input pattern")
+    if not poll_seconds > 0:
+        raise ValueError(f"poll_seconds must be > 0, not {poll_seconds!r}")
+    _check_window(window_seconds)
+    start = Timestamp.now() if start_timestamp is None else Timestamp.of(start_timestamp)
+    matches = [
+        pipeline
+        | f"Watch{index}"
+        >> fileio.MatchContinuously(pattern, interval=poll_seconds, start_timestamp=start)
+        for index, pattern in enumerate(patterns)
+    ]
+    files = matches | "AllFiles" >> beam.Flatten()
+    return build_stream_body(files, config, output_dir, window_seconds, input_format)
+
+
+def build_stream_body(
+    files: beam.PCollection,
+    config: RunConfig,
+    output_dir: str,
+    window_seconds: int,
+    input_format: str = "auto",
+) -> StreamOutputs:
+    """Everything after matching: read, every document stage, windowed write of both outputs."""
+    read = read_matched(files, config, input_format)
+    records, rejects = run_document_stages(read[MAIN], config)
+    return build_windowed_tail(
+        records, [read[REJECTS], *rejects], output_dir, window_seconds, config.output
+    )
+
+
+def read_matched(
+    files: beam.PCollection, config: RunConfig, input_format: str = "auto"
+) -> beam.pvalue.DoOutputsTuple:
+    """ReadDocuments' steps from FileMetadata on: outputs ``records`` and ``rejects``.
+
+    The reshuffles spread files and JSONL chunks over workers as in batch: MatchContinuously
+    emits all of a pattern's files from one key.
+    """
+    return (
+        files
+        | "SpreadFiles" >> beam.Reshuffle()
+        | "Plan" >> beam.ParDo(_PlanFn(config.read, input_format))
+        | "SpreadTasks" >> beam.Reshuffle()
+        | "Decode"
+        >> beam.ParDo(_ReadFn(config.read, config.jsonl, None)).with_outputs(REJECTS, main=MAIN)
+    )
+
+
+def run_document_stages(
+    records: beam.PCollection, config: RunConfig
+) -> tuple[beam.PCollection, list[beam.PCollection]]:
+    """Every stage of DOCUMENT_STAGES through RunStage, labelled and limited as graph.py does.
+
+    Returns the surviving Articles and one rejects PCollection per stage.
+    """
+    rejects = []
+    for stage in DOCUMENT_STAGES:
+        label = stage.name.capitalize()
+        timeout = config.limits.stage_timeout_seconds if stage.sandboxed else None
+        section = getattr(config, stage.section)
+        result = records | label >> RunStage(stage.name, stage.fn, section, timeout, stage.applies)
+        records = result[MAIN]
+        rejects.append(result[REJECTS])
+    return records, rejects
+
+
+def build_windowed_tail(
+    records: beam.PCollection,
+    rejects: Sequence[beam.PCollection],
+    output_dir: str,
+    window_seconds: int,
+    output: OutputConfig,
+) -> StreamOutputs:
+    """Window Articles and all Rejects into ``FixedWindows(window_seconds)``; write each window.
+
+    Files: ``output_dir/articles/<start>-<end>-SSSSS-of-NNNNN-<token>.parquet`` (and rejects/),
+    window bounds in UTC such as ``20261127T101500Z`` (transforms/window_write.py).
+    """
+    _check_window(window_seconds)
+    windows = FixedWindows(window_seconds)
+    articles = records | "WindowArticles" >> beam.WindowInto(windows)
+    all_rejects = (
+        list(rejects) | "AllRejects" >> beam.Flatten() | "WindowRejects" >> beam.WindowInto(windows)
+    )
+    return StreamOutputs(
+        articles=articles,
+        rejects=all_rejects,
+        article_files=articles
+        | "WriteArticles" >> WriteWindowedParquet("articles", f"{output_dir}/articles", output),
+        reject_files=all_rejects
+        | "WriteRejects" >> WriteWindowedParquet("rejects", f"{output_dir}/rejects", output),
+    )
+
+
+def _check_window(window_seconds: int) -> None:
+    # Whole seconds: file names carry the window bounds to the second.
+    if isinstance(window_seconds, bool) or not isinstance(window_seconds, int):
+        raise ValueError(f"window_seconds must be a whole number, not {window_seconds!r}")
+    if window_seconds < 1:
+        raise ValueError(f"window_seconds must be >= 1, not {window_seconds}")

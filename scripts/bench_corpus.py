@@ -1,0 +1,298 @@
+"""Measure the corpus-level steps (issue 6): accuracy on a labelled site corpus, and speed.
+
+``score``: run the per-document chain on ``make_site_corpus.py`` output, then the corpus steps
+(site lines, dedup, near dedup, quality, split), and compare with the labels: near-duplicate
+pair recall by true Jaccard, merges below 0.5, chrome lines removed, content lines lost, junk
+page reasons. ``--beam`` also runs ``CleanCorpus`` on the FnApiRunner and checks it agrees.
+
+``speed``: time the corpus steps over N synthetic seed-sized articles, as a plain Python loop
+and as a TestPipeline on the FnApiRunner (articles generated inside the pipeline, not Created);
+each run is a subprocess so its peak RSS (``ru_maxrss``) is its own.
+
+Usage::
+
+    python scripts/make_site_corpus.py --out /tmp/sites
+    python scripts/bench_corpus.py score --corpus /tmp/sites [--beam]
+    python scripts/bench_corpus.py speed --docs 10000 --docs 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from pipeline.config import load_config
+from scripts.make_site_corpus import ARTICLES_PATH, jaccard
+from transforms.chain import clean_bytes
+from transforms.dedup import content_hash
+from transforms.neardup import DedupConfig, NearDupConfig, dedup_corpus
+from transforms.quality import LanguageFilterConfig, QualityConfig, check_quality, filter_language
+from transforms.records import Article, Reject
+from transforms.sitelines import SiteLinesConfig, strip_corpus
+from transforms.split import SplitConfig, assign_split
+
+SECTIONS = (
+    SiteLinesConfig(enabled=True),
+    DedupConfig(enabled=True),
+    NearDupConfig(enabled=True),
+    QualityConfig(enabled=True),  # configs/training.yaml's setting
+    LanguageFilterConfig(),
+    SplitConfig(),
+)
+
+
+def clean_corpus(articles: Iterable[Article]) -> tuple[list[Article | Reject], dict]:
+    """The corpus steps as a plain loop over the pure functions, in CleanCorpus' order."""
+    sitelines, dedup, near, quality, language, split = SECTIONS
+    stripped, top = strip_corpus(articles, sitelines)
+    passed = [r for r in stripped if isinstance(r, Article)]
+    records = [r for r in stripped if isinstance(r, Reject)]
+    for record in dedup_corpus(passed, dedup, near):
+        for step, section in ((check_quality, quality), (filter_language, language)):
+            record = record if isinstance(record, Reject) else step(record, section)
+        records.append(record if isinstance(record, Reject) else assign_split(record, split))
+    return records, top
+
+
+def score(corpus: Path, beam: bool) -> dict:
+    """Accuracy figures of the corpus steps on a labelled site corpus."""
+    labels = {row["path"]: row for row in map(json.loads, (corpus / "labels.jsonl").open())}
+    config = load_config()
+    articles, upstream = [], 0
+    for path in sorted(labels):
+        record = clean_bytes((corpus / path).read_bytes(), path, "text", config)
+        if isinstance(record, Article):
+            articles.append(record)
+        else:
+            upstream += 1
+    records, _top = clean_corpus(articles)
+    if beam:
+        assert _beam_records(articles) == sorted(map(repr, records)), "Beam != pure loop"
+    pairs = [json.loads(line) for line in (corpus / "pairs.jsonl").open()]
+    by_path = {r.source: r for r in records}
+    return {
+        "files": len(labels),
+        "rejected_upstream": upstream,
+        "near_dup_pairs": _pair_scores(pairs, _roots(records), labels, set(by_path)),
+        "site_lines": _line_scores(articles, labels),
+        "junk": {p: by_path[p].reason if p in by_path else "upstream" for p in _junk(labels)},
+        "beam_agrees": beam or None,
+    }
+
+
+def _roots(records: list[Article | Reject]) -> dict[str, str]:
+    """source -> source of the article that survived for it (itself when kept)."""
+    source = {r.doc_id: r.source for r in records}
+    parent = {
+        r.doc_id: r.detail
+        for r in records
+        if isinstance(r, Reject) and r.reason in ("duplicate", "near_duplicate")
+    }
+    roots = {}
+    for doc_id in source:
+        root = doc_id
+        while root in parent:
+            root = parent[root]
+        roots[source[doc_id]] = source[root]
+    return roots
+
+
+def _pair_scores(pairs: list[dict], roots: dict, labels: dict, seen: set[str]) -> dict:
+    bands = {
+        ">=0.85": (0.85, 2.0),
+        "0.8-0.85": (0.8, 0.85),
+        "0.5-0.8": (0.5, 0.8),
+        "<0.5": (0, 0.5),
+    }
+    found = {name: [0, 0] for name in bands}
+    for pair in pairs:
+        if pair["a"] in seen and pair["b"] in seen:
+            for name, (low, high) in bands.items():
+                if low <= pair["jaccard"] < high:
+                    found[name][0] += roots[pair["a"]] == roots[pair["b"]]
+                    found[name][1] += 1
+    clusters: dict[str, list[str]] = {}
+    for path, root in roots.items():
+        clusters.setdefault(root, []).append(path)
+    merged = [
+        jaccard(labels[a]["text"], labels[b]["text"])
+        for members in clusters.values()
+        for i, a in enumerate(members)
+        for b in members[i + 1 :]
+    ]
+    return {
+        "same_cluster_by_true_jaccard": {k: f"{v[0]}/{v[1]}" for k, v in found.items()},
+        "recall_at_0.85": round(found[">=0.85"][0] / max(found[">=0.85"][1], 1), 4),
+        "merged_pairs": len(merged),
+        "merged_pairs_with_true_jaccard_>=0.8": sum(j >= 0.8 for j in merged),
+        "merged_below_0.5": sum(j < 0.5 for j in merged),
+        "min_merged_jaccard": round(min(merged, default=1.0), 4),
+    }
+
+
+def _line_scores(articles: list[Article], labels: dict) -> dict:
+    """Chrome lines found by the site-line step, and other lines it took (content lost)."""
+    stripped, _top = strip_corpus(articles, SECTIONS[0])
+    chrome = removed_chrome = lost = 0
+    for before, record in zip(articles, stripped, strict=True):
+        label = labels[record.source]
+        present = {line for line in label["chrome"] if line in before.text.split("\n")}
+        chrome += len(present)
+        if isinstance(record, Article):  # only this step's removals: catalog lines came before
+            removed = set(record.boilerplate_removed[len(before.boilerplate_removed) :])
+            removed_chrome += len(present & removed)
+            lost += len(removed - set(label["chrome"]))
+    return {"chrome_lines": chrome, "chrome_removed": removed_chrome, "content_lines_lost": lost}
+
+
+def _junk(labels: dict) -> list[str]:
+    return sorted(path for path, row in labels.items() if row["kind"].startswith("junk"))
+
+
+def _beam_records(articles: list[Article]) -> list[str]:
+    import apache_beam as beam
+    from apache_beam.testing.test_pipeline import TestPipeline
+
+    from transforms.corpus import CleanCorpus
+
+    out = Path(f"/tmp/bench_corpus_{time.time_ns()}.txt")
+    pipeline = TestPipeline(runner="FnApiRunner")
+    result = pipeline | beam.Create(articles) | CleanCorpus(*SECTIONS)
+    (
+        (result.records, result.rejects)
+        | beam.Flatten()
+        | beam.Map(repr)
+        | beam.io.WriteToText(str(out), shard_name_template="", num_shards=1)
+    )
+    pipeline.run().wait_until_finish()
+    rows = sorted(out.read_text(encoding="utf-8").splitlines())
+    out.unlink()
+    return rows
+
+
+def synthetic_articles(count: int, seed: int = 1, start: int = 0) -> Iterator[Article]:
+    """Seed-sized articles: ~5% exact and ~5% near copies, 50 sites with a footer line each.
+
+    Each original mixes 6 paragraphs of the written articles with 15% of its words replaced,
+    so originals are far apart (Jaccard ~0.1) while copies are exact or one word off.
+    """
+    paragraphs = [p for a in json.loads(ARTICLES_PATH.read_text("utf-8")) for p in a["paragraphs"]]
+    vocabulary = sorted({w for p in paragraphs for w in p.split()})
+    for index in range(start, start + count):
+        rng = random.Random(seed * 1_000_003 + index)
+        original = rng.randrange(index) if index and rng.random() < 0.1 else index
+        text = _original_text(random.Random(seed * 7_000_001 + original), paragraphs, vocabulary)
+        if original != index and rng.random() < 0.5:  # a near copy: one word changed
+            words = text[-1].split()
+            words[rng.randrange(len(words))] = "regional"
+            text[-1] = " ".join(words)
+        site = f"site{index % 50:02d}"
+        text.append(f"{site} thanks its readers for their support")
+        yield _article(f"{index:012d}", f"/data/{site}/{index}.txt", text)
+
+
+def _original_text(rng: random.Random, paragraphs: list[str], vocabulary: list[str]) -> list[str]:
+    text = []
+    for paragraph in rng.sample(paragraphs, 6):
+        words = paragraph.split()
+        for _ in range(len(words) * 15 // 100):
+            words[rng.randrange(len(words))] = rng.choice(vocabulary)
+        text.append(" ".join(words))
+    return text
+
+
+def _article(doc_id: str, source: str, paragraphs: list[str]) -> Article:
+    text = "\n\n".join(paragraphs)
+    return Article(
+        doc_id=doc_id,
+        source=source,
+        url=None,
+        headline="Headline",
+        summary=None,
+        lead=paragraphs[0],
+        body="\n\n".join(paragraphs[1:]),
+        credits=None,
+        published=None,
+        language=None,
+        n_words=len(text.split()),
+        content_hash=content_hash(text),
+        fixes=(),
+        boilerplate_removed=(),
+        input_format="text",
+        raw=text.encode("utf-8"),  # a text dump's raw bytes are about its text
+    )
+
+
+def speed_once(mode: str, docs: int) -> dict:
+    """One timing in this process: docs/s and this process's peak RSS."""
+    started = time.perf_counter()
+    if mode == "pure":
+        records, _top = clean_corpus(synthetic_articles(docs))
+        kept = sum(isinstance(r, Article) for r in records)
+    else:
+        kept = _speed_beam(docs)
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"mode": mode, "docs": docs, "kept": kept, "seconds": round(seconds, 2),
+            "docs_per_s": round(docs / seconds), "peak_rss_mb": round(peak_mb)}  # fmt: skip
+
+
+def _speed_beam(docs: int) -> int:
+    import apache_beam as beam
+    from apache_beam.testing.test_pipeline import TestPipeline
+
+    from transforms.corpus import CleanCorpus
+
+    chunk = 1000
+    pipeline = TestPipeline(runner="FnApiRunner")
+    result = (
+        pipeline
+        | beam.Create(list(range(0, docs, chunk)))
+        | beam.FlatMap(lambda start: synthetic_articles(min(chunk, docs - start), start=start))
+        | CleanCorpus(*SECTIONS)
+    )
+    counted = result.records | beam.combiners.Count.Globally()
+    out = Path(f"/tmp/bench_corpus_count_{time.time_ns()}")
+    counted | beam.io.WriteToText(str(out), shard_name_template="", num_shards=1)
+    pipeline.run().wait_until_finish()
+    kept = int(out.read_text().strip())
+    out.unlink()
+    return kept
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """CLI: score a labelled corpus, or time N documents per mode in subprocesses."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    scoring = commands.add_parser("score")
+    scoring.add_argument("--corpus", type=Path, required=True)
+    scoring.add_argument("--beam", action="store_true")
+    timing = commands.add_parser("speed")
+    timing.add_argument("--docs", type=int, action="append", required=True)
+    timing.add_argument("--mode", choices=("pure", "beam", "both"), default="both")
+    timing.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.command == "score":
+        print(json.dumps(score(args.corpus, args.beam), indent=2))
+    elif args.in_process:
+        print(json.dumps(speed_once(args.mode, args.docs[0])))
+    else:
+        modes = ("pure", "beam") if args.mode == "both" else (args.mode,)
+        for docs in args.docs:
+            for mode in modes:
+                command = [sys.executable, "-m", "scripts.bench_corpus", "speed", "--in-process"]
+                command += ["--mode", mode, "--docs", str(docs)]
+                run = subprocess.run(command, capture_output=True, text=True, check=True)
+                print(run.stdout.strip().splitlines()[-1], flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,156 @@
+"""Site-level repeated lines: what a site is, the line rule, removal, and the corpus reference."""
+
+from __future__ import annotations
+
+import pytest
+
+from transforms.dedup import content_hash
+from transforms.records import Article, Reject, RejectReason
+from transforms.sitelines import (
+    SiteLinesConfig,
+    candidate_lines,
+    is_site_boilerplate,
+    line_key,
+    rank_lines,
+    site_of,
+    strip_corpus,
+    strip_site_lines,
+)
+
+FOOTER = "The Harbor Gazette is owned by the Bayside Media Trust."
+
+
+def make_article(
+    doc_id: str,
+    paragraphs: list[str],
+    source: str | None = None,
+    url: str | None = None,
+) -> Article:
+    """An Article as the segment stage builds it: lead, body, n_words and content_hash."""
+    text = "\n\n".join(paragraphs)
+    return Article(
+        doc_id=doc_id,
+        source=source or f"/in/site/{doc_id}.txt",
+        url=url,
+        headline="A headline",
+        summary=None,
+        lead=paragraphs[0],
+        body="\n\n".join(paragraphs[1:]),
+        credits=None,
+        published=None,
+        language=None,
+        n_words=len(text.split()),
+        content_hash=content_hash(text),
+        fixes=(),
+        boilerplate_removed=("Advertisement",),
+        input_format="text",
+        raw=b"raw bytes",
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "source", "site"),
+    [
+        ("https://www.Example.COM/news/1", "/x/a.txt", "example.com"),
+        ("http://news.example.com:8080/a?b=c", "/x/a.txt", "news.example.com"),
+        (None, "/data/harbor/0001.txt", "/data/harbor"),
+        (None, "gs://bucket/dumps/site-a/7.txt", "gs://bucket/dumps/site-a"),
+        (None, "/data/feed.jsonl#L12", "/data"),
+        (None, "/data/crawl.warc.gz#40961", "/data"),
+        ("not a url", "/data/b/1.txt", "/data/b"),
+        ("http://[::1/broken", "/data/c/1.txt", "/data/c"),
+    ],
+)
+def test_site_of(url: str | None, source: str, site: str) -> None:
+    assert site_of(make_article("d", ["Text."], source=source, url=url)) == site
+
+
+def test_candidate_lines_are_short_distinct_and_not_punctuation_only() -> None:
+    long_line = " ".join(["word"] * 31)
+    article = make_article("d", ["Short line one.", long_line, "* * *", "short LINE one"])
+    found = candidate_lines(article, SiteLinesConfig(enabled=True))
+    assert found == {line_key("Short line one."): "Short line one."}
+
+
+@pytest.mark.parametrize(
+    ("line_docs", "site_docs", "expected"),
+    [(5, 10, True), (4, 10, False), (5, 9, False), (2, 100, False), (50, 50, True)],
+)
+def test_is_site_boilerplate(line_docs: int, site_docs: int, expected: bool) -> None:
+    assert is_site_boilerplate(line_docs, site_docs, SiteLinesConfig(enabled=True)) is expected
+
+
+def test_strip_site_lines_promotes_next_paragraph_and_recomputes() -> None:
+    article = make_article("d", ["Gazette Radio at seven", "The real lead.", f"Body.\n{FOOTER}"])
+    drop = frozenset({line_key("gazette radio at seven"), line_key(FOOTER)})
+    stripped, removed = strip_site_lines(article, drop)
+    assert isinstance(stripped, Article)
+    assert (stripped.lead, stripped.body) == ("The real lead.", "Body.")
+    assert stripped.n_words == 4
+    assert stripped.content_hash == content_hash("The real lead.\n\nBody.")
+    assert stripped.boilerplate_removed == ("Advertisement", "Gazette Radio at seven", FOOTER)
+    assert removed == ("Gazette Radio at seven", FOOTER)
+
+
+def test_strip_site_lines_nothing_to_drop_and_only_chrome() -> None:
+    article = make_article("d", ["Lead.", FOOTER])
+    assert strip_site_lines(article, frozenset({line_key("other")})) == (article, ())
+    chrome_only = make_article("e", [FOOTER])
+    reject, removed = strip_site_lines(chrome_only, frozenset({line_key(FOOTER)}))
+    assert isinstance(reject, Reject) and reject.reason == RejectReason.EMPTY
+    assert (reject.doc_id, reject.raw, removed) == ("e", b"raw bytes", (FOOTER,))
+
+
+def site(name: str, count: int, extra: dict[int, list[str]] | None = None) -> list[Article]:
+    """A site of ``count`` articles, each with its own text and the site footer."""
+    extra = extra or {}
+    return [
+        make_article(
+            f"{name}{i:02d}",
+            [f"Story {i} of {name} begins here.", *extra.get(i, []), f"It ends {i}.", FOOTER],
+            source=f"/in/{name}/{i}.txt",
+        )
+        for i in range(count)
+    ]
+
+
+def test_strip_corpus_removes_footer_but_keeps_shared_quote() -> None:
+    quote = "“We will not be rushed,” the mayor said."
+    articles = site("big", 12, {0: [quote], 1: [quote]})
+    records, top = strip_corpus(articles, SiteLinesConfig(enabled=True))
+    assert all(isinstance(r, Article) and FOOTER not in r.text for r in records)
+    assert quote in records[0].text and quote in records[1].text
+    assert top == {"/in/big": [(FOOTER, 12)]}
+
+
+def test_strip_corpus_threshold_and_small_sites() -> None:
+    promo = "Gazette Radio at seven"
+    five = {i: [promo] for i in range(5)}
+    four = {i: [promo] for i in range(4)}
+    config = SiteLinesConfig(enabled=True)
+    five_docs, _ = strip_corpus(site("a", 12, five), config)
+    four_docs, _ = strip_corpus(site("b", 12, four), config)
+    small, top = strip_corpus(site("c", 9, five), config)
+    assert all(promo not in r.text for r in five_docs)
+    assert all(promo in r.text for r in four_docs[:4])
+    assert small == site("c", 9, five) and top == {}
+
+
+def test_strip_corpus_counts_per_site() -> None:
+    shared = "Tide tables on page two"
+    first = site("a", 10, {i: [shared] for i in range(3)})
+    second = site("b", 10, {i: [shared] for i in range(3)})
+    records, _ = strip_corpus(first + second, SiteLinesConfig(enabled=True))
+    assert sum(shared in r.text for r in records) == 6  # 3 + 3, never 6 in one site
+
+
+def test_rank_lines_orders_by_count_then_line() -> None:
+    counts = [("b", 3), ("a", 3), ("c", 9), ("d", 1)]
+    assert rank_lines(counts, 3) == [("c", 9), ("a", 3), ("b", 3)]
+
+
+def test_config_checks() -> None:
+    with pytest.raises(ValueError, match=r"^min_docs:"):
+        SiteLinesConfig(min_docs=1)
+    with pytest.raises(ValueError, match=r"^min_site_docs:"):
+        SiteLinesConfig(min_docs=5, min_site_docs=4)

@@ -1,0 +1,309 @@
+"""CleanCorpus: the corpus-level steps for ML training, after the per-document stages.
+
+Site boilerplate -> exact dedup -> near dedup -> quality -> language filter -> split, each
+skipped when its config section turns it off. Text rules live in the pure modules; this is
+Beam wiring only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from typing import Any, NamedTuple
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from apache_beam.pvalue import TaggedOutput
+
+from transforms.duplicates import EXACT, NEAR, DropDuplicates
+from transforms.neardup import DedupConfig, NearDupConfig
+from transforms.quality import LanguageFilterConfig, QualityConfig, check_quality, filter_language
+from transforms.records import Article, Reject, RejectReason
+from transforms.sitelines import (
+    SiteLinesConfig,
+    candidate_lines,
+    is_site_boilerplate,
+    line_key,
+    rank_lines,
+    site_of,
+    strip_site_lines,
+)
+from transforms.split import SplitConfig, assign_split
+from transforms.stage import MAIN, REJECTS, RunStage
+
+SITELINES = "sitelines"
+TOP_LINES_FILE = "site_boilerplate.jsonl"  # under the run's output folder, for the manifest
+# Every metrics namespace CleanCorpus counts in, in pipeline order (for the manifest's stages).
+# ("language_filter": the per-document stage `language` already counts under "language".)
+NAMESPACES = (SITELINES, EXACT, NEAR, "quality", "language_filter", "split")
+_REMOVED = "removed"
+
+
+class CorpusOutputs(NamedTuple):
+    """What CleanCorpus and StripSiteBoilerplate return."""
+
+    records: beam.PCollection  # Article
+    rejects: beam.PCollection  # Reject
+    top_lines: beam.PCollection  # (site, [(line, documents), ...]), most frequent first
+
+
+class CleanCorpus(beam.PTransform):
+    """Clean a corpus of Articles for ML training: site chrome, duplicates, quality, split.
+
+    Steps, in order: StripSiteBoilerplate, DropDuplicates (exact, then near), check_quality,
+    filter_language, assign_split; a step whose section is off is skipped. Returns
+    ``CorpusOutputs``: ``records`` (Articles, ``split`` set when that step is on), ``rejects``
+    (every refused input, with its reason and raw bytes) and ``top_lines`` (per site, the most
+    frequent removed lines). Records leave with ``raw=b""``: it is never written for articles.
+    Every input comes out exactly once, on records or rejects; an exception on one article in a
+    per-record step is an ``internal_error`` reject (RunStage). The output does not depend on
+    input order or bundling; on a windowed input every cross-document step works per window.
+    Counters: one namespace per step (``NAMESPACES``), each with ``in``, ``out`` and
+    ``rejected.<reason>``.
+    """
+
+    def __init__(
+        self,
+        sitelines: SiteLinesConfig,
+        dedup: DedupConfig,
+        neardup: NearDupConfig,
+        quality: QualityConfig,
+        language_filter: LanguageFilterConfig,
+        split: SplitConfig,
+    ) -> None:
+        super().__init__()
+        self._sitelines = sitelines
+        self._dedup = dedup
+        self._neardup = neardup
+        self._record_steps = (  # (label, metrics namespace, pure function, section, on)
+            ("Quality", "quality", check_quality, quality, quality.enabled),
+            ("LanguageFilter", "language_filter", filter_language, language_filter,
+             bool(language_filter.keep)),  # empty: keep every language, skip the step
+            ("Split", "split", assign_split, split, split.enabled),
+        )  # fmt: skip
+        self._count_splits = split.enabled
+
+    @classmethod
+    def from_config(cls, config: Any) -> CleanCorpus:
+        """Build from a RunConfig holding the six sections under their namespaces' names."""
+        return cls(
+            config.sitelines,
+            config.dedup,
+            config.neardup,
+            config.quality,
+            config.language_filter,
+            config.split,
+        )
+
+    def expand(self, articles: beam.PCollection) -> CorpusOutputs:
+        if not self._any_step_on():
+            nothing = articles.pipeline | "NoRejects" >> beam.Create([])
+            return CorpusOutputs(
+                articles, nothing, articles.pipeline | "NoTopLines" >> beam.Create([])
+            )
+        cross = self._sitelines.enabled or self._dedup.enabled or self._neardup.enabled
+        records = articles
+        if cross:
+            # The raw input bytes are only needed by rejects, and the FnApiRunner holds every
+            # CoGroupByKey in memory: the joins below carry articles without them, and one join
+            # puts them back on the rejects (HTML pages are often 10-50x their article text).
+            raws = articles | "RawById" >> beam.Map(lambda a: (a.doc_id, a.raw))
+            records = articles | "SetRawAside" >> beam.Map(lambda a: replace(a, raw=b""))
+        rejects: list[beam.PCollection] = []
+        if self._sitelines.enabled:
+            stripped = records | "SiteLines" >> StripSiteBoilerplate(self._sitelines)
+            records, top_lines = stripped.records, stripped.top_lines
+            rejects.append(stripped.rejects)
+        else:
+            top_lines = articles.pipeline | "NoTopLines" >> beam.Create([])
+        if self._dedup.enabled or self._neardup.enabled:
+            deduped = records | "Dedup" >> DropDuplicates(self._dedup, self._neardup)
+            records = deduped[MAIN]
+            rejects.append(deduped[REJECTS])
+        for label, name, fn, section, enabled in self._record_steps:
+            if enabled:
+                result = records | label >> RunStage(name, fn, section)
+                records = result[MAIN]
+                rejects.append(result[REJECTS])
+        if self._count_splits:
+            records = records | "CountSplits" >> beam.Map(_count_split)
+        all_rejects = rejects | "AllRejects" >> beam.Flatten()
+        if not cross:  # per-record steps only: every record still has its raw bytes
+            return CorpusOutputs(records, all_rejects, top_lines)
+        keyed = all_rejects | "RejectById" >> beam.Map(lambda r: (r.doc_id, r))
+        restored = (
+            {"reject": keyed, "raw": raws}
+            | "JoinRaw" >> beam.CoGroupByKey()
+            | "RestoreRaw" >> beam.FlatMap(_restore_raw)
+        )
+        return CorpusOutputs(records, restored, top_lines)
+
+    def _any_step_on(self) -> bool:
+        steps = (self._sitelines.enabled, self._dedup.enabled, self._neardup.enabled)
+        return any(steps) or any(step[-1] for step in self._record_steps)
+
+
+class StripSiteBoilerplate(beam.PTransform):
+    """Remove short lines that recur in ``min_docs`` or more documents of one site.
+
+    Counts (site, line hash, doc_id) keys and documents per site, decides per (site, line) with
+    ``is_site_boilerplate``, and joins the decisions back to the articles by doc_id (CoGroupByKey,
+    so it also works per window). Only hashes and ids are grouped before that join. Returns
+    ``CorpusOutputs``: ``records``, ``rejects`` (``empty`` when nothing but chrome was left, or
+    ``internal_error``) and ``top_lines``. Every input comes out exactly once; deterministic.
+    Counters (``sitelines``): ``in``, ``out``, ``rejected.<reason>``, ``lines_removed``,
+    ``boilerplate_lines`` (distinct (site, line) pairs found).
+    """
+
+    def __init__(self, config: SiteLinesConfig) -> None:
+        super().__init__()
+        self._config = config
+
+    def expand(self, articles: beam.PCollection) -> CorpusOutputs:
+        config = self._config
+        repeated = (
+            articles
+            | "CandidateLines" >> beam.FlatMap(_candidate_entries, config)
+            | "GroupLines" >> beam.GroupByKey()
+            | "RepeatedLines" >> beam.FlatMap(_repeated_lines, config)
+        )
+        site_sizes = (
+            articles
+            | "Sites" >> beam.Map(lambda a: (site_of(a), 1))
+            | "SiteSizes" >> beam.CombinePerKey(sum)
+        )
+        drops = (
+            {"size": site_sizes, "lines": repeated}
+            | "JoinSites" >> beam.CoGroupByKey()
+            | "Decide" >> beam.FlatMap(_decide, config)
+        )
+        stripped = (
+            {"article": articles | "KeyById" >> beam.Map(lambda a: (a.doc_id, a)), "drop": drops}
+            | "JoinArticles" >> beam.CoGroupByKey()
+            | "Strip" >> beam.ParDo(_StripFn()).with_outputs(REJECTS, _REMOVED, main=MAIN)
+        )
+        top_lines = stripped[_REMOVED] | "TopLines" >> beam.CombinePerKey(
+            _TopLinesFn(config.top_lines)
+        )
+        return CorpusOutputs(stripped[MAIN], stripped[REJECTS], top_lines)
+
+
+class WriteTopLines(beam.PTransform):
+    """Write top_lines as one JSON-lines file at ``path`` ({"site": ..., "lines": [[l, n]]})."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self._path = path
+
+    def expand(self, top_lines: beam.PCollection) -> beam.PCollection:
+        return (
+            top_lines
+            | "ToJson" >> beam.Map(lambda kv: json.dumps({"site": kv[0], "lines": kv[1]}))
+            # One small file: its single shard costs one GroupByKey of a few KB.
+            | "Write" >> beam.io.WriteToText(self._path, num_shards=1, shard_name_template="")
+        )
+
+
+def _candidate_entries(
+    article: Article, config: SiteLinesConfig
+) -> Iterator[tuple[tuple[str, str], str]]:
+    site = site_of(article)
+    for key in candidate_lines(article, config):
+        yield (site, key), article.doc_id
+
+
+def _repeated_lines(
+    group: tuple[tuple[str, str], Iterable[str]], config: SiteLinesConfig
+) -> Iterator[tuple[str, tuple[str, list[str]]]]:
+    (site, key), ids = group
+    distinct = sorted(set(ids))
+    if len(distinct) >= config.min_docs:  # below it no site size can make the line chrome
+        yield site, (key, distinct)
+
+
+def _decide(
+    joined: tuple[str, dict[str, Iterable[Any]]], config: SiteLinesConfig
+) -> Iterator[tuple[str, str]]:
+    _site, groups = joined
+    site_docs = sum(groups["size"])
+    for key, ids in groups["lines"]:
+        if is_site_boilerplate(len(ids), site_docs, config):
+            Metrics.counter(SITELINES, "boilerplate_lines").inc()
+            for doc_id in ids:
+                yield doc_id, key
+
+
+class _StripFn(beam.DoFn):
+    """Strip the decided lines from each article; report removed lines for the top list."""
+
+    def process(self, joined: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[Any]:
+        _doc_id, groups = joined
+        drop = frozenset(groups["drop"])
+        for article in groups["article"]:
+            Metrics.counter(SITELINES, "in").inc()
+            try:
+                record, removed = strip_site_lines(article, drop) if drop else (article, ())
+            except Exception as error:  # the dead-letter output, as RunStage does
+                detail = f"{SITELINES}: {error!r}"[:2000]
+                record, removed = Reject.of(article, RejectReason.INTERNAL_ERROR, detail), ()
+            Metrics.counter(SITELINES, "lines_removed").inc(len(removed))
+            site = site_of(article)
+            shown: dict[str, str] = {}
+            for line in removed:
+                key = line_key(line)
+                shown[key] = min(shown.get(key, line), line)
+            for key, line in sorted(shown.items()):
+                yield TaggedOutput(_REMOVED, (site, (key, line)))
+            if isinstance(record, Reject):
+                Metrics.counter(SITELINES, f"rejected.{record.reason}").inc()
+                yield TaggedOutput(REJECTS, record)
+            else:
+                Metrics.counter(SITELINES, "out").inc()
+                yield record
+
+
+class _TopLinesFn(beam.CombineFn):
+    """Per site: each removed line's documents and smallest verbatim form; then the top ones.
+
+    The accumulator holds one entry per distinct removed line of the site: a few dozen.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+
+    def create_accumulator(self) -> dict[str, tuple[str, int]]:
+        return {}
+
+    def add_input(
+        self, acc: dict[str, tuple[str, int]], item: tuple[str, str]
+    ) -> dict[str, tuple[str, int]]:
+        key, line = item
+        first, count = acc.get(key, (line, 0))
+        acc[key] = (min(first, line), count + 1)
+        return acc
+
+    def merge_accumulators(
+        self, accumulators: Iterable[dict[str, tuple[str, int]]]
+    ) -> dict[str, tuple[str, int]]:
+        merged: dict[str, tuple[str, int]] = {}
+        for acc in accumulators:
+            for key, (line, count) in acc.items():
+                first, total = merged.get(key, (line, 0))
+                merged[key] = (min(first, line), total + count)
+        return merged
+
+    def extract_output(self, acc: dict[str, tuple[str, int]]) -> list[tuple[str, int]]:
+        return rank_lines(acc.values(), self._limit)
+
+
+def _restore_raw(joined: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[Reject]:
+    _doc_id, groups = joined
+    raw = min(groups["raw"], default=b"")  # copies of one doc_id share their bytes
+    for reject in groups["reject"]:
+        yield replace(reject, raw=raw)
+
+
+def _count_split(article: Article) -> Article:
+    Metrics.counter("split", f"assigned.{article.split}").inc()
+    return article

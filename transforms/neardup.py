@@ -1,0 +1,264 @@
+"""Duplicate detection beyond content_hash: MinHash signatures, LSH bands and clustering.
+
+Pure and deterministic (no Python ``hash()``, no unseeded randomness): the same text gives the
+same signature on every machine and run. The Beam wiring is ``transforms.duplicates``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from transforms.records import Article, Reject, RejectReason
+
+# Locality-sensitive hashing, the S-curve (Leskovec, Rajaraman & Ullman, "Mining of Massive
+# Datasets", §3.4): with b bands of r rows, two documents of Jaccard similarity s share at least
+# one band with probability P(s) = 1 - (1 - s^r)^b; the curve's midpoint is ~(1/b)^(1/r).
+# Defaults b=16, r=8 (128 permutations), midpoint (1/16)^(1/8) = 0.71:
+#     s     0.30    0.50    0.60    0.70    0.80    0.85    0.90
+#     P   0.0010  0.061   0.237   0.613   0.947   0.994   0.9999
+# The midpoint sits below the 0.8 threshold on purpose: a missed band is a lost duplicate, an
+# extra candidate only costs one signature comparison (every candidate pair is verified).
+# Verification estimates Jaccard as the share of equal signature slots: its standard error is
+# sqrt(s(1-s)/128) = 0.032 at s = 0.85, so ~94% of pairs at exactly 0.85 pass a 0.8 threshold
+# and nearly all pairs above 0.9 do; clusters (connected components) recover most of the rest.
+_WORD = re.compile(r"\w+")
+# Word -> 64-bit hash, shared by the calls in one process: news vocabulary is Zipfian, so most
+# words are hashed once (measured: blake2b per word was half of the signature time).
+_WORD_HASHES: dict[str, int] = {}
+_WORD_CACHE_SIZE = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class DedupConfig:
+    """Exact duplicates: articles with the same content_hash keep one survivor."""
+
+    # Off: exact duplicates are kept (near dedup, when on, still treats them as Jaccard 1).
+    enabled: bool = False  # configs/training.yaml turns it on
+
+
+@dataclass(frozen=True, slots=True)
+class NearDupConfig:
+    """MinHash + LSH near-duplicate detection; see the S-curve table above for the trade-off."""
+
+    # Off: no signatures are computed and near duplicates are kept.
+    enabled: bool = False  # configs/training.yaml turns it on
+    # Estimated Jaccard of word 5-shingles at or above which two articles are near duplicates:
+    # Lee et al. 2022 ("Deduplicating Training Data Makes Language Models Better", NearDup) use
+    # 0.8 on 5-grams; FineWeb's 112 hashes in 14 bands of 8 aim at ~0.75.
+    threshold: float = 0.8
+    # Signature length: more slots, less estimation noise (standard error sqrt(s(1-s)/n)).
+    num_perm: int = 128
+    # LSH bands; rows per band = num_perm / bands. 16x8 puts P(candidate | s=0.85) at 0.994.
+    bands: int = 16
+    # Words per shingle: 5 as Lee et al. 2022 and FineWeb; shorter shingles match more by chance.
+    shingle_words: int = 5
+    # Seed of the permutation family. Changing it changes every signature: keep it fixed.
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError("threshold: must be in (0, 1]")
+        if self.num_perm < 1 or self.bands < 1 or self.num_perm % self.bands:
+            raise ValueError("bands: must be >= 1 and divide num_perm")
+        if self.shingle_words < 1:
+            raise ValueError("shingle_words: must be >= 1")
+
+    @property
+    def rows(self) -> int:
+        """Signature slots per LSH band."""
+        return self.num_perm // self.bands
+
+
+def candidate_probability(similarity: float, config: NearDupConfig) -> float:
+    """P(two texts of this Jaccard share an LSH band) = 1 - (1 - s^r)^b: the S-curve above."""
+    return 1.0 - (1.0 - similarity**config.rows) ** config.bands
+
+
+def shingle_hashes(text: str, words_per_shingle: int) -> np.ndarray:
+    """Distinct 64-bit hashes of the text's word n-grams (casefolded words, punctuation dropped)."""
+    words = _WORD.findall(text.casefold())
+    if not words:
+        return np.zeros(0, dtype=np.uint64)
+    if len(_WORD_HASHES) > _WORD_CACHE_SIZE:  # bounded: a worker may see millions of words
+        _WORD_HASHES.clear()
+    for word in set(words).difference(_WORD_HASHES):
+        digest = hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest()
+        _WORD_HASHES[word] = int.from_bytes(digest, "little")
+    ids = np.fromiter(map(_WORD_HASHES.__getitem__, words), dtype=np.uint64, count=len(words))
+    n = min(words_per_shingle, len(words))
+    combined = np.zeros(len(words) - n + 1, dtype=np.uint64)
+    for offset in range(n):  # polynomial combination, wrapping mod 2**64 (numpy uint64)
+        combined = combined * np.uint64(0x100000001B3) + ids[offset : offset + len(combined)]
+    return np.unique(_mix(combined))
+
+
+def minhash(text: str, config: NearDupConfig) -> bytes:
+    """The MinHash signature of a text: num_perm little-endian uint32 minima, as bytes."""
+    hashes = shingle_hashes(text, config.shingle_words)
+    a, b = _permutations(config.num_perm, config.seed)
+    signature = np.full(config.num_perm, 0xFFFFFFFF, dtype=np.uint64)
+    for start in range(0, len(hashes), 2048):  # bounded temporaries for very long texts
+        block = hashes[start : start + 2048, None]
+        # Multiply-add-shift (Dietzfelbinger): a universal family, no modulo, wraps mod 2**64.
+        values = (block * a + b) >> np.uint64(32)
+        np.minimum(signature, values.min(axis=0), out=signature)
+    return signature.astype("<u4").tobytes()
+
+
+def band_keys(signature: bytes, config: NearDupConfig) -> list[bytes]:
+    """One LSH key per band: band index + a hash of the band's rows. Equal keys are candidates."""
+    width = config.rows * 4
+    return [
+        band.to_bytes(2, "big")
+        + hashlib.blake2b(signature[band * width : (band + 1) * width], digest_size=8).digest()
+        for band in range(config.bands)
+    ]
+
+
+def estimated_jaccard(first: bytes, second: bytes) -> float:
+    """The share of equal signature slots: an unbiased estimate of the texts' Jaccard."""
+    a, b = np.frombuffer(first, dtype="<u4"), np.frombuffer(second, dtype="<u4")
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def verified_edges(
+    members: Iterable[tuple[str, bytes]], config: NearDupConfig
+) -> list[tuple[str, str]]:
+    """Verify every pair in one LSH bucket; return (smallest id, member) for each cluster found.
+
+    Star edges to the local cluster's smallest id keep exactly the connectivity of the verified
+    pairs, with k-1 edges instead of up to k(k-1)/2. Cost: k(k-1)/2 signature comparisons,
+    vectorised per row; a bucket of thousands of near-identical pages takes seconds.
+    """
+    by_id = dict(members)  # the same doc may arrive twice in a bucket: once is enough
+    ids = sorted(by_id)
+    if len(ids) < 2:
+        return []
+    matrix = np.stack([np.frombuffer(by_id[i], dtype="<u4") for i in ids])
+    needed = math.ceil(config.threshold * config.num_perm - 1e-9)  # integer: no float ties
+    sets = DisjointSets()
+    for row in range(len(ids) - 1):
+        matches = np.count_nonzero(matrix[row + 1 :] == matrix[row], axis=1)
+        for offset in np.flatnonzero(matches >= needed):
+            sets.union(ids[row], ids[row + 1 + int(offset)])
+    return [(sets.find(doc_id), doc_id) for doc_id in ids if sets.find(doc_id) != doc_id]
+
+
+def cluster_survivors(edges: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Connected components of the edges: {doc_id: smallest doc_id of its component} for losers."""
+    sets = DisjointSets()
+    for first, second in edges:
+        sets.union(first, second)
+    return {doc_id: sets.find(doc_id) for doc_id in sets.members() if sets.find(doc_id) != doc_id}
+
+
+def exact_survivors(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Exact duplicates from (doc_id, content_hash): {loser: smallest doc_id with that hash}."""
+    groups: dict[str, set[str]] = defaultdict(set)
+    for doc_id, digest in items:
+        groups[digest].add(doc_id)
+    return {doc_id: min(ids) for ids in groups.values() for doc_id in ids if doc_id != min(ids)}
+
+
+def near_survivors(items: Iterable[tuple[str, bytes]], config: NearDupConfig) -> dict[str, str]:
+    """Near duplicates from (doc_id, signature) on an in-memory corpus: {loser: survivor}.
+
+    The reference the Beam transform must agree with, and the benchmark's pure-Python loop.
+    """
+    signatures = dict(items)
+    buckets: dict[bytes, list[str]] = defaultdict(list)
+    for doc_id, signature in signatures.items():
+        for key in band_keys(signature, config):
+            buckets[key].append(doc_id)
+    edges = (
+        edge
+        for ids in buckets.values()
+        if len(ids) > 1
+        for edge in verified_edges(((i, signatures[i]) for i in ids), config)
+    )
+    return cluster_survivors(edges)
+
+
+def dedup_corpus(
+    articles: Iterable[Article], dedup: DedupConfig, near: NearDupConfig
+) -> list[Article | Reject]:
+    """Exact, then near dedup of an in-memory corpus, in input order: DropDuplicates' rule."""
+    articles = list(articles)
+    exact = exact_survivors((a.doc_id, a.content_hash) for a in articles) if dedup.enabled else {}
+    similar = (
+        near_survivors(((a.doc_id, minhash(a.text, near)) for a in articles), near)
+        if near.enabled
+        else {}
+    )
+    seen: set[str] = set()
+    records: list[Article | Reject] = []
+    for article in articles:
+        if article.doc_id in seen:  # the same input twice: a duplicate of its first copy
+            reason = RejectReason.DUPLICATE if dedup.enabled else RejectReason.NEAR_DUPLICATE
+            records.append(Reject.of(article, reason, article.doc_id))
+        elif article.doc_id in exact:
+            records.append(Reject.of(article, RejectReason.DUPLICATE, exact[article.doc_id]))
+        elif article.doc_id in similar:
+            detail = similar[article.doc_id]
+            records.append(Reject.of(article, RejectReason.NEAR_DUPLICATE, detail))
+        else:
+            records.append(article)
+        seen.add(article.doc_id)
+    return records
+
+
+class DisjointSets:
+    """Union-find whose root is always the smallest member: the deterministic survivor."""
+
+    def __init__(self) -> None:
+        self._parent: dict[str, str] = {}
+
+    def find(self, item: str) -> str:
+        """The root (smallest member) of item's set; path halving keeps later finds short."""
+        parents = self._parent
+        parents.setdefault(item, item)
+        while parents[item] != item:
+            parents[item] = parents[parents[item]]
+            item = parents[item]
+        return item
+
+    def union(self, first: str, second: str) -> None:
+        """Merge the two sets; the smaller root wins, so the result is order independent."""
+        root_a, root_b = self.find(first), self.find(second)
+        if root_a != root_b:
+            low, high = sorted((root_a, root_b))
+            self._parent[high] = low
+
+    def members(self) -> Iterator[str]:
+        """Every item seen, in no particular order."""
+        return iter(list(self._parent))
+
+
+@lru_cache(maxsize=8)
+def _permutations(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    # Derived with blake2b, not numpy's RNG: numpy does not promise the same stream across
+    # versions, and a changed stream would silently change every signature.
+    def draw(label: str, index: int) -> int:
+        digest = hashlib.blake2b(f"{label}{index}".encode(), digest_size=8, key=b"%d" % seed)
+        return int.from_bytes(digest.digest(), "little")
+
+    a = np.array([draw("a", i) | 1 for i in range(count)], dtype=np.uint64)  # odd multipliers
+    b = np.array([draw("b", i) for i in range(count)], dtype=np.uint64)
+    return a[None, :], b[None, :]
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    # splitmix64's finaliser: spreads the polynomial combination over all 64 bits.
+    values = values ^ (values >> np.uint64(30))
+    values = values * np.uint64(0xBF58476D1CE4E5B9)
+    values = values ^ (values >> np.uint64(27))
+    values = values * np.uint64(0x94D049BB133111EB)
+    return values ^ (values >> np.uint64(31))

@@ -44,6 +44,8 @@ def main() -> None:
                 for stage in DOCUMENT_STAGES:
                     if isinstance(record, Reject):
                         break
+                    if stage.applies is not None and not stage.applies(record):
+                        continue
                     started = time.perf_counter()
                     record = stage.fn(record, getattr(config, stage.section))
                     spent[stage.name] = spent.get(stage.name, 0.0) + time.perf_counter() - started

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command not in ("run", "watch"):
             return run_command(args)
         config = load_config(Path(args.config) if args.config else None, args.set)
+        if getattr(args, "streaming", False):
+            check_inputs(args.input, allow_empty=True)  # bad globs fail now; files come later
+            return stream(args, config, check_stream_output(args.output), beam_args)
         output = check_output(args.output)
         incremental = args.command == "watch" or args.incremental
         total_files = check_input_layout(args, output, incremental)
@@ -98,6 +102,55 @@ def watch_landing(args: argparse.Namespace, config: Any, output: Path, beam_args
     spec = BatchSpec(config, output, beam_args, args.format, args.partition)
     options = WatchOptions(args.interval, args.settle, args.max_batches)
     return watch(args.input, output, lambda files: run_batch(spec, files), options, sys.stderr)
+
+
+def stream(args: argparse.Namespace, config: Any, output: str, beam_args: list[str]) -> int:
+    """``run --streaming``: start the never-ending job and wait until it is stopped.
+
+    Each window's files appear under articles/ and rejects/ as the window closes; there is no
+    manifest or _SUCCESS. Ctrl-C or SIGTERM cancels the job: exit 0; a failed job: exit 1.
+    """
+    from pipeline.options import DEFAULT_POLL_SECONDS, DEFAULT_WINDOW_SECONDS
+    from pipeline.run import run_streaming
+
+    window = args.window_seconds or DEFAULT_WINDOW_SECONDS
+    poll = args.poll_seconds or DEFAULT_POLL_SECONDS
+    if not args.quiet:
+        print(
+            f"scrapeclean: streaming {', '.join(args.input)} (polled every {poll:g} s) into "
+            f"{output}/articles and /rejects, {window} s windows; Ctrl-C cancels",
+            file=sys.stderr,
+        )
+    signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop cancels the job too
+    try:
+        state = run_streaming(config, args.input, output, beam_args, args.format, window, poll)
+    except Exception as error:  # the job failed: one line, details at DEBUG
+        _LOG.debug("streaming run failed", exc_info=True)
+        print(f"scrapeclean: streaming run failed: {error}", file=sys.stderr)
+        return 1
+    if state not in ("DONE", "CANCELLED", "DRAINED"):
+        print(f"scrapeclean: streaming run ended in state {state}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def check_stream_output(output: str) -> str:
+    """Where a streaming job writes: a Beam filesystem URL as is, a local folder made absolute.
+
+    Refuses a folder that holds a batch dataset: window files would mix into its layout.
+    """
+    if "://" in output:  # written by the workers through Beam's FileSystems; no local rename
+        return output
+    path = Path(output).resolve()  # workers do not share the launcher's working directory
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--output {output!r} exists and is not a folder")
+    if (path / "_SUCCESS").exists() or (path / "manifests").exists():
+        raise UsageError(f"--output {output!r} holds a batch dataset; stream into a new folder")
+    return str(path)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def report_run(args: argparse.Namespace, summary: RunSummary | None) -> int:

@@ -130,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="incremental: partition path below articles/ and rejects/, from {run_id} and "
         "{run_date} (default run={run_id}; e.g. date={run_date}/run={run_id})",
     )
+    add_streaming_flags(run)
     add_watch_parser(commands)
     from pipeline import explain, inspect_cmd, report  # here: they import UsageError from us
 
@@ -166,6 +167,96 @@ def add_watch_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
     watch.add_argument("--partition", default="run={run_id}", metavar="TEMPLATE", help="as for run")
 
 
+# Runners that execute only bounded graphs: on them MatchContinuously blocks or stops at its first
+# poll and no window is ever written (notes/beam-on-this-machine.md §5). Names as Beam resolves
+# them: case-insensitive, "Runner" optional, a dotted path ends in the class name.
+BATCH_ONLY_RUNNERS = frozenset(
+    {"fnapi", "direct", "switchingdirect", "bundlebaseddirect", "dask", "interactive"}
+)
+STREAMING_RUNNERS = (
+    "--runner=PortableRunner (a Flink or Prism job server), FlinkRunner or DataflowRunner"
+)
+DEFAULT_WINDOW_SECONDS = 300
+DEFAULT_POLL_SECONDS = 60.0
+
+
+def add_streaming_flags(run: argparse.ArgumentParser) -> None:
+    """``run --streaming [--window-seconds N] [--poll-seconds N]``: the never-ending graph."""
+    run.add_argument(
+        "--streaming",
+        action="store_true",
+        help="never-ending run: poll the --input globs, clean each new file and write "
+        "articles/ and rejects/ Parquet per event-time window (no manifest, no _SUCCESS); "
+        f"needs {STREAMING_RUNNERS}",
+    )
+    run.add_argument(
+        "--window-seconds",
+        type=_positive_int,
+        metavar="N",
+        help=f"--streaming: window length in seconds (default {DEFAULT_WINDOW_SECONDS})",
+    )
+    run.add_argument(
+        "--poll-seconds",
+        type=_positive_float,
+        metavar="N",
+        help=f"--streaming: seconds between polls of the inputs (default {DEFAULT_POLL_SECONDS:g})",
+    )
+
+
+def check_streaming(args: argparse.Namespace, beam_args: list[str]) -> list[str]:
+    """Refuse --streaming on a batch-only runner or with batch-only flags; tell Beam it streams."""
+    if not args.streaming:
+        if args.window_seconds is not None or args.poll_seconds is not None:
+            raise UsageError("--window-seconds and --poll-seconds only apply with --streaming")
+        return beam_args
+    runner = _runner_name(beam_args)
+    if runner.lower().removesuffix("runner") in BATCH_ONLY_RUNNERS:
+        raise UsageError(
+            f"--streaming needs a runner with unbounded sources, not {runner}; "
+            f"use {STREAMING_RUNNERS}"
+        )
+    batch_only = {
+        "--incremental": args.incremental,
+        "--workers": args.workers is not None,
+        "--max-reject-rate": args.max_reject_rate is not None,
+        "--overwrite": args.overwrite,
+    }
+    for flag, given in batch_only.items():
+        if given:
+            raise UsageError(f"{flag} does not apply to --streaming")
+    return [*beam_args, "--streaming"]  # Beam's own flag: Dataflow needs it to stream
+
+
+def _runner_name(beam_args: list[str]) -> str:
+    runner = DEFAULT_RUNNER
+    for index, arg in enumerate(beam_args):
+        if arg.startswith("--runner="):
+            runner = arg.split("=", 1)[1]
+        elif arg == "--runner" and index + 1 < len(beam_args):
+            runner = beam_args[index + 1]
+    return runner.rsplit(".", 1)[-1]
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not >= 1")
+    return number
+
+
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not > 0")
+    return number
+
+
 def _rate(value: str) -> float:
     try:
         rate = float(value)
@@ -191,6 +282,8 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
         beam_args += [f"--direct_num_workers={args.workers}", f"--direct_running_mode={mode}"]
     if not any(arg == "--runner" or arg.startswith("--runner=") for arg in beam_args):
         beam_args.append(f"--runner={DEFAULT_RUNNER}")
+    if args.command == "run":
+        beam_args = check_streaming(args, beam_args)
     return args, beam_args
 
 

@@ -155,3 +155,44 @@ def read_counters(result: PipelineResult) -> Counters:
 
 def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
+def run_streaming(
+    config: RunConfig,
+    inputs: Sequence[str],
+    output: str,
+    beam_args: Sequence[str],
+    input_format: str,
+    window_seconds: int,
+    poll_seconds: float,
+) -> str:
+    """Start the never-ending streaming job and wait until it stops; returns its final state.
+
+    Nothing is staged or published: each window's files appear as the window closes, and a
+    stream has no end at which to check the accounting or write _SUCCESS. KeyboardInterrupt
+    cancels the job (a cluster job would otherwise outlive the launcher).
+    """
+    from pipeline.streaming import build_streaming_graph  # only streaming runs need it
+
+    pipeline = beam.Pipeline(options=PipelineOptions(list(beam_args)))
+    build_streaming_graph(
+        pipeline, config, inputs, output, window_seconds, poll_seconds, input_format
+    )
+    result = pipeline.run()
+    try:
+        return wait_for_end(result)
+    except KeyboardInterrupt:
+        result.cancel()
+        return str(PipelineState.CANCELLED)
+
+
+def wait_for_end(result: PipelineResult, check_seconds: float = 10.0) -> str:
+    """Poll the job's state until it is terminal; a KeyboardInterrupt gets through at once.
+
+    Not wait_until_finish(): on the portable runners its state stream dies with
+    DEADLINE_EXCEEDED after --job_server_timeout (300 s) while the job still runs (measured
+    on Beam's Python job service), and a signal waits for it; time.sleep is interruptible.
+    """
+    while not PipelineState.is_terminal(state := result.state):
+        time.sleep(check_seconds)
+    return str(state)

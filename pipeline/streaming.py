@@ -3,7 +3,8 @@
 For runners with unbounded sources (Flink, Dataflow, Prism). No local runner here executes it
 (notes/beam-on-this-machine.md §5); the windowed part is unit-tested with TestStream. A stream
 never finishes, so there is no staging, manifest, accounting check or _SUCCESS: each window's
-files appear under articles/ and rejects/ when the window closes.
+files appear under articles/ and rejects/ when the window closes. The corpus steps (site
+boilerplate, dedup, quality, split) run per window; site_boilerplate.jsonl is not written.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from apache_beam.io import fileio
 from apache_beam.transforms.window import FixedWindows
 from apache_beam.utils.timestamp import Timestamp
 
-from pipeline.config import OutputConfig, RunConfig
+from pipeline.config import RunConfig
 from transforms.chain import DOCUMENT_STAGES
+from transforms.corpus import CleanCorpus
 
 # _PlanFn and _ReadFn are private to read.py; ReadDocuments starts from glob strings, the stream
 # from FileMetadata, so this composes its two DoFns rather than copy them (same reading, same
@@ -30,8 +32,8 @@ from transforms.window_write import WriteWindowedParquet
 class StreamOutputs(NamedTuple):
     """The windowed records the stream writes, and the files written, for tests and callers."""
 
-    articles: beam.PCollection  # Articles, in fixed windows
-    rejects: beam.PCollection  # Rejects from reading and every stage, in fixed windows
+    articles: beam.PCollection  # Articles after the corpus steps, in fixed windows
+    rejects: beam.PCollection  # Rejects from reading, every stage and the corpus steps
     article_files: beam.PCollection  # fileio.FileResult per articles file
     reject_files: beam.PCollection  # fileio.FileResult per rejects file
 
@@ -76,11 +78,11 @@ def build_stream_body(
     window_seconds: int,
     input_format: str = "auto",
 ) -> StreamOutputs:
-    """Everything after matching: read, every document stage, windowed write of both outputs."""
+    """Everything after matching: read, every document stage, then the windowed tail."""
     read = read_matched(files, config, input_format)
     records, rejects = run_document_stages(read[MAIN], config)
     return build_windowed_tail(
-        records, [read[REJECTS], *rejects], output_dir, window_seconds, config.output
+        records, [read[REJECTS], *rejects], output_dir, window_seconds, config
     )
 
 
@@ -125,26 +127,37 @@ def build_windowed_tail(
     rejects: Sequence[beam.PCollection],
     output_dir: str,
     window_seconds: int,
-    output: OutputConfig,
+    config: RunConfig,
 ) -> StreamOutputs:
-    """Window Articles and all Rejects into ``FixedWindows(window_seconds)``; write each window.
+    """Window into ``FixedWindows(window_seconds)``, run CleanCorpus per window, write each window.
 
+    As graph.py after the document stages, except that the cross-document steps (site
+    boilerplate, dedup) see one window at a time: a duplicate in a later window is kept.
     Files: ``output_dir/articles/<start>-<end>-SSSSS-of-NNNNN-<token>.parquet`` (and rejects/),
     window bounds in UTC such as ``20261127T101500Z`` (transforms/window_write.py).
     """
     _check_window(window_seconds)
     windows = FixedWindows(window_seconds)
-    articles = records | "WindowArticles" >> beam.WindowInto(windows)
-    all_rejects = (
-        list(rejects) | "AllRejects" >> beam.Flatten() | "WindowRejects" >> beam.WindowInto(windows)
+    windowed = records | "WindowArticles" >> beam.WindowInto(windows)
+    corpus = windowed | "CleanCorpus" >> CleanCorpus.from_config(config)
+    # Flatten only equally windowed inputs: mixed ones fail to decode on the FnApiRunner. Corpus
+    # rejects are windowed already, unless CleanCorpus had no step on (a global Create([])).
+    document_rejects = (
+        list(rejects)
+        | "DocumentRejects" >> beam.Flatten()
+        | "WindowRejects" >> beam.WindowInto(windows)
     )
+    corpus_rejects = corpus.rejects | "WindowCorpusRejects" >> beam.WindowInto(windows)
+    all_rejects = [document_rejects, corpus_rejects] | "AllRejects" >> beam.Flatten()
+    articles = corpus.records
     return StreamOutputs(
         articles=articles,
         rejects=all_rejects,
         article_files=articles
-        | "WriteArticles" >> WriteWindowedParquet("articles", f"{output_dir}/articles", output),
+        | "WriteArticles"
+        >> WriteWindowedParquet("articles", f"{output_dir}/articles", config.output),
         reject_files=all_rejects
-        | "WriteRejects" >> WriteWindowedParquet("rejects", f"{output_dir}/rejects", output),
+        | "WriteRejects" >> WriteWindowedParquet("rejects", f"{output_dir}/rejects", config.output),
     )
 
 

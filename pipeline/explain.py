@@ -18,11 +18,11 @@ from typing import Any
 
 from pipeline.config import ConfigError, RunConfig, load_config
 from pipeline.explain_diff import diff_text, listing, visible
-from pipeline.options import UsageError
+from pipeline.options import UsageError, add_config_flags
 from pipeline.output_reader import preview_bytes
 from transforms.chain import DOCUMENT_STAGES
 from transforms.decode import GZIP_MAGIC, decode_document
-from transforms.formats import FORMATS, detect_format
+from transforms.formats import detect_format
 from transforms.records import Article, Document, Reject, RejectReason
 
 # Formats where one file is one document; a JSONL or WARC file holds many (explain one record
@@ -53,22 +53,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "or the reject reason. Uses the same config as `run` (defaults, --config, --set).",
     )
     parser.add_argument("file", metavar="FILE", help="one input file (a text dump, may be .gz)")
-    parser.add_argument(
-        "--config", metavar="FILE.yaml", help="run config layered over configs/default.yaml"
-    )
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="SECTION.KEY=VALUE",
-        help="override one config key, e.g. --set validate.min_words=50; repeatable",
-    )
-    parser.add_argument(
-        "--format",
-        choices=("auto", *FORMATS),
-        default="auto",
-        help="input format; auto picks by extension, as `run` does",
-    )
+    add_config_flags(parser)
     parser.set_defaults(handler=run)
 
 

@@ -26,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def add_input_flags(parser: argparse.ArgumentParser) -> None:
-    """The flags ``run`` and ``watch`` share: inputs, output, config, format."""
+    """The flags ``run`` and ``watch`` share: inputs, output, then config and format."""
     parser.add_argument(
         "--input",
         action="append",
@@ -36,6 +36,11 @@ def add_input_flags(parser: argparse.ArgumentParser) -> None:
         "transparently",
     )
     parser.add_argument("--output", required=True, metavar="DIR", help="output folder")
+    add_config_flags(parser)
+
+
+def add_config_flags(parser: argparse.ArgumentParser) -> None:
+    """--config, --set and --format: how every command that cleans documents is configured."""
     parser.add_argument(
         "--config",
         metavar="FILE.yaml",

@@ -138,5 +138,7 @@ def test_the_training_profile_end_to_end(training_run: Path) -> None:
             f"SELECT split, count(*) FROM read_parquet('{articles}') GROUP BY split"
         ).fetchall()
     )
-    assert set(by_split) == SPLITS and sum(by_split.values()) == manifest["counts"]["articles"]
+    # 98/1/1 over ~100 articles: validation and test may hold none (doc_ids follow the paths)
+    assert "train" in by_split and set(by_split) <= SPLITS
+    assert sum(by_split.values()) == manifest["counts"]["articles"]
     assert manifest["splits"] == by_split

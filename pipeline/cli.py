@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,11 +43,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "watch":
             return watch_landing(args, config, output, beam_args)
-        summary = (
-            run_incremental(args, config, output, beam_args)
-            if incremental
-            else run_plain(args, config, output, beam_args, total_files)
-        )
+        with silenced_stderr() if args.quiet else contextlib.nullcontext():
+            summary = (
+                run_incremental(args, config, output, beam_args)
+                if incremental
+                else run_plain(args, config, output, beam_args, total_files)
+            )
     except UsageError as error:  # a run id taken meanwhile
         print(f"scrapeclean: error: {error}", file=sys.stderr)
         return 2
@@ -54,6 +57,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"scrapeclean: run failed: {error}", file=sys.stderr)
         return 1
     return report_run(args, summary)
+
+
+@contextlib.contextmanager
+def silenced_stderr() -> Iterator[None]:
+    """Point file descriptor 2 at /dev/null while the pipeline runs (--quiet).
+
+    Beam's worker processes (--workers) inherit it and log INFO lines there whatever the log
+    level asked for (notes/beam-on-this-machine.md §7.1); an error is printed after it is back.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def check_input_layout(args: argparse.Namespace, output: Path, incremental: bool) -> int:

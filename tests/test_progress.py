@@ -38,6 +38,13 @@ def test_quiet_prints_nothing_but_errors(tmp_path: Path) -> None:
         command(tmp_path / "out", "--quiet"), capture_output=True, text=True, check=True
     )
     assert (result.stdout, result.stderr) == ("", "")
+    workers = subprocess.run(  # Beam's worker processes log to stderr unless silenced
+        command(tmp_path / "two", "--quiet", "--workers", "2"),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert (workers.stdout, workers.stderr) == ("", "")
     failed = subprocess.run(
         command(tmp_path / "out", "--quiet"), capture_output=True, text=True, check=False
     )

@@ -5,12 +5,17 @@ It returns the blocks trafilatura keeps, tagged by kind; judging them is html_te
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from lxml import etree
 from trafilatura.core import bare_extraction
 from trafilatura.settings import Extractor
 from trafilatura.xml import xmltotxt
+
+# trafilatura warns per page ("discarding data", readability fallbacks failing on comments):
+# expected outcomes here, each already a reject or a fallback; at scale they drown real errors.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 if TYPE_CHECKING:
     from transforms.html import HtmlConfig

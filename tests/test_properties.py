@@ -21,7 +21,13 @@ from transforms.segment import segment_document
 
 CONFIG: RunConfig = load_config()
 TEXT_COLUMNS = ("headline", "summary", "lead", "body", "credits")
-PROPERTIES = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: CI explores the same 150 examples every run (a new failure is a change, not luck).
+PROPERTIES = settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 # Scraper-flavoured pieces: words, typographic and accented characters, and the noise repair
 # deals with (CR, tabs, NBSP, zero-width, entities, tags, mojibake, controls).

@@ -117,13 +117,21 @@ def repair_text(text: str, config: RepairConfig) -> tuple[str, tuple[str, ...]]:
         ("whitespace", normalize_spaces, True),
         ("unicode_nfc", normalize_nfc, True),
     )
-    fixes = []
-    for name, step, enabled in steps:
-        fixed = step(text) if enabled else text
-        if fixed != text:
-            fixes.append(name)
-            text = fixed
-    return tidy_lines(text), tuple(fixes)
+    fixes: dict[str, None] = {}
+    # Repairs interact (a stripped tag leaves two spaces that change ftfy's verdict; ftfy can
+    # leave a no-break space): passes repeat until one changes nothing, so repair is idempotent.
+    # Clean text, most documents, takes one pass.
+    for _ in range(3):
+        changed = False
+        for name, step, enabled in steps:
+            fixed = step(text) if enabled else text
+            if fixed != text:
+                fixes[name] = None
+                text, changed = fixed, True
+        text = tidy_lines(text)
+        if not changed:
+            break
+    return text, tuple(fixes)
 
 
 def normalize_line_endings(text: str) -> str:
@@ -190,9 +198,14 @@ def fix_mojibake(text: str) -> str:
     (scripts/bench_chain.py), while few documents need either; ``_MOJIBAKE_SIGNATURE`` is one
     cheap scan (issue 2).
     """
-    if text.isascii() or not _MOJIBAKE_SIGNATURE.search(text):
-        return text
-    return ftfy.fix_text(text, FTFY_CONFIG)
+    for _ in range(3):  # mojibake can be layered (encoded twice); stop when ftfy is done
+        if text.isascii() or not _MOJIBAKE_SIGNATURE.search(text):
+            return text
+        fixed = ftfy.fix_text(text, FTFY_CONFIG)
+        if fixed == text:
+            return text
+        text = fixed
+    return text
 
 
 def remove_control_chars(text: str) -> str:

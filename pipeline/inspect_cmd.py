@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow.dataset as ds
 
-from pipeline.options import UsageError
+from pipeline.options import UsageError, bounded
 from pipeline.output_reader import (
     ARTICLES,
     REJECTS,
@@ -79,7 +79,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument(
         "--limit",
-        type=_positive_int,
+        type=bounded(int, 1),
         default=DEFAULT_LIMIT,
         metavar="N",
         help=f"show at most N records (default {DEFAULT_LIMIT})",
@@ -213,13 +213,3 @@ def _block(label: str, value: Any, width: int) -> list[str]:
 
 def _rule(title: str, width: int) -> str:
     return f"── {title} " + "─" * max(3, width - len(title) - 4)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value

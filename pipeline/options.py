@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from transforms.formats import FORMATS
 
@@ -242,34 +242,39 @@ def _runner_name(beam_args: list[str]) -> str:
     return runner.rsplit(".", 1)[-1]
 
 
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not >= 1")
-    return number
+def bounded(
+    kind: type[int] | type[float],
+    minimum: float,
+    maximum: float | None = None,
+    strict: bool = False,
+) -> Callable[[str], float]:
+    """An argparse ``type`` for a number within bounds, with one clear message when it is not.
+
+    ``strict`` makes the minimum exclusive (a positive float: ``bounded(float, 0, strict=True)``).
+    """
+    name = "a whole number" if kind is int else "a number"
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {name}") from None
+        below = value <= minimum if strict else value < minimum
+        if below or (maximum is not None and value > maximum):
+            wanted = (
+                f"between {minimum:g} and {maximum:g}"
+                if maximum is not None
+                else f"{'>' if strict else '>='} {minimum:g}"
+            )
+            raise argparse.ArgumentTypeError(f"{text!r} is not {wanted}")
+        return value
+
+    return parse
 
 
-def _positive_float(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not number > 0:
-        raise argparse.ArgumentTypeError(f"{value!r} is not > 0")
-    return number
-
-
-def _rate(value: str) -> float:
-    try:
-        rate = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not 0 <= rate <= 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not between 0 and 1")
-    return rate
+_positive_int = bounded(int, 1)
+_positive_float = bounded(float, 0, strict=True)
+_rate = bounded(float, 0, 1)
 
 
 def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:

@@ -185,7 +185,7 @@ def test_visible_shows_invisible_characters() -> None:
         (["inspect", "{out}", "--where", "nonsense"], "expected COLUMN=VALUE or COLUMN~TEXT"),
         (["inspect", "{out}", "--where", "colour=red"], "no column 'colour' in articles"),
         (["inspect", "{out}", "--rejects", "--where", "headline=x"], "no column 'headline'"),
-        (["inspect", "{out}", "--limit", "0"], "must be at least 1"),
+        (["inspect", "{out}", "--limit", "0"], "'0' is not >= 1"),
         (["inspect", "{tmp}/missing"], "does not exist"),
         (["inspect", "{tmp}"], "is not a scrapeclean output"),
         (["explain", "{tmp}/missing.txt"], "does not exist"),

@@ -17,7 +17,7 @@ install: $(STAMP)
 
 ## Clean the bundled seeds/ into $(OUT) and print where the Parquet went.
 run: $(STAMP)
-	$(BIN)/scrapeclean run --input 'seeds/*' --output $(OUT)
+	$(BIN)/scrapeclean run --input 'seeds/*' --output $(OUT) --overwrite
 
 ## Lint, format check and the whole test suite (what CI runs).
 test: $(STAMP)

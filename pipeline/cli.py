@@ -212,11 +212,11 @@ def format_summary(summary: RunSummary) -> str:
     lines = [
         f"scrapeclean: {summary.documents_in} documents -> {summary.articles} articles, "
         f"{summary.rejects} rejects in {summary.seconds:.1f} s",
-        f"  {'stage':<12}{'in':>9}{'out':>9}  rejected",
+        f"  {'stage':<16}{'in':>9}{'out':>9}  rejected",
     ]
     for name, counts in summary.stages.items():
         rejected = ", ".join(f"{k} {v}" for k, v in counts["rejected"].items())  # type: ignore[attr-defined]
-        lines.append(f"  {name:<12}{counts['in']:>9}{counts['out']:>9}  {rejected}".rstrip())
+        lines.append(f"  {name:<16}{counts['in']:>9}{counts['out']:>9}  {rejected}".rstrip())
     reasons = ", ".join(f"{k} {v}" for k, v in summary.rejects_by_reason.items()) or "none"
     lines.append(f"  rejects by reason: {reasons}")
     written = "manifest.json" if summary.reject_rate_exceeded else "manifest.json, _SUCCESS"

@@ -30,7 +30,7 @@ def test_a_non_terminal_run_logs_progress_lines_and_a_summary(tmp_path: Path) ->
     assert "files 8/8, documents 8 read" in progress[-1]
     assert "\r" not in result.stderr
     assert "rejects by reason: binary 1, empty 1, too_short 1" in result.stdout
-    assert "  read                8        7  binary 1" in result.stdout.splitlines()
+    assert "  read                    8        7  binary 1" in result.stdout.splitlines()
 
 
 def test_quiet_prints_nothing_but_errors(tmp_path: Path) -> None:

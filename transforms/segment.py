@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from transforms.boilerplate import check_patterns
 from transforms.dedup import content_hash
@@ -75,26 +76,37 @@ def segment_document(document: Document, config: SegmentConfig) -> Article | Rej
     )
     if not rest:
         return Reject.of(document, RejectReason.EMPTY, "no text after cleaning")
-    lead, body = rest[0], "\n\n".join(rest[1:])
-    text = f"{lead}\n\n{body}" if body else lead
     return Article(
         doc_id=document.doc_id,
         source=document.source,
         url=document.url,
         headline=headline,
         summary=summary,
-        lead=lead,
-        body=body,
         credits="\n".join((*document.credits, *credits)) or None,
         published=document.published,
         language=document.language,
-        n_words=len(text.split()),
-        content_hash=content_hash(text),
         fixes=document.fixes,
         boilerplate_removed=document.boilerplate_removed,
         input_format=document.input_format,
         raw=document.raw,
+        **text_fields(rest),
     )
+
+
+def text_fields(paragraphs: list[str]) -> dict[str, Any]:
+    """lead, body, n_words and content_hash of an article made of these paragraphs (one or more).
+
+    One definition for every stage that (re)builds an article's text: the lead is the first
+    paragraph, the body the rest joined by a blank line, counts and hash over both.
+    """
+    lead, body = paragraphs[0], "\n\n".join(paragraphs[1:])
+    text = f"{lead}\n\n{body}" if body else lead
+    return {
+        "lead": lead,
+        "body": body,
+        "n_words": len(text.split()),
+        "content_hash": content_hash(text),
+    }
 
 
 def split_paragraphs(text: str) -> list[str]:

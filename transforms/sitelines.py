@@ -19,8 +19,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from transforms.boilerplate import normalize_line
-from transforms.dedup import content_hash
 from transforms.records import Article, Reject, RejectReason
+from transforms.segment import text_fields
 
 # `path#L12` (a JSONL line) and `path#1234` (a WARC record offset): not part of the folder.
 _RECORD_SUFFIX = re.compile(r"#L?\d+$")
@@ -116,15 +116,10 @@ def strip_site_lines(
     if not paragraphs:
         reject = Reject.of(article, RejectReason.EMPTY, "only site boilerplate lines left")
         return reject, tuple(removed)
-    lead, body = paragraphs[0], "\n\n".join(paragraphs[1:])
-    text = f"{lead}\n\n{body}" if body else lead
     stripped = replace(
         article,
-        lead=lead,
-        body=body,
-        n_words=len(text.split()),
-        content_hash=content_hash(text),
         boilerplate_removed=article.boilerplate_removed + tuple(removed),
+        **text_fields(paragraphs),
     )
     return stripped, tuple(removed)
 

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 import apache_beam as beam
 
 from pipeline.config import RunConfig
-from transforms.chain import DOCUMENT_STAGES
+from transforms.chain import bind_stages
 from transforms.corpus import TOP_LINES_FILE, CleanCorpus, WriteTopLines
 from transforms.read import ReadDocuments
-from transforms.stage import RunStage
+from transforms.stage import RunStages
 from transforms.write import WriteArticles, WriteRejects
 
 
@@ -26,18 +26,10 @@ def build_graph(
     read = pipeline | "Read" >> ReadDocuments(
         inputs, input_format, config.read, config.jsonl, progress_dir
     )
-    records = read.records
-    rejects = [read.rejects]
-    for stage in DOCUMENT_STAGES:
-        label = stage.name.capitalize()
-        timeout = config.limits.stage_timeout_seconds if stage.sandboxed else None
-        section = getattr(config, stage.section)
-        result = records | label >> RunStage(stage.name, stage.fn, section, timeout, stage.applies)
-        records = result.records
-        rejects.append(result.rejects)
-    corpus = records | "CleanCorpus" >> CleanCorpus.from_config(config)
+    cleaned = read.records | "Clean" >> RunStages(bind_stages(config))
+    corpus = cleaned.records | "CleanCorpus" >> CleanCorpus.from_config(config)
     records = corpus.records
-    rejects.append(corpus.rejects)
+    rejects = [read.rejects, cleaned.rejects, corpus.rejects]
     corpus.top_lines | "WriteTopLines" >> WriteTopLines(f"{output_dir}/{TOP_LINES_FILE}")
     records | "WriteArticles" >> WriteArticles(f"{output_dir}/articles/part", config.output)
     (

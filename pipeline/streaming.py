@@ -18,14 +18,10 @@ from apache_beam.transforms.window import FixedWindows
 from apache_beam.utils.timestamp import Timestamp
 
 from pipeline.config import RunConfig
-from transforms.chain import DOCUMENT_STAGES
+from transforms.chain import bind_stages
 from transforms.corpus import CleanCorpus
-
-# _PlanFn and _ReadFn are private to read.py; ReadDocuments starts from glob strings, the stream
-# from FileMetadata, so this composes its two DoFns rather than copy them (same reading, same
-# rejects, same ``read`` counters). Exposing them, or a ReadMatched transform, would be cleaner.
-from transforms.read import _PlanFn, _ReadFn
-from transforms.stage import MAIN, REJECTS, RunStage
+from transforms.read import ReadMatched
+from transforms.stage import MAIN, REJECTS, RunStages
 from transforms.window_write import WriteWindowedParquet
 
 
@@ -79,47 +75,11 @@ def build_stream_body(
     input_format: str = "auto",
 ) -> StreamOutputs:
     """Everything after matching: read, every document stage, then the windowed tail."""
-    read = read_matched(files, config, input_format)
-    records, rejects = run_document_stages(read[MAIN], config)
+    read = files | "Read" >> ReadMatched(config.read, config.jsonl, input_format)
+    cleaned = read[MAIN] | "Clean" >> RunStages(bind_stages(config))
     return build_windowed_tail(
-        records, [read[REJECTS], *rejects], output_dir, window_seconds, config
+        cleaned[MAIN], [read[REJECTS], cleaned[REJECTS]], output_dir, window_seconds, config
     )
-
-
-def read_matched(
-    files: beam.PCollection, config: RunConfig, input_format: str = "auto"
-) -> beam.pvalue.DoOutputsTuple:
-    """ReadDocuments' steps from FileMetadata on: outputs ``records`` and ``rejects``.
-
-    The reshuffles spread files and JSONL chunks over workers as in batch: MatchContinuously
-    emits all of a pattern's files from one key.
-    """
-    return (
-        files
-        | "SpreadFiles" >> beam.Reshuffle()
-        | "Plan" >> beam.ParDo(_PlanFn(config.read, input_format))
-        | "SpreadTasks" >> beam.Reshuffle()
-        | "Decode"
-        >> beam.ParDo(_ReadFn(config.read, config.jsonl, None)).with_outputs(REJECTS, main=MAIN)
-    )
-
-
-def run_document_stages(
-    records: beam.PCollection, config: RunConfig
-) -> tuple[beam.PCollection, list[beam.PCollection]]:
-    """Every stage of DOCUMENT_STAGES through RunStage, labelled and limited as graph.py does.
-
-    Returns the surviving Articles and one rejects PCollection per stage.
-    """
-    rejects = []
-    for stage in DOCUMENT_STAGES:
-        label = stage.name.capitalize()
-        timeout = config.limits.stage_timeout_seconds if stage.sandboxed else None
-        section = getattr(config, stage.section)
-        result = records | label >> RunStage(stage.name, stage.fn, section, timeout, stage.applies)
-        records = result[MAIN]
-        rejects.append(result[REJECTS])
-    return records, rejects
 
 
 def build_windowed_tail(

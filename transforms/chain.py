@@ -1,7 +1,7 @@
 """The per-document stages in order, and the same chain as a plain function (no Beam).
 
-``pipeline/graph.py`` wraps each entry of ``DOCUMENT_STAGES`` in ``RunStage``; the golden test
-and the benchmark loop call ``clean_bytes``. One list, so the two can never drift apart.
+The Beam graphs run ``bind_stages(config)`` through ``RunStages``; the golden test and the
+benchmark loop call ``clean_bytes``. One list, so the two can never drift apart.
 """
 
 from __future__ import annotations
@@ -35,6 +35,22 @@ class Stage:
     sandboxed: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class StageCall:
+    """A stage bound to its config section: what ``transforms.stage.RunStages`` runs.
+
+    ``name`` is its metrics namespace; records for which ``applies`` is false pass untouched.
+    With ``timeout_seconds`` the call runs in a killable child process (transforms/sandbox.py)
+    and a record that runs past it becomes a ``timeout`` reject.
+    """
+
+    name: str
+    fn: Callable[[Any, Any], Any]
+    section: Any
+    timeout_seconds: float | None = None
+    applies: Callable[[Any], bool] | None = None
+
+
 DOCUMENT_STAGES: tuple[Stage, ...] = (
     Stage("extract", extract_document, "html", applies=is_markup, sandboxed=True),
     Stage("repair", repair_document, "repair"),
@@ -43,6 +59,20 @@ DOCUMENT_STAGES: tuple[Stage, ...] = (
     Stage("language", detect_language, "language"),
     Stage("validate", validate_article, "validate"),
 )
+
+
+def bind_stages(config: Any) -> tuple[StageCall, ...]:
+    """``DOCUMENT_STAGES`` bound to a RunConfig's sections and per-document time limit."""
+    return tuple(
+        StageCall(
+            stage.name,
+            stage.fn,
+            getattr(config, stage.section),
+            config.limits.stage_timeout_seconds if stage.sandboxed else None,
+            stage.applies,
+        )
+        for stage in DOCUMENT_STAGES
+    )
 
 
 def run_stages(record: Document | Article | Reject, config: Any) -> Article | Reject:

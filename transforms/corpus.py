@@ -16,6 +16,8 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
+from transforms.chain import StageCall
+from transforms.counters import BundleCounters
 from transforms.duplicates import EXACT, NEAR, DropDuplicates
 from transforms.neardup import DedupConfig, NearDupConfig
 from transforms.quality import LanguageFilterConfig, QualityConfig, check_quality, filter_language
@@ -30,7 +32,7 @@ from transforms.sitelines import (
     strip_site_lines,
 )
 from transforms.split import SplitConfig, assign_split
-from transforms.stage import MAIN, REJECTS, RunStage
+from transforms.stage import MAIN, REJECTS, RunStages
 
 SITELINES = "sitelines"
 TOP_LINES_FILE = "site_boilerplate.jsonl"  # under the run's output folder, for the manifest
@@ -57,7 +59,7 @@ class CleanCorpus(beam.PTransform):
     (every refused input, with its reason and raw bytes) and ``top_lines`` (per site, the most
     frequent removed lines). Records leave with ``raw=b""``: it is never written for articles.
     Every input comes out exactly once, on records or rejects; an exception on one article in a
-    per-record step is an ``internal_error`` reject (RunStage). The output does not depend on
+    per-record step is an ``internal_error`` reject (RunStages). The output does not depend on
     input order or bundling; on a windowed input every cross-document step works per window.
     Counters: one namespace per step (``NAMESPACES``), each with ``in``, ``out`` and
     ``rejected.<reason>``.
@@ -76,12 +78,16 @@ class CleanCorpus(beam.PTransform):
         self._sitelines = sitelines
         self._dedup = dedup
         self._neardup = neardup
-        self._record_steps = (  # (label, metrics namespace, pure function, section, on)
-            ("Quality", "quality", check_quality, quality, quality.enabled),
-            ("LanguageFilter", "language_filter", filter_language, language_filter,
-             bool(language_filter.keep)),  # empty: keep every language, skip the step
-            ("Split", "split", assign_split, split, split.enabled),
-        )  # fmt: skip
+        self._record_steps = tuple(  # the enabled per-record steps, in order
+            StageCall(name, fn, section)
+            for name, fn, section, enabled in (
+                ("quality", check_quality, quality, quality.enabled),
+                # an empty list keeps every language: no step
+                ("language_filter", filter_language, language_filter, bool(language_filter.keep)),
+                ("split", assign_split, split, split.enabled),
+            )
+            if enabled
+        )
         self._count_splits = split.enabled
 
     @classmethod
@@ -121,13 +127,12 @@ class CleanCorpus(beam.PTransform):
             deduped = records | "Dedup" >> DropDuplicates(self._dedup, self._neardup)
             records = deduped[MAIN]
             rejects.append(deduped[REJECTS])
-        for label, name, fn, section, enabled in self._record_steps:
-            if enabled:
-                result = records | label >> RunStage(name, fn, section)
-                records = result[MAIN]
-                rejects.append(result[REJECTS])
+        if self._record_steps:
+            result = records | "RecordSteps" >> RunStages(self._record_steps)
+            records = result[MAIN]
+            rejects.append(result[REJECTS])
         if self._count_splits:
-            records = records | "CountSplits" >> beam.Map(_count_split)
+            records = records | "CountSplits" >> beam.ParDo(_CountSplitFn())
         all_rejects = rejects | "AllRejects" >> beam.Flatten()
         if not cross:  # per-record steps only: every record still has its raw bytes
             return CorpusOutputs(records, all_rejects, top_lines)
@@ -141,7 +146,7 @@ class CleanCorpus(beam.PTransform):
 
     def _any_step_on(self) -> bool:
         steps = (self._sitelines.enabled, self._dedup.enabled, self._neardup.enabled)
-        return any(steps) or any(step[-1] for step in self._record_steps)
+        return any(steps) or bool(self._record_steps)
 
 
 class StripSiteBoilerplate(beam.PTransform):
@@ -244,7 +249,7 @@ class _StripFn(beam.DoFn):
             Metrics.counter(SITELINES, "in").inc()
             try:
                 record, removed = strip_site_lines(article, drop) if drop else (article, ())
-            except Exception as error:  # the dead-letter output, as RunStage does
+            except Exception as error:  # the dead-letter output, as RunStages does
                 detail = f"{SITELINES}: {error!r}"[:2000]
                 record, removed = Reject.of(article, RejectReason.INTERNAL_ERROR, detail), ()
             Metrics.counter(SITELINES, "lines_removed").inc(len(removed))
@@ -304,6 +309,13 @@ def _restore_raw(joined: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[Rejec
         yield replace(reject, raw=raw)
 
 
-def _count_split(article: Article) -> Article:
-    Metrics.counter("split", f"assigned.{article.split}").inc()
-    return article
+class _CountSplitFn(beam.DoFn):
+    def __init__(self) -> None:
+        self._counters = BundleCounters()
+
+    def process(self, article: Article) -> Iterator[Article]:
+        self._counters.inc("split", f"assigned.{article.split}")
+        yield article
+
+    def finish_bundle(self) -> None:
+        self._counters.flush()

@@ -46,6 +46,9 @@ class ReadConfig:
     max_line_bytes: int = 5 * MIB
     # JSONL files are cut into chunks of about this size so that workers parse them in parallel.
     jsonl_chunk_bytes: int = 64 * MIB
+    # Files (or JSONL chunks) per unit of work handed to a worker: Beam's cost is per element,
+    # so thousands of small files move through it a batch at a time (transforms/read.py).
+    files_per_batch: int = 500
     # The contract's default cap for the `raw` column of rejects.
     reject_raw_bytes: int = 1 * MIB
     # How much of the start of a document is sniffed for binary content.
@@ -65,6 +68,7 @@ class ReadConfig:
             "binary_sniff_bytes",
             "max_line_bytes",
             "jsonl_chunk_bytes",
+            "files_per_batch",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}: must be >= 1")

@@ -1,5 +1,5 @@
-"""ReadDocuments: match the input globs, plan read tasks (a JSONL file is cut into chunks) and
-read each task into Documents.
+"""ReadDocuments: match the input globs, plan read tasks (a JSONL file is cut into chunks),
+batch them and read each batch into Documents.
 
 Counts ``documents_in`` once per input document (a file, a JSONL line, a WARC HTML response);
 unreadable, oversized, binary and malformed inputs leave on the ``rejects`` output. Parsing and
@@ -16,13 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
-from apache_beam.io import fileio
-from apache_beam.io.fileio import EmptyMatchTreatment
 from apache_beam.io.filesystem import CompressionTypes, FileMetadata
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
+from transforms.counters import BundleCounters
 from transforms.decode import ReadConfig, decode_document
 from transforms.formats import JsonlConfig, detect_format, parse_jsonl_line
 from transforms.lines import InflationLimitError, LimitedReader, plan_chunks, read_lines
@@ -46,26 +44,61 @@ class ReadTask:
     first_line: int = 1
 
 
+ReadBatch = tuple[ReadTask, ...]
+MIN_BATCHES = 64  # a small run is still cut into enough batches to keep every worker busy
+_BATCH_BYTES = 16 * 1024 * 1024  # and a batch of big files stays a fair share of the work
+
+
+def plan_file(path: str, size: int, config: ReadConfig, requested_format: str) -> list[ReadTask]:
+    """The read tasks of one file: the whole file, or an uncompressed JSONL file's chunks."""
+    input_format = detect_format(path, requested_format)
+    if input_format != "jsonl" or path.endswith(".gz"):
+        return [ReadTask(path, input_format, size)]
+    try:
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            chunks = list(plan_chunks(handle, config.jsonl_chunk_bytes))
+    except OSError:
+        chunks = [(0, None, 1)]  # _ReadFn reports it unreadable, once
+    return [ReadTask(path, input_format, size, start, end, line) for start, end, line in chunks]
+
+
+def batch_tasks(tasks: Sequence[ReadTask], files_per_batch: int) -> Iterator[ReadBatch]:
+    """Cut ``tasks`` into batches: the unit of work a worker takes, and of Beam's overhead.
+
+    A batch holds at most ``files_per_batch`` tasks and, where the run is small, fewer, so that
+    there are at least ``MIN_BATCHES``; a batch closes early once it holds ``_BATCH_BYTES``.
+    """
+    per_batch = max(1, min(files_per_batch, -(-len(tasks) // MIN_BATCHES)))
+    batch: list[ReadTask] = []
+    batch_bytes = 0
+    for task in tasks:
+        batch.append(task)
+        batch_bytes += (task.end if task.end is not None else task.size) - task.start
+        if len(batch) >= per_batch or batch_bytes >= _BATCH_BYTES:
+            yield tuple(batch)
+            batch, batch_bytes = [], 0
+    if batch:
+        yield tuple(batch)
+
+
 class _PlanFn(beam.DoFn):
-    """One task per file; an uncompressed JSONL file is cut at newlines into chunks."""
+    """Match one glob, plan every file's read tasks and batch them."""
 
     def __init__(self, config: ReadConfig, requested_format: str) -> None:
         self._config = config
         self._format = requested_format
 
-    def process(self, metadata: FileMetadata) -> Iterator[ReadTask]:
-        path = metadata.path
-        input_format = detect_format(path, self._format)
-        if input_format != "jsonl" or path.endswith(".gz"):
-            yield ReadTask(path, input_format, metadata.size_in_bytes)
-            return
-        try:
-            with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-                chunks = list(plan_chunks(handle, self._config.jsonl_chunk_bytes))
-        except OSError:
-            chunks = [(0, None, 1)]  # _ReadFn reports it unreadable, once
-        for start, end, first_line in chunks:
-            yield ReadTask(path, input_format, metadata.size_in_bytes, start, end, first_line)
+    def process(self, pattern: str) -> Iterator[ReadBatch]:
+        # Beam's own matching, as fileio.MatchAll does (an empty match is allowed: the CLI
+        # refuses that up front unless --allow-empty), but all of a glob's files at once, to
+        # batch them here instead of moving each file name through the shuffle.
+        files = FileSystems.match([pattern])[0].metadata_list
+        tasks = [
+            task
+            for metadata in files
+            for task in plan_file(metadata.path, metadata.size_in_bytes, self._config, self._format)
+        ]
+        yield from batch_tasks(tasks, self._config.files_per_batch)
 
 
 class _ReadFn(beam.DoFn):
@@ -73,10 +106,7 @@ class _ReadFn(beam.DoFn):
         self._config = config
         self._jsonl = jsonl
         self._progress = ProgressLog(progress_dir)
-        self._documents_in = Metrics.counter(NAMESPACE, "documents_in")
-        self._out = Metrics.counter(NAMESPACE, "out")
-        self._skipped = Metrics.counter(NAMESPACE, "warc_records_skipped")
-        self._blank = Metrics.counter(NAMESPACE, "jsonl_blank_lines")
+        self._counters = BundleCounters()
 
     def setup(self) -> None:
         self._progress.open(uuid.uuid4().hex)
@@ -84,28 +114,32 @@ class _ReadFn(beam.DoFn):
     def teardown(self) -> None:
         self._progress.close()
 
-    def process(self, task: ReadTask) -> Iterator[Any]:
-        documents = 0
-        for output in self._outputs(task):  # one output per input document
-            documents += 1
-            yield output
-        self._progress.record(task.path, documents)
+    def process(self, batch: ReadBatch) -> Iterator[Any]:
+        for task in batch:
+            documents = 0
+            for output in self._outputs(task):  # one output per input document
+                documents += 1
+                yield output
+            self._progress.record(task.path, documents)
+
+    def finish_bundle(self) -> None:
+        self._counters.flush()
 
     def _outputs(self, task: ReadTask) -> Iterator[Any]:
         try:
             for result in self._read(task):
                 if result is SKIPPED:
                     continue
-                self._documents_in.inc()
+                self._counters.inc(NAMESPACE, "documents_in")
                 if isinstance(result, Reject):
-                    Metrics.counter(NAMESPACE, f"rejected.{result.reason}").inc()
+                    self._counters.inc(NAMESPACE, f"rejected.{result.reason}")
                     yield TaggedOutput(REJECTS, result)
                 else:
-                    self._out.inc()
+                    self._counters.inc(NAMESPACE, "out")
                     yield result
         except OSError as error:  # the file itself went away or cannot be read
-            self._documents_in.inc()
-            Metrics.counter(NAMESPACE, f"rejected.{RejectReason.UNREADABLE}").inc()
+            self._counters.inc(NAMESPACE, "documents_in")
+            self._counters.inc(NAMESPACE, f"rejected.{RejectReason.UNREADABLE}")
             yield TaggedOutput(
                 REJECTS,
                 Reject(
@@ -123,7 +157,7 @@ class _ReadFn(beam.DoFn):
             if task.input_format == "warc":
                 for result in warc_documents(handle, task.path, self._config):
                     if result is SKIPPED:
-                        self._skipped.inc()
+                        self._counters.inc(NAMESPACE, "warc_records_skipped")
                     yield result
                 return
             # read(n) allocates n bytes up front: ask for the file's size, not the 10 MiB cap
@@ -160,7 +194,7 @@ class _ReadFn(beam.DoFn):
             detail = f"line longer than {self._config.max_line_bytes} bytes"
             return _line_reject(source, line, RejectReason.LINE_TOO_LONG, detail, self._config)
         if not line.strip():
-            self._blank.inc()
+            self._counters.inc(NAMESPACE, "jsonl_blank_lines")
             return SKIPPED
         return parse_jsonl_line(line, source, self._jsonl, self._config.reject_raw_bytes)
 
@@ -173,15 +207,65 @@ def _line_reject(
     )
 
 
+class ReadTasks(beam.PTransform):
+    """Read batches of ReadTasks into documents, spread over the workers.
+
+    Outputs: ``records`` (Documents; HTML still marked ``is_html`` for the extract stage) and
+    ``rejects``. The Reshuffle is the fusion break that lets ``--direct_num_workers`` (or any
+    runner) spread the batches, and everything fused after it, over workers. With
+    ``progress_dir``, each worker notes every finished file there (for the launcher's progress
+    display; best effort). Counters (``read``): ``documents_in``, ``out``,
+    ``rejected.<reason>``, ``warc_records_skipped``, ``jsonl_blank_lines``.
+    """
+
+    def __init__(
+        self, config: ReadConfig, jsonl: JsonlConfig, progress_dir: str | None = None
+    ) -> None:
+        super().__init__()
+        self._read = _ReadFn(config, jsonl, progress_dir)
+
+    def expand(self, batches: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
+        return (
+            batches
+            | "Spread" >> beam.Reshuffle()
+            | "Decode" >> beam.ParDo(self._read).with_outputs(REJECTS, main=MAIN)
+        )
+
+
+class ReadMatched(beam.PTransform):
+    """ReadTasks from FileMetadata (as fileio's matching emits), one batch per read task.
+
+    For the streaming graph: files arrive a few at a time, each keeps its own timestamp.
+    """
+
+    def __init__(self, config: ReadConfig, jsonl: JsonlConfig, input_format: str) -> None:
+        super().__init__()
+        self._config = config
+        self._jsonl = jsonl
+        self._format = input_format
+
+    def expand(self, files: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
+        return (
+            files
+            | "Plan" >> beam.FlatMap(_one_batch_per_task, self._config, self._format)
+            | "Read" >> ReadTasks(self._config, self._jsonl)
+        )
+
+
+def _one_batch_per_task(
+    metadata: FileMetadata, config: ReadConfig, input_format: str
+) -> list[ReadBatch]:
+    tasks = plan_file(metadata.path, metadata.size_in_bytes, config, input_format)
+    return [(task,) for task in tasks]
+
+
 class ReadDocuments(beam.PTransform):
     """Read every input document from the files matching the globs.
 
-    Outputs: ``records`` (Documents; HTML still marked ``is_html`` for the extract stage) and
-    ``rejects``. With ``progress_dir``, each worker notes every finished file there (for the
-    launcher's progress display; best effort). A glob matching nothing yields nothing (the CLI
-    refuses that up front unless --allow-empty). File names and JSONL chunks are reshuffled, so
-    ``--direct_num_workers`` spreads reading and everything fused after it, even over one big
-    JSONL file.
+    Matches each glob, plans its files' read tasks (a big JSONL file is cut into chunks with
+    exact line numbers) and batches them (``batch_tasks``), then ReadTasks: outputs ``records``
+    and ``rejects``. A glob matching nothing yields nothing (the CLI refuses that up front
+    unless --allow-empty).
     """
 
     def __init__(
@@ -203,12 +287,6 @@ class ReadDocuments(beam.PTransform):
         return (
             pbegin
             | "Patterns" >> beam.Create(self._patterns)
-            | "Match" >> fileio.MatchAll(EmptyMatchTreatment.ALLOW)
-            | "SpreadFiles" >> beam.Reshuffle()
             | "Plan" >> beam.ParDo(_PlanFn(self._config, self._format))
-            | "SpreadTasks" >> beam.Reshuffle()
-            | "Decode"
-            >> beam.ParDo(_ReadFn(self._config, self._jsonl, self._progress_dir)).with_outputs(
-                REJECTS, main=MAIN
-            )
+            | "Read" >> ReadTasks(self._config, self._jsonl, self._progress_dir)
         )

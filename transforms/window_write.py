@@ -21,8 +21,8 @@ from apache_beam.transforms.window import IntervalWindow
 
 from transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA
 
-# Private on purpose in write.py; reused so batch and streaming count the same "write" metrics.
-from transforms.write import _CountArticleFn, _CountRejectFn
+# Batch and streaming count the same "write" metrics.
+from transforms.write import CountArticleFn, CountRejectFn
 
 Kind = Literal["articles", "rejects"]
 _BATCH_ROWS = 1000  # rows per Arrow record batch, as the batch path's record_batch_size
@@ -148,7 +148,7 @@ class WriteWindowedParquet(beam.PTransform):
 
     def expand(self, records: beam.PCollection) -> beam.PCollection:
         articles = self._kind == "articles"
-        count = _CountArticleFn() if articles else _CountRejectFn()
+        count = CountArticleFn() if articles else CountRejectFn()
         schema = ARTICLE_SCHEMA if articles else REJECT_SCHEMA
         sink = _NewSink(schema, self._output.compression, self._output.row_group_buffer_bytes)
         return (

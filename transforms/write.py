@@ -10,35 +10,45 @@ from collections.abc import Iterator
 from typing import Any
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 
+from transforms.counters import BundleCounters
 from transforms.records import Article, Reject
 from transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA, to_row
 
 NAMESPACE = "write"
 
 
-class _CountArticleFn(beam.DoFn):
+class CountArticleFn(beam.DoFn):
+    """Count a written Article (``write``: ``articles``, ``fix.<fix>``, ``boilerplate_lines``)
+    and turn it into its Parquet row."""
+
     def __init__(self) -> None:
-        self._written = Metrics.counter(NAMESPACE, "articles")
-        self._boilerplate = Metrics.counter(NAMESPACE, "boilerplate_lines")
+        self._counters = BundleCounters()
 
     def process(self, article: Article) -> Iterator[dict[str, Any]]:
-        self._written.inc()
+        self._counters.inc(NAMESPACE, "articles")
         for fix in article.fixes:
-            Metrics.counter(NAMESPACE, f"fix.{fix}").inc()
-        self._boilerplate.inc(len(article.boilerplate_removed))
+            self._counters.inc(NAMESPACE, f"fix.{fix}")
+        self._counters.inc(NAMESPACE, "boilerplate_lines", len(article.boilerplate_removed))
         yield to_row(article)
 
+    def finish_bundle(self) -> None:
+        self._counters.flush()
 
-class _CountRejectFn(beam.DoFn):
+
+class CountRejectFn(beam.DoFn):
+    """Count a written Reject (``write``: ``rejects``, ``reason.<reason>``); yield its row."""
+
     def __init__(self) -> None:
-        self._written = Metrics.counter(NAMESPACE, "rejects")
+        self._counters = BundleCounters()
 
     def process(self, reject: Reject) -> Iterator[dict[str, Any]]:
-        self._written.inc()
-        Metrics.counter(NAMESPACE, f"reason.{reject.reason}").inc()
+        self._counters.inc(NAMESPACE, "rejects")
+        self._counters.inc(NAMESPACE, f"reason.{reject.reason}")
         yield to_row(reject)
+
+    def finish_bundle(self) -> None:
+        self._counters.flush()
 
 
 class _WriteParquet(beam.PTransform):
@@ -50,9 +60,9 @@ class _WriteParquet(beam.PTransform):
 
     def expand(self, records: beam.PCollection) -> beam.PCollection:
         count, schema = (
-            (_CountArticleFn(), ARTICLE_SCHEMA)
+            (CountArticleFn(), ARTICLE_SCHEMA)
             if self._kind == "articles"
-            else (_CountRejectFn(), REJECT_SCHEMA)
+            else (CountRejectFn(), REJECT_SCHEMA)
         )
         return (
             records

@@ -28,13 +28,13 @@ from pipeline.streaming import (
     build_stream_body,
     build_streaming_graph,
     build_windowed_tail,
-    run_document_stages,
 )
 from tests.conftest import REPO
-from transforms.chain import run_stages
+from transforms.chain import bind_stages, run_stages
 from transforms.records import Article, Document, Reject, RejectReason, make_doc_id
 from transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA, to_row
 from transforms.split import assign_split
+from transforms.stage import MAIN, REJECTS, RunStages
 from transforms.window_write import ParquetFileSink, window_file_name
 
 WINDOW = 60
@@ -121,8 +121,8 @@ def test_stages_and_windowed_write_per_window(tmp_path: Path, config: RunConfig)
 
     pipeline = streaming_pipeline()
     documents = pipeline | "Documents" >> stream
-    records, rejects = run_document_stages(documents, config)
-    outputs = build_windowed_tail(records, rejects, str(tmp_path), WINDOW, config)
+    cleaned = documents | "Clean" >> RunStages(bind_stages(config))
+    outputs = build_windowed_tail(cleaned[MAIN], [cleaned[REJECTS]], str(tmp_path), WINDOW, config)
     assert_that(
         outputs.articles,
         equal_to_per_window(per_window(expected, "articles")),
@@ -197,8 +197,10 @@ def test_duplicates_are_dropped_within_a_window_not_across(
         .advance_watermark_to_infinity()
     )
     pipeline = streaming_pipeline()
-    records, rejects = run_document_stages(pipeline | "Documents" >> stream, dedup_config)
-    outputs = build_windowed_tail(records, rejects, str(tmp_path), WINDOW, dedup_config)
+    cleaned = pipeline | "Documents" >> stream | "Clean" >> RunStages(bind_stages(dedup_config))
+    outputs = build_windowed_tail(
+        cleaned[MAIN], [cleaned[REJECTS]], str(tmp_path), WINDOW, dedup_config
+    )
     assert_that(
         outputs.articles | "Ids" >> beam.Map(lambda a: a.doc_id),
         equal_to_per_window({FIRST: ["id-a"], SECOND: ["id-later"]}),
@@ -262,7 +264,7 @@ def test_streaming_graph_builds_with_match_continuously(
         start_timestamp=T0,
     )
     labels = {node.full_label for node in pipeline.transforms_stack[0].parts}
-    assert {"Watch0", "Watch1", "AllFiles", "Decode", "Validate", "WriteArticles"} <= labels
+    assert {"Watch0", "Watch1", "AllFiles", "Read", "Clean", "WriteArticles"} <= labels
     assert outputs.articles.windowing.windowfn.size == 300
     assert not outputs.articles.is_bounded  # runners run it as a stream
     assert pipeline.to_runner_api().components.transforms  # translates as portable runners do

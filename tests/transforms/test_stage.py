@@ -1,17 +1,19 @@
-"""RunStage: main and rejects outputs (every element exactly once), counters, internal_error."""
+"""RunStages: main and rejects outputs (every element exactly once), counters, internal_error."""
 
 from __future__ import annotations
 
 import time
 
 import apache_beam as beam
+import pytest
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline.options import DEFAULT_RUNNER as RUNNER
+from transforms.chain import StageCall
 from transforms.records import Document, Reject, RejectReason
-from transforms.stage import RunStage
+from transforms.stage import RunStages
 
 
 def shout(document: Document, section: int) -> Document | Reject:
@@ -37,7 +39,7 @@ def test_run_stage_routes_counts_and_catches() -> None:
     result = (
         pipeline
         | beam.Create([doc("a"), doc(""), doc("boom"), doc("b")])
-        | RunStage("shout", shout, 2)
+        | RunStages([StageCall("shout", shout, 2)])
     )
     assert_that(
         result.records | "Texts" >> beam.Map(lambda d: d.text),
@@ -77,7 +79,7 @@ def is_not_skip(document: Document) -> bool:
 
 def test_a_hanging_record_becomes_a_timeout_reject_and_the_rest_goes_on() -> None:
     pipeline = TestPipeline(runner=RUNNER)
-    stage = RunStage("hang", hang_on_request, 2, timeout_seconds=3, applies=is_not_skip)
+    stage = RunStages([StageCall("hang", hang_on_request, 2, 3, is_not_skip)])
     result = pipeline | beam.Create([doc("a"), doc("hang"), doc("skip"), doc("b")]) | stage
     assert_that(
         result.records | "Texts" >> beam.Map(lambda d: d.text),
@@ -92,3 +94,33 @@ def test_a_hanging_record_becomes_a_timeout_reject_and_the_rest_goes_on() -> Non
     run = pipeline.run()
     run.wait_until_finish()
     assert counters(run, "hang") == {"in": 4, "out": 3, "rejected.timeout": 1}
+
+
+def no_b(document: Document, section: int) -> Document | Reject:
+    """A toy second stage: refuses texts that start with B."""
+    if document.text.startswith("B"):
+        return Reject.of(document, RejectReason.TOO_SHORT, "a B")
+    return document
+
+
+def test_stages_run_in_order_and_a_reject_skips_the_rest() -> None:
+    pipeline = TestPipeline(runner=RUNNER)
+    stages = [StageCall("shout", shout, 1), StageCall("no_b", no_b, 0)]
+    result = pipeline | beam.Create([doc("a"), doc(""), doc("b"), doc("c")]) | RunStages(stages)
+    assert_that(
+        result.records | "Texts" >> beam.Map(lambda d: d.text), equal_to(["A", "C"]), label="Ok"
+    )
+    assert_that(
+        result.rejects | "Reasons" >> beam.Map(lambda r: (r.doc_id, r.reason)),
+        equal_to([("id-", RejectReason.EMPTY), ("id-b", RejectReason.TOO_SHORT)]),
+        label="Refused",
+    )
+    run = pipeline.run()
+    run.wait_until_finish()
+    assert counters(run, "shout") == {"in": 4, "out": 3, "rejected.empty": 1}
+    assert counters(run, "no_b") == {"in": 3, "out": 2, "rejected.too_short": 1}
+
+
+def test_two_stages_with_one_name_are_refused() -> None:
+    with pytest.raises(ValueError, match="names must differ"):
+        RunStages([StageCall("shout", shout, 1), StageCall("shout", no_b, 0)])

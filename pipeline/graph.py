@@ -31,9 +31,10 @@ def build_graph(
     records = corpus.records
     rejects = [read.rejects, cleaned.rejects, corpus.rejects]
     corpus.top_lines | "WriteTopLines" >> WriteTopLines(f"{output_dir}/{TOP_LINES_FILE}")
-    records | "WriteArticles" >> WriteArticles(f"{output_dir}/articles/part", config.output)
+    temp = f"{output_dir}/_write-temp"  # outside articles/: never published
+    records | "WriteArticles" >> WriteArticles(f"{output_dir}/articles", config.output, temp)
     (
         rejects
         | "AllRejects" >> beam.Flatten()
-        | "WriteRejects" >> WriteRejects(f"{output_dir}/rejects/part", config.output)
+        | "WriteRejects" >> WriteRejects(f"{output_dir}/rejects", config.output, temp)
     )

@@ -22,7 +22,7 @@ from transforms.chain import bind_stages
 from transforms.corpus import CleanCorpus
 from transforms.read import ReadMatched
 from transforms.stage import MAIN, REJECTS, RunStages
-from transforms.window_write import WriteWindowedParquet
+from transforms.write import WriteArticles, WriteRejects
 
 
 class StreamOutputs(NamedTuple):
@@ -94,7 +94,7 @@ def build_windowed_tail(
     As graph.py after the document stages, except that the cross-document steps (site
     boilerplate, dedup) see one window at a time: a duplicate in a later window is kept.
     Files: ``output_dir/articles/<start>-<end>-SSSSS-of-NNNNN-<token>.parquet`` (and rejects/),
-    window bounds in UTC such as ``20261127T101500Z`` (transforms/window_write.py).
+    window bounds in UTC such as ``20261127T101500Z`` (transforms/parquet_files.py).
     """
     _check_window(window_seconds)
     windows = FixedWindows(window_seconds)
@@ -114,10 +114,9 @@ def build_windowed_tail(
         articles=articles,
         rejects=all_rejects,
         article_files=articles
-        | "WriteArticles"
-        >> WriteWindowedParquet("articles", f"{output_dir}/articles", config.output),
+        | "WriteArticles" >> WriteArticles(f"{output_dir}/articles", config.output),
         reject_files=all_rejects
-        | "WriteRejects" >> WriteWindowedParquet("rejects", f"{output_dir}/rejects", config.output),
+        | "WriteRejects" >> WriteRejects(f"{output_dir}/rejects", config.output),
     )
 
 

@@ -9,11 +9,17 @@ page reasons. ``--beam`` also runs ``CleanCorpus`` on the FnApiRunner and checks
 and as a TestPipeline on the FnApiRunner (articles generated inside the pipeline, not Created);
 each run is a subprocess so its peak RSS (``ru_maxrss``) is its own.
 
+``cost``: the issue's cost target, end to end. Writes N of those articles as text dumps (one
+folder per site), runs the real CLI with configs/default.yaml and with configs/training.yaml
+(every corpus step on), and prints wall time and the peak RSS of the whole process tree of each
+(scripts/measure.py), medians of ``--repeat`` runs, and the ratio training / default.
+
 Usage::
 
     python scripts/make_site_corpus.py --out /tmp/sites
     python scripts/bench_corpus.py score --corpus /tmp/sites [--beam]
     python scripts/bench_corpus.py speed --docs 10000 --docs 100000
+    python -m scripts.bench_corpus cost --docs 100000 [--workers 2] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -267,6 +273,55 @@ def _speed_beam(docs: int) -> int:
     return kept
 
 
+def write_site_dumps(root: Path, count: int) -> None:
+    """``synthetic_articles(count)`` as text dumps ``root/<site>/<doc_id>.txt`` (site = folder)."""
+    for article in synthetic_articles(count):
+        folder = root / Path(article.source).parent.name
+        folder.mkdir(parents=True, exist_ok=True)
+        headline = " ".join(article.lead.split()[:9]).rstrip(",.;:")
+        dump = f"{headline}\n\n{article.lead}\n\n{article.body}\n"
+        (folder / f"{article.doc_id}.txt").write_text(dump, encoding="utf-8")
+
+
+def cost(docs: int, workers: int, repeat: int, scratch: Path) -> list[dict]:
+    """Median wall and tree peak of the CLI with default.yaml and training.yaml on N dumps."""
+    import shutil
+    import statistics
+    import tempfile
+
+    from scripts.measure import measure
+
+    root = Path(tempfile.mkdtemp(prefix="bench_corpus-", dir=scratch))
+    try:
+        write_site_dumps(root / "sites", docs)
+        rows = []
+        for profile in ("default", "training"):
+            runs = []
+            for _ in range(repeat):
+                output = root / f"out-{profile}"
+                command = [str(Path(sys.executable).parent / "scrapeclean"), "run", "--quiet"]
+                command += ["--input", str(root / "sites/*/*.txt"), "--output", str(output)]
+                command += ["--config", f"configs/{profile}.yaml"]
+                command += ["--workers", str(workers)] if workers > 1 else []
+                result = measure(command)
+                manifest = json.loads((output / "manifest.json").read_text("utf-8"))
+                runs.append((result.seconds, result.tree_peak_mb, manifest["counts"]))
+                shutil.rmtree(output)
+                line = f"  {profile}: exit {result.returncode}, {result.seconds:.1f} s, "
+                line += f"tree peak {result.tree_peak_mb:.0f} MB"
+                print(line, file=sys.stderr, flush=True)
+            rows.append({
+                "profile": profile, "docs": docs, "workers": workers, "runs": repeat,
+                "wall_s": round(statistics.median(r[0] for r in runs), 1),
+                "tree_peak_mb": round(statistics.median(r[1] for r in runs)),
+                "articles": runs[0][2]["articles"], "rejects": runs[0][2]["rejects"],
+            })  # fmt: skip
+        rows.append({"training_over_default_wall": round(rows[1]["wall_s"] / rows[0]["wall_s"], 2)})
+        return rows
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """CLI: score a labelled corpus, or time N documents per mode in subprocesses."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -278,8 +333,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     timing.add_argument("--docs", type=int, action="append", required=True)
     timing.add_argument("--mode", choices=("pure", "beam", "both"), default="both")
     timing.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
+    costing = commands.add_parser("cost")
+    costing.add_argument("--docs", type=int, default=100_000)
+    costing.add_argument("--workers", type=int, default=1)
+    costing.add_argument("--repeat", type=int, default=1)
+    costing.add_argument("--scratch", type=Path, help="where the corpus goes (default $TMP)")
     args = parser.parse_args(argv)
-    if args.command == "score":
+    if args.command == "cost":
+        for row in cost(args.docs, args.workers, args.repeat, args.scratch):
+            print(json.dumps(row), flush=True)
+    elif args.command == "score":
         print(json.dumps(score(args.corpus, args.beam), indent=2))
     elif args.in_process:
         print(json.dumps(speed_once(args.mode, args.docs[0])))

@@ -181,3 +181,19 @@ def test_help_explains_every_flag() -> None:
     assert result.returncode == 0
     for flag in ("--input", "--output", "--config", "--set", "--format", "--runner"):
         assert flag in result.stdout
+
+
+def test_partitioned_output_by_language(tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    argv = ["run", "--input", str(SEEDS / "*"), "--output", str(output), "--quiet"]
+    assert main([*argv, "--set", "output.partition_by=[language]"]) == 0
+    manifest = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
+    assert not [p for p in output.rglob("*") if p.name.startswith((".temp", "_write"))]
+    folders = {path.parent for path in (output / "articles").rglob("*.parquet")}
+    assert {folder.name for folder in folders} >= {"language=en", "language=de"}
+    assert {folder.parent for folder in folders} == {output / "articles"}
+    table = pq.read_table(output / "articles")  # hive-aware, as Spark and DuckDB read it
+    assert table.num_rows == manifest["counts"]["articles"] > 0
+    assert {"en", "de"} <= set(table.column("language").to_pylist())
+    assert sorted(p.name for p in (output / "rejects").iterdir())[0].startswith("part-")
+    assert main(["inspect", str(output), "--limit", "1"]) == 0  # the readers follow folders

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from typing import Any, NamedTuple
 
 import apache_beam as beam
@@ -57,7 +56,7 @@ class CleanCorpus(beam.PTransform):
     filter_language, assign_split; a step whose section is off is skipped. Returns
     ``CorpusOutputs``: ``records`` (Articles, ``split`` set when that step is on), ``rejects``
     (every refused input, with its reason and raw bytes) and ``top_lines`` (per site, the most
-    frequent removed lines). Records leave with ``raw=b""``: it is never written for articles.
+    frequent removed lines).
     Every input comes out exactly once, on records or rejects; an exception on one article in a
     per-record step is an ``internal_error`` reject (RunStages). The output does not depend on
     input order or bundling; on a windowed input every cross-document step works per window.
@@ -108,14 +107,7 @@ class CleanCorpus(beam.PTransform):
             return CorpusOutputs(
                 articles, nothing, articles.pipeline | "NoTopLines" >> beam.Create([])
             )
-        cross = self._sitelines.enabled or self._dedup.enabled or self._neardup.enabled
         records = articles
-        if cross:
-            # The raw input bytes are only needed by rejects, and the FnApiRunner holds every
-            # CoGroupByKey in memory: the joins below carry articles without them, and one join
-            # puts them back on the rejects (HTML pages are often 10-50x their article text).
-            raws = articles | "RawById" >> beam.Map(lambda a: (a.doc_id, a.raw))
-            records = articles | "SetRawAside" >> beam.Map(lambda a: replace(a, raw=b""))
         rejects: list[beam.PCollection] = []
         if self._sitelines.enabled:
             stripped = records | "SiteLines" >> StripSiteBoilerplate(self._sitelines)
@@ -133,16 +125,7 @@ class CleanCorpus(beam.PTransform):
             rejects.append(result[REJECTS])
         if self._count_splits:
             records = records | "CountSplits" >> beam.ParDo(_CountSplitFn())
-        all_rejects = rejects | "AllRejects" >> beam.Flatten()
-        if not cross:  # per-record steps only: every record still has its raw bytes
-            return CorpusOutputs(records, all_rejects, top_lines)
-        keyed = all_rejects | "RejectById" >> beam.Map(lambda r: (r.doc_id, r))
-        restored = (
-            {"reject": keyed, "raw": raws}
-            | "JoinRaw" >> beam.CoGroupByKey()
-            | "RestoreRaw" >> beam.FlatMap(_restore_raw)
-        )
-        return CorpusOutputs(records, restored, top_lines)
+        return CorpusOutputs(records, rejects | "AllRejects" >> beam.Flatten(), top_lines)
 
     def _any_step_on(self) -> bool:
         steps = (self._sitelines.enabled, self._dedup.enabled, self._neardup.enabled)
@@ -152,13 +135,15 @@ class CleanCorpus(beam.PTransform):
 class StripSiteBoilerplate(beam.PTransform):
     """Remove short lines that recur in ``min_docs`` or more documents of one site.
 
-    Counts (site, line hash, doc_id) keys and documents per site, decides per (site, line) with
-    ``is_site_boilerplate``, and joins the decisions back to the articles by doc_id (CoGroupByKey,
-    so it also works per window). Only hashes and ids are grouped before that join. Returns
-    ``CorpusOutputs``: ``records``, ``rejects`` (``empty`` when nothing but chrome was left, or
-    ``internal_error``) and ``top_lines``. Every input comes out exactly once; deterministic.
-    Counters (``sitelines``): ``in``, ``out``, ``rejected.<reason>``, ``lines_removed``,
-    ``boilerplate_lines`` (distinct (site, line) pairs found).
+    Counts the distinct documents of every (site, line hash) and of every site (combiners, so
+    each worker pre-counts its share), decides per (site, line) with ``is_site_boilerplate``,
+    and strips every article against its site's decided lines, a side input: only hashes,
+    ids and the decisions move between workers, never the articles. Returns ``CorpusOutputs``:
+    ``records``, ``rejects`` (``empty`` when nothing but chrome was left, or
+    ``internal_error``) and ``top_lines``. Every input comes out exactly once; deterministic;
+    on a windowed input it works per window. Counters (``sitelines``): ``in``, ``out``,
+    ``rejected.<reason>``, ``lines_removed``, ``boilerplate_lines`` (distinct (site, line)
+    pairs found).
     """
 
     def __init__(self, config: SiteLinesConfig) -> None:
@@ -170,24 +155,22 @@ class StripSiteBoilerplate(beam.PTransform):
         repeated = (
             articles
             | "CandidateLines" >> beam.FlatMap(_candidate_entries, config)
-            | "GroupLines" >> beam.GroupByKey()
-            | "RepeatedLines" >> beam.FlatMap(_repeated_lines, config)
+            | "LineDocs" >> beam.CombinePerKey(DistinctUpTo(config.min_docs))
+            | "RepeatedLines" >> beam.FlatMap(_repeated_line, config)
         )
         site_sizes = (
             articles
-            | "Sites" >> beam.Map(lambda a: (site_of(a), 1))
-            | "SiteSizes" >> beam.CombinePerKey(sum)
+            | "Sites" >> beam.Map(lambda a: (site_of(a), a.doc_id))
+            | "SiteDocs" >> beam.CombinePerKey(DistinctUpTo(config.min_site_docs))
         )
-        drops = (
+        chrome = (
             {"size": site_sizes, "lines": repeated}
             | "JoinSites" >> beam.CoGroupByKey()
             | "Decide" >> beam.FlatMap(_decide, config)
         )
-        stripped = (
-            {"article": articles | "KeyById" >> beam.Map(lambda a: (a.doc_id, a)), "drop": drops}
-            | "JoinArticles" >> beam.CoGroupByKey()
-            | "Strip" >> beam.ParDo(_StripFn()).with_outputs(REJECTS, _REMOVED, main=MAIN)
-        )
+        stripped = articles | "Strip" >> beam.ParDo(
+            _StripFn(), beam.pvalue.AsDict(chrome)
+        ).with_outputs(REJECTS, _REMOVED, main=MAIN)
         top_lines = stripped[_REMOVED] | "TopLines" >> beam.CombinePerKey(
             _TopLinesFn(config.top_lines)
         )
@@ -218,54 +201,89 @@ def _candidate_entries(
         yield (site, key), article.doc_id
 
 
-def _repeated_lines(
-    group: tuple[tuple[str, str], Iterable[str]], config: SiteLinesConfig
-) -> Iterator[tuple[str, tuple[str, list[str]]]]:
-    (site, key), ids = group
-    distinct = sorted(set(ids))
-    if len(distinct) >= config.min_docs:  # below it no site size can make the line chrome
-        yield site, (key, distinct)
+class DistinctUpTo(beam.CombineFn):
+    """How many distinct values a key has, counted up to ``limit`` (then it stays ``limit``).
+
+    Enough to decide "in at least N documents" with a bounded accumulator: a union of sets
+    capped at ``limit`` still reaches ``limit`` exactly when the whole union does.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+
+    def create_accumulator(self) -> set[str]:
+        return set()
+
+    def add_input(self, acc: set[str], value: str) -> set[str]:
+        if len(acc) < self._limit:
+            acc.add(value)
+        return acc
+
+    def merge_accumulators(self, accumulators: Iterable[set[str]]) -> set[str]:
+        merged: set[str] = set()
+        for acc in accumulators:
+            for value in acc:
+                if len(merged) >= self._limit:
+                    return merged
+                merged.add(value)
+        return merged
+
+    def extract_output(self, acc: set[str]) -> int:
+        return len(acc)
+
+
+def _repeated_line(
+    counted: tuple[tuple[str, str], int], config: SiteLinesConfig
+) -> Iterator[tuple[str, tuple[str, int]]]:
+    (site, key), docs = counted
+    if docs >= config.min_docs:  # below it no site size can make the line chrome
+        yield site, (key, docs)
 
 
 def _decide(
     joined: tuple[str, dict[str, Iterable[Any]]], config: SiteLinesConfig
-) -> Iterator[tuple[str, str]]:
-    _site, groups = joined
-    site_docs = sum(groups["size"])
-    for key, ids in groups["lines"]:
-        if is_site_boilerplate(len(ids), site_docs, config):
-            Metrics.counter(SITELINES, "boilerplate_lines").inc()
-            for doc_id in ids:
-                yield doc_id, key
+) -> Iterator[tuple[str, frozenset[str]]]:
+    site, groups = joined
+    site_docs = max(groups["size"], default=0)
+    chrome = frozenset(
+        key for key, docs in groups["lines"] if is_site_boilerplate(docs, site_docs, config)
+    )
+    if chrome:
+        Metrics.counter(SITELINES, "boilerplate_lines").inc(len(chrome))
+        yield site, chrome
 
 
 class _StripFn(beam.DoFn):
-    """Strip the decided lines from each article; report removed lines for the top list."""
+    """Strip the site's decided lines from each article; report removed lines for the top list."""
 
-    def process(self, joined: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[Any]:
-        _doc_id, groups = joined
-        drop = frozenset(groups["drop"])
-        for article in groups["article"]:
-            Metrics.counter(SITELINES, "in").inc()
-            try:
-                record, removed = strip_site_lines(article, drop) if drop else (article, ())
-            except Exception as error:  # the dead-letter output, as RunStages does
-                detail = f"{SITELINES}: {error!r}"[:2000]
-                record, removed = Reject.of(article, RejectReason.INTERNAL_ERROR, detail), ()
-            Metrics.counter(SITELINES, "lines_removed").inc(len(removed))
-            site = site_of(article)
-            shown: dict[str, str] = {}
-            for line in removed:
-                key = line_key(line)
-                shown[key] = min(shown.get(key, line), line)
-            for key, line in sorted(shown.items()):
-                yield TaggedOutput(_REMOVED, (site, (key, line)))
-            if isinstance(record, Reject):
-                Metrics.counter(SITELINES, f"rejected.{record.reason}").inc()
-                yield TaggedOutput(REJECTS, record)
-            else:
-                Metrics.counter(SITELINES, "out").inc()
-                yield record
+    def __init__(self) -> None:
+        self._counters = BundleCounters()
+
+    def process(self, article: Article, chrome: dict[str, frozenset[str]]) -> Iterator[Any]:
+        self._counters.inc(SITELINES, "in")
+        site = site_of(article)
+        drop = chrome.get(site, frozenset())
+        try:
+            record, removed = strip_site_lines(article, drop) if drop else (article, ())
+        except Exception as error:  # the dead-letter output, as RunStages does
+            detail = f"{SITELINES}: {error!r}"[:2000]
+            record, removed = Reject.of(article, RejectReason.INTERNAL_ERROR, detail), ()
+        self._counters.inc(SITELINES, "lines_removed", len(removed))
+        shown: dict[str, str] = {}
+        for line in removed:
+            key = line_key(line)
+            shown[key] = min(shown.get(key, line), line)
+        for key, line in sorted(shown.items()):
+            yield TaggedOutput(_REMOVED, (site, (key, line)))
+        if isinstance(record, Reject):
+            self._counters.inc(SITELINES, f"rejected.{record.reason}")
+            yield TaggedOutput(REJECTS, record)
+        else:
+            self._counters.inc(SITELINES, "out")
+            yield record
+
+    def finish_bundle(self) -> None:
+        self._counters.flush()
 
 
 class _TopLinesFn(beam.CombineFn):
@@ -300,13 +318,6 @@ class _TopLinesFn(beam.CombineFn):
 
     def extract_output(self, acc: dict[str, tuple[str, int]]) -> list[tuple[str, int]]:
         return rank_lines(acc.values(), self._limit)
-
-
-def _restore_raw(joined: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[Reject]:
-    _doc_id, groups = joined
-    raw = min(groups["raw"], default=b"")  # copies of one doc_id share their bytes
-    for reject in groups["reject"]:
-        yield replace(reject, raw=raw)
 
 
 class _CountSplitFn(beam.DoFn):

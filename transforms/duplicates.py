@@ -1,7 +1,8 @@
 """DropDuplicates: exact (content_hash) and near (MinHash + LSH) duplicates, one survivor each.
 
-Only ids, hashes and signatures are grouped; full articles meet the decisions once, in a
-CoGroupByKey by doc_id. The pure rules are ``transforms.dedup`` and ``transforms.neardup``.
+Only ids, hashes and signatures are grouped; the articles meet the decisions as side inputs
+(doc_id -> survivor), so they never move through a shuffle themselves. The pure rules are
+``transforms.dedup`` and ``transforms.neardup``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
+from transforms.counters import BundleCounters
 from transforms.neardup import (
     DedupConfig,
     NearDupConfig,
@@ -38,11 +40,12 @@ class DropDuplicates(beam.PTransform):
     the others become ``near_duplicate`` rejects with the survivor's doc_id as detail.
 
     Outputs ``records`` (main) and ``rejects``; every input comes out exactly once on one of
-    them. Two inputs with one doc_id (the same file read twice) keep one copy. The result does not
-    depend on input order, bundling or runner: survivors are minima, signatures are seeded hashes.
-    Grouping is per window, so a windowed (streaming) input is deduplicated within each window.
-    Counters: ``dedup`` and ``neardup`` namespaces, each with ``in``, ``out``,
-    ``rejected.<reason>``; ``neardup`` also ``candidate_buckets``, ``edges``, ``clusters``.
+    them. Doc ids are unique per input (ReadDocuments reads every file once). The result does
+    not depend on input order, bundling or runner: survivors are minima, signatures are
+    seeded hashes. Grouping is per window, so a windowed (streaming) input is deduplicated
+    within each window. Counters: ``dedup`` and ``neardup`` namespaces, each with ``in``,
+    ``out``, ``rejected.<reason>``; ``neardup`` also ``candidate_buckets``, ``edges``,
+    ``clusters``.
     """
 
     def __init__(self, dedup: DedupConfig, near: NearDupConfig) -> None:
@@ -51,23 +54,21 @@ class DropDuplicates(beam.PTransform):
         self._near = near
 
     def expand(self, articles: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
-        branches: dict[str, beam.PCollection] = {
-            "article": articles | "KeyById" >> beam.Map(lambda a: (a.doc_id, a))
-        }
+        losers: dict[str, Any] = {}
         if self._dedup.enabled:
-            branches["exact"] = (
+            exact = (
                 articles
                 | "HashIds" >> beam.Map(lambda a: (a.content_hash, a.doc_id))
                 | "GroupHashes" >> beam.GroupByKey()
                 | "ExactLosers" >> beam.FlatMap(_exact_losers)
             )
+            losers["exact"] = beam.pvalue.AsDict(exact)
         if self._near.enabled:
-            branches["near"] = articles | "NearDuplicates" >> _NearLosers(self._near)
+            near = articles | "NearDuplicates" >> _NearLosers(self._near)
+            losers["near"] = beam.pvalue.AsDict(near)
         resolve = _ResolveFn(self._dedup.enabled, self._near.enabled)
-        return (
-            branches
-            | "JoinDecisions" >> beam.CoGroupByKey()
-            | "Resolve" >> beam.ParDo(resolve).with_outputs(REJECTS, main=MAIN)
+        return articles | "Resolve" >> beam.ParDo(resolve, **losers).with_outputs(
+            REJECTS, main=MAIN
         )
 
 
@@ -145,38 +146,33 @@ def _component_losers(group: tuple[str, Iterable[tuple[str, str]]]) -> Iterator[
 
 
 class _ResolveFn(beam.DoFn):
-    """Apply the exact, then the near decision to the articles of one doc_id."""
+    """Apply the exact, then the near decision ({doc_id: survivor} side inputs) to an article."""
 
     def __init__(self, exact: bool, near: bool) -> None:
         self._exact = exact
         self._near = near
+        self._counters = BundleCounters()
 
-    def process(self, joined: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[Any]:
-        doc_id, groups = joined
-        exact = min(groups.get("exact", ()), default=None)
-        near = min(groups.get("near", ()), default=None)
-        # Copies of one doc_id are the same input read twice: the first (by source) stays and
-        # the others are duplicates of it, rejected by whichever step is on.
-        articles: list[Article] = sorted(groups["article"], key=lambda a: a.source)
-        for index, article in enumerate(articles):
-            if index > 0:
-                exact, near = (doc_id, None) if self._exact else (None, doc_id)
-            yield self._decide(article, exact, near)
+    def process(
+        self,
+        article: Article,
+        exact: dict[str, str] | None = None,
+        near: dict[str, str] | None = None,
+    ) -> Iterator[Any]:
+        for namespace, losers, reason in (
+            (EXACT, exact, RejectReason.DUPLICATE),
+            (NEAR, near, RejectReason.NEAR_DUPLICATE),
+        ):
+            if losers is None:
+                continue
+            self._counters.inc(namespace, "in")
+            survivor = losers.get(article.doc_id)
+            if survivor is not None:
+                self._counters.inc(namespace, f"rejected.{reason}")
+                yield TaggedOutput(REJECTS, Reject.of(article, reason, survivor))
+                return
+            self._counters.inc(namespace, "out")
+        yield article
 
-    def _decide(self, article: Article, exact: str | None, near: str | None) -> Any:
-        if self._exact:
-            Metrics.counter(EXACT, "in").inc()
-            if exact is not None:
-                return _reject(EXACT, article, RejectReason.DUPLICATE, exact)
-            Metrics.counter(EXACT, "out").inc()
-        if self._near:
-            Metrics.counter(NEAR, "in").inc()
-            if near is not None:
-                return _reject(NEAR, article, RejectReason.NEAR_DUPLICATE, near)
-            Metrics.counter(NEAR, "out").inc()
-        return article
-
-
-def _reject(namespace: str, article: Article, reason: RejectReason, survivor: str) -> TaggedOutput:
-    Metrics.counter(namespace, f"rejected.{reason}").inc()
-    return TaggedOutput(REJECTS, Reject.of(article, reason, survivor))
+    def finish_bundle(self) -> None:
+        self._counters.flush()

@@ -43,11 +43,13 @@ _NOTICE_PHRASES = (
     "use cookies",
 )
 _NOTICE = re.compile("|".join(map(re.escape, _NOTICE_PHRASES)))
-# A whitespace-delimited token holding a letter (a word character that is not a digit or "_").
-_ALPHABETIC_TOKEN = re.compile(r"(?<!\S)\S*?[^\W\d_]\S*")
 _SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’»)]*(?=\s|$)")
 # Punctuation does not count towards word length (Gopher counts words, not "said," with comma).
-_NO_PUNCTUATION = str.maketrans("", "", "\"'“”‘’«»()[]{}<>.,;:!?…-–—*/\\|")
+_PUNCTUATION = "\"'“”‘’«»()[]{}<>.,;:!?…-–—*/\\|"
+_PUNCTUATION_ONLY = re.compile(f"(?<!\\S)[{re.escape(_PUNCTUATION)}]+(?!\\S)")
+# A whitespace-delimited token without a letter (a letter: a word character that is not a digit
+# or "_"); the others are Gopher's "words with an alphabetic character".
+_LETTERLESS_TOKEN = re.compile(r"(?<!\S)(?:[^\w\s]|[\d_])+(?!\S)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,10 +169,13 @@ def _high_word_count(view: _Text, config: QualityConfig) -> str | None:
 
 
 def _word_length(view: _Text, config: QualityConfig) -> str | None:
-    words = view.text.translate(_NO_PUNCTUATION).split()
+    # The mean length of the words with punctuation removed, counted without building them
+    # (3x faster): punctuation-only tokens vanish, every other token loses its punctuation.
+    words = len(view.words) - len(_PUNCTUATION_ONLY.findall(view.text))
     if not words:
         return "no words"
-    mean = sum(map(len, words)) / len(words)
+    letters = sum(map(len, view.words)) - sum(map(view.text.count, _PUNCTUATION))
+    mean = letters / words
     if config.min_mean_word_length <= mean <= config.max_mean_word_length:
         return None
     low, high = config.min_mean_word_length, config.max_mean_word_length
@@ -189,7 +194,8 @@ def _symbol_ratio(view: _Text, config: QualityConfig) -> str | None:
 
 
 def _alphabetic_words(view: _Text, config: QualityConfig) -> str | None:
-    share = len(_ALPHABETIC_TOKEN.findall(view.text)) / max(len(view.words), 1)
+    alphabetic = len(view.words) - len(_LETTERLESS_TOKEN.findall(view.text))
+    share = alphabetic / max(len(view.words), 1)
     if share >= config.min_alphabetic_word_share:
         return None
     return f"alphabetic words {share:.2f} < {config.min_alphabetic_word_share}"
@@ -223,13 +229,19 @@ def _repeated_lines(view: _Text, config: QualityConfig) -> str | None:
 
 def _repeated_ngram(view: _Text, config: QualityConfig) -> str | None:
     words = view.text.casefold().split()
+    longest = max(map(len, words), default=0)
+    top_count = len(words)  # no n-gram occurs more often than the top (n-1)-gram
     for n, limit in enumerate(config.max_top_ngram_char_fraction, start=2):
+        # Skip the count when even the top count times the longest possible n-gram stays
+        # under the limit: most articles need only the 2-grams (measured 0.22 -> 0.08 ms).
+        if top_count * (n * longest + n - 1) <= limit * max(len(view.text), 1):
+            continue
         counts = Counter(zip(*(words[i:] for i in range(n)), strict=False))
         if not counts:
             continue
-        ngram, count = counts.most_common(1)[0]
-        fraction = len(" ".join(ngram)) * count / max(len(view.text), 1)
-        if count > 1 and fraction > limit:
+        ngram, top_count = counts.most_common(1)[0]
+        fraction = len(" ".join(ngram)) * top_count / max(len(view.text), 1)
+        if top_count > 1 and fraction > limit:
             return f"top {n}-gram {' '.join(ngram)!r} covers {fraction:.2f} > {limit}"
     return None
 

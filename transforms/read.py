@@ -82,21 +82,26 @@ def batch_tasks(tasks: Sequence[ReadTask], files_per_batch: int) -> Iterator[Rea
 
 
 class _PlanFn(beam.DoFn):
-    """Match one glob, plan every file's read tasks and batch them."""
+    """Match every glob, plan each matched file's read tasks once, and batch them."""
 
     def __init__(self, config: ReadConfig, requested_format: str) -> None:
         self._config = config
         self._format = requested_format
 
-    def process(self, pattern: str) -> Iterator[ReadBatch]:
+    def process(self, patterns: tuple[str, ...]) -> Iterator[ReadBatch]:
         # Beam's own matching, as fileio.MatchAll does (an empty match is allowed: the CLI
-        # refuses that up front unless --allow-empty), but all of a glob's files at once, to
-        # batch them here instead of moving each file name through the shuffle.
-        files = FileSystems.match([pattern])[0].metadata_list
+        # refuses that up front unless --allow-empty), but every glob at once: a file that two
+        # globs match is one input, read once, and files are batched here instead of moving
+        # each file name through the shuffle.
+        files = {
+            metadata.path: metadata.size_in_bytes
+            for result in FileSystems.match(list(patterns))
+            for metadata in result.metadata_list
+        }
         tasks = [
             task
-            for metadata in files
-            for task in plan_file(metadata.path, metadata.size_in_bytes, self._config, self._format)
+            for path, size in files.items()
+            for task in plan_file(path, size, self._config, self._format)
         ]
         yield from batch_tasks(tasks, self._config.files_per_batch)
 
@@ -262,10 +267,10 @@ def _one_batch_per_task(
 class ReadDocuments(beam.PTransform):
     """Read every input document from the files matching the globs.
 
-    Matches each glob, plans its files' read tasks (a big JSONL file is cut into chunks with
-    exact line numbers) and batches them (``batch_tasks``), then ReadTasks: outputs ``records``
-    and ``rejects``. A glob matching nothing yields nothing (the CLI refuses that up front
-    unless --allow-empty).
+    Matches the globs, plans every matched file's read tasks (a big JSONL file is cut into
+    chunks with exact line numbers; a file matched by two globs is read once) and batches them
+    (``batch_tasks``), then ReadTasks: outputs ``records`` and ``rejects``. A glob matching
+    nothing yields nothing (the CLI refuses that up front unless --allow-empty).
     """
 
     def __init__(
@@ -286,7 +291,7 @@ class ReadDocuments(beam.PTransform):
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.pvalue.DoOutputsTuple:
         return (
             pbegin
-            | "Patterns" >> beam.Create(self._patterns)
+            | "Patterns" >> beam.Create([tuple(self._patterns)])
             | "Plan" >> beam.ParDo(_PlanFn(self._config, self._format))
             | "Read" >> ReadTasks(self._config, self._jsonl, self._progress_dir)
         )

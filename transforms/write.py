@@ -1,4 +1,4 @@
-"""WriteArticles / WriteRejects: Parquet with the contract's schemas, through Beam's own sink.
+"""WriteArticles / WriteRejects: Parquet with the contract's schemas, through Beam's own sinks.
 
 The written records are counted here, in one place: the manifest's final numbers, fixes and
 boilerplate lines come from these counters.
@@ -12,6 +12,7 @@ from typing import Any
 import apache_beam as beam
 
 from transforms.counters import BundleCounters
+from transforms.parquet_files import WriteParquetFiles
 from transforms.records import Article, Reject
 from transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA, to_row
 
@@ -52,11 +53,15 @@ class CountRejectFn(beam.DoFn):
 
 
 class _WriteParquet(beam.PTransform):
-    def __init__(self, prefix: str, kind: str, output: Any) -> None:
+    def __init__(
+        self, kind: str, folder: str, output: Any, temp_directory: str | None = None
+    ) -> None:
         super().__init__()
-        self._prefix = prefix
         self._kind = kind
+        self._folder = folder
         self._output = output
+        self._partition_by = tuple(output.partition_by) if kind == "articles" else ()
+        self._temp_directory = temp_directory
 
     def expand(self, records: beam.PCollection) -> beam.PCollection:
         count, schema = (
@@ -64,31 +69,38 @@ class _WriteParquet(beam.PTransform):
             if self._kind == "articles"
             else (CountRejectFn(), REJECT_SCHEMA)
         )
-        return (
-            records
-            | "Count" >> beam.ParDo(count)
-            | "Parquet"
-            >> beam.io.WriteToParquet(
-                self._prefix,
-                schema,
-                codec=self._output.compression,
-                file_name_suffix=".parquet",
-                num_shards=0,  # a fixed shard count adds a GroupByKey of every row (notes §3)
-                row_group_buffer_size=self._output.row_group_buffer_bytes,
-                record_batch_size=1000,
+        rows = records | "Count" >> beam.ParDo(count)
+        if self._partition_by or not records.is_bounded:
+            return rows | "Files" >> WriteParquetFiles(
+                self._folder, schema, self._output, self._partition_by, self._temp_directory
             )
+        return rows | "Parquet" >> beam.io.WriteToParquet(
+            f"{self._folder}/part",
+            schema,
+            codec=self._output.compression,
+            file_name_suffix=".parquet",
+            num_shards=0,  # a fixed shard count adds a GroupByKey of every row (notes §3)
+            row_group_buffer_size=self._output.row_group_buffer_bytes,
+            record_batch_size=1000,
         )
 
 
 class WriteArticles(_WriteParquet):
-    """Write Articles as ``<prefix>-SSSSS-of-NNNNN.parquet``; counts articles, fixes, lines."""
+    """Write Articles under ``folder``; counts articles, fixes, boilerplate lines.
 
-    def __init__(self, prefix: str, output: Any) -> None:
-        super().__init__(prefix, "articles", output)
+    Files: ``part-SSSSS-of-NNNNN.parquet`` through Beam's WriteToParquet; with
+    ``output.partition_by`` (e.g. ``[language]``) in Hive-style folders such as
+    ``language=en/part-SSSSS-of-NNNNN-<token>.parquet``, and on an unbounded (streaming) input
+    one set of files per window (WriteParquetFiles). ``temp_directory`` is where
+    WriteParquetFiles keeps its temp files (default: inside ``folder``).
+    """
+
+    def __init__(self, folder: str, output: Any, temp_directory: str | None = None) -> None:
+        super().__init__("articles", folder, output, temp_directory)
 
 
 class WriteRejects(_WriteParquet):
-    """Write Rejects as ``<prefix>-SSSSS-of-NNNNN.parquet``; counts rejects per reason."""
+    """Write Rejects under ``folder`` as WriteArticles does (never partitioned); counts reasons."""
 
-    def __init__(self, prefix: str, output: Any) -> None:
-        super().__init__(prefix, "rejects", output)
+    def __init__(self, folder: str, output: Any, temp_directory: str | None = None) -> None:
+        super().__init__("rejects", folder, output, temp_directory)

@@ -21,7 +21,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from apache_beam.testing import test_stream
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to_per_window
-from apache_beam.transforms.window import IntervalWindow, TimestampedValue
+from apache_beam.transforms.window import GlobalWindow, IntervalWindow, TimestampedValue
 
 from pipeline.config import RunConfig, load_config
 from pipeline.streaming import (
@@ -31,11 +31,11 @@ from pipeline.streaming import (
 )
 from tests.conftest import REPO
 from transforms.chain import bind_stages, run_stages
+from transforms.parquet_files import ParquetFileSink, parquet_file_name
 from transforms.records import Article, Document, Reject, RejectReason, make_doc_id
 from transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA, to_row
 from transforms.split import assign_split
 from transforms.stage import MAIN, REJECTS, RunStages
-from transforms.window_write import ParquetFileSink, window_file_name
 
 WINDOW = 60
 T0 = 1_795_770_000  # 2026-11-27T09:00:00Z, a window boundary
@@ -235,13 +235,16 @@ def test_parquet_sink_row_groups_and_a_second_flush() -> None:
     assert parquet.read().column("doc_id").to_pylist() == [r.doc_id for r in rejects]
 
 
-def test_window_file_name_is_flat_utc_and_unique_per_call() -> None:
+def test_parquet_file_name_is_flat_utc_and_unique_per_call() -> None:
     window = IntervalWindow(T0, T0 + WINDOW)
-    names = {window_file_name(window, None, 1, 3, "", "articles") for _ in range(2)}
+    names = {parquet_file_name(window, None, 1, 3, "", "") for _ in range(2)}
     assert len(names) == 2  # a late firing of the same window cannot overwrite the first
     for name in names:
         assert name.startswith("20261127T090000Z-20261127T090100Z-00001-of-00003-")
         assert NAME.match(name) and ":" not in name and " " not in name
+    partitioned = parquet_file_name(window, None, 1, 3, "", "language=en")
+    assert partitioned.startswith("language=en/20261127T090000Z-")
+    assert parquet_file_name(GlobalWindow(), None, 0, 1, "", "").startswith("part-00000-of-00001-")
 
 
 @pytest.mark.parametrize("profile", ["default", "training", "corpus_off"])

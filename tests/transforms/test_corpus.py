@@ -86,8 +86,7 @@ def test_clean_corpus_agrees_with_the_pure_rules_and_counts(tmp_path: Path) -> N
     pipeline = TestPipeline(runner=RUNNER)
     random.Random(5).shuffle(articles)
     out = pipeline | beam.Create(articles) | CleanCorpus(*SECTIONS)
-    # Rejects keep their raw bytes; kept records drop them (never written for articles).
-    assert_that(out.records, equal_to([replace(a, raw=b"") for a in kept]), label="Records")
+    assert_that(out.records, equal_to(kept), label="Records")
     assert_that(out.rejects, equal_to(rejects), label="Rejects")
     assert_that(out.top_lines, equal_to(list(top.items())), label="TopLines")
     _ = out.top_lines | WriteTopLines(str(tmp_path / "site_boilerplate.jsonl"))
@@ -110,7 +109,7 @@ def test_clean_corpus_agrees_with_the_pure_rules_and_counts(tmp_path: Path) -> N
 def test_survivors_do_not_depend_on_input_order() -> None:
     """Exact and near clusters keep their smallest doc_id however the input is ordered."""
     base = [make_article(f"d{n}", list(WRITTEN[n % 6]["paragraphs"])) for n in range(18)]
-    base += [replace(base[2], doc_id="a0"), replace(base[2], doc_id="a0")]  # same id twice
+    base.append(replace(base[2], doc_id="a0"))  # an exact copy with the smallest id
     near = list(WRITTEN[3]["paragraphs"])
     near[0] = f"{near[0]} Updated at noon."
     base.append(make_article("b1", near))  # near copy of d3/d9/d15, and the smallest id
@@ -120,7 +119,7 @@ def test_survivors_do_not_depend_on_input_order() -> None:
         key=str,
     )  # fmt: skip
     assert len([o for o in outcome if isinstance(o, str)]) == 6
-    assert ("d2", "duplicate", "a0") in outcome and ("a0", "duplicate", "a0") in outcome
+    assert ("d2", "duplicate", "a0") in outcome and "a0" in outcome
     assert ("d15", "near_duplicate", "b1") in outcome and ("d3", "duplicate", "d15") in outcome
     pipeline = TestPipeline(runner=RUNNER)
     for seed in range(3):

@@ -81,7 +81,8 @@ def test_read_documents(tmp_path: Path) -> None:
     (tmp_path / "records.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     write_warc(tmp_path / "crawl.warc.gz")
     pipeline = TestPipeline(runner=RUNNER)
-    read = pipeline | ReadDocuments([str(tmp_path / "*")], "auto", ReadConfig(), JsonlConfig())
+    globs = [str(tmp_path / "*"), str(tmp_path / "plain.txt")]  # plain.txt is one input
+    read = pipeline | ReadDocuments(globs, "auto", ReadConfig(), JsonlConfig())
     assert_that(
         read.records
         | "Docs" >> beam.Map(lambda d: (Path(d.source).name, d.input_format, d.is_html)),

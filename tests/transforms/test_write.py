@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import apache_beam as beam
+import duckdb
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
+import pytest
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline
 
@@ -42,12 +46,12 @@ def test_write_articles_and_rejects(tmp_path: Path) -> None:
     _ = (
         pipeline
         | "Articles" >> beam.Create([ARTICLE])
-        | WriteArticles(str(tmp_path / "articles" / "part"), output)
+        | WriteArticles(str(tmp_path / "articles"), output)
     )
     _ = (
         pipeline
         | "Rejects" >> beam.Create([REJECT])
-        | WriteRejects(str(tmp_path / "rejects" / "part"), output)
+        | WriteRejects(str(tmp_path / "rejects"), output)
     )
     result = pipeline.run()
     result.wait_until_finish()
@@ -86,3 +90,50 @@ def test_write_articles_and_rejects(tmp_path: Path) -> None:
         "rejects": 1,
         "reason.binary": 1,
     }
+
+
+def test_partitioned_articles_go_to_hive_folders(tmp_path: Path) -> None:
+    articles = [
+        replace(ARTICLE, doc_id=f"{language}-{n}", language=language, split=split)
+        for n, (language, split) in enumerate(
+            [("en", "train"), ("en", "test"), ("de", "train"), (None, "train"), ("pt-BR", None)]
+        )
+    ]
+    output = OutputConfig(partition_by=("language", "split"))
+    pipeline = TestPipeline(runner=RUNNER)
+    _ = (
+        pipeline
+        | beam.Create(articles)
+        | WriteArticles(str(tmp_path / "articles"), output, str(tmp_path / "_temp"))
+    )
+    pipeline.run().wait_until_finish()
+
+    folders = sorted(
+        str(path.parent.relative_to(tmp_path / "articles"))
+        for path in (tmp_path / "articles").rglob("*.parquet")
+    )
+    assert folders == [
+        "language=__HIVE_DEFAULT_PARTITION__/split=train",
+        "language=de/split=train",
+        "language=en/split=test",
+        "language=en/split=train",
+        "language=pt-BR/split=__HIVE_DEFAULT_PARTITION__",
+    ]
+    assert not [p for p in (tmp_path / "articles").iterdir() if p.name.startswith(".")]
+    dataset = ds.dataset(tmp_path / "articles", format="parquet", partitioning="hive")
+    rows = {(r["doc_id"], r["language"], r["split"]) for r in dataset.to_table().to_pylist()}
+    assert rows == {(a.doc_id, a.language, a.split) for a in articles}
+    one_file = pq.read_schema(next((tmp_path / "articles").rglob("*.parquet")))
+    assert "language" not in one_file.names and "split" not in one_file.names  # in the path
+    counts = duckdb.sql(
+        f"SELECT language, count(*) FROM read_parquet('{tmp_path}/articles/**/*.parquet', "
+        "hive_partitioning = true) GROUP BY language ORDER BY language"
+    ).fetchall()
+    assert counts == [("de", 1), ("en", 2), ("pt-BR", 1), (None, 1)]
+
+
+def test_unknown_partition_columns_are_refused() -> None:
+    with pytest.raises(ValueError, match="partition_by"):
+        OutputConfig(partition_by=("headline",))
+    with pytest.raises(ValueError, match="partition_by"):
+        OutputConfig(partition_by=("language", "language"))

@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_command(args)
         config = load_config(Path(args.config) if args.config else None, args.set)
         if getattr(args, "streaming", False):
-            check_inputs(args.input, allow_empty=True)  # bad globs fail now; files come later
+            check_inputs(args.input, allow_empty=True, count=False)  # bad globs fail now
             return stream(args, config, check_stream_output(args.output), beam_args)
         output = check_output(args.output)
         incremental = args.command == "watch" or args.incremental
@@ -87,7 +87,7 @@ def check_input_layout(args: argparse.Namespace, output: Path, incremental: bool
     if incremental:
         partition_path(args.partition, "run", "2000-01-01")  # a bad template fails now
         return 0
-    _, total_files = check_inputs(args.input, args.allow_empty)
+    total_files = check_inputs(args.input, args.allow_empty, count=not args.quiet)
     check_output_free(output, args.overwrite)
     return total_files
 
@@ -226,10 +226,11 @@ def format_summary(summary: RunSummary) -> str:
     return "\n".join(lines)
 
 
-def check_inputs(patterns: Sequence[str], allow_empty: bool = False) -> tuple[list[str], int]:
+def check_inputs(patterns: Sequence[str], allow_empty: bool = False, count: bool = True) -> int:
     """Every --input must match a file (a typo must not give an empty dataset) unless allowed.
 
-    Returns the patterns and how many files they match (the progress display's total).
+    Returns how many distinct files they match (the progress display's total), or 0 without
+    ``count``: then one file per glob is enough, and a 100k-file run is not listed twice.
     """
     from apache_beam.io.filesystem import BeamIOError
     from apache_beam.io.filesystems import FileSystems
@@ -237,13 +238,14 @@ def check_inputs(patterns: Sequence[str], allow_empty: bool = False) -> tuple[li
     files: set[str] = set()
     for pattern in patterns:
         try:
-            matched = FileSystems.match([pattern])[0].metadata_list
+            limits = None if count else [1]
+            matched = FileSystems.match([pattern], limits)[0].metadata_list
         except (BeamIOError, ValueError) as error:
             raise UsageError(f"--input {pattern!r}: {error}") from None
         if not matched and not allow_empty:
             raise UsageError(f"--input {pattern!r} matches no files (--allow-empty permits it)")
         files.update(metadata.path for metadata in matched)
-    return list(patterns), len(files)
+    return len(files) if count else 0
 
 
 def check_output(output: str) -> Path:

@@ -111,7 +111,7 @@ def trace(data: bytes, source: str, input_format: str, config: RunConfig) -> lis
             continue
         try:
             result, error = stage.fn(record, getattr(config, stage.section)), None
-        except Exception as exc:  # as RunStage does: one document's bug is an internal_error
+        except Exception as exc:  # as RunStages does: one document's bug is an internal_error
             detail = f"{stage.name}: {exc!r}"
             result = Reject.of(record, RejectReason.INTERNAL_ERROR, detail)
             error = traceback.format_exc()

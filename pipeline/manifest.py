@@ -48,7 +48,7 @@ def build_manifest(
         "schema_version": SCHEMA_VERSION,
         "counts": totals(counters),
         "rejects_by_reason": _suffixed(counters, WRITE, "reason."),
-        "stages": {name: stage_counts(counters, name) for name in _stage_names()},
+        "stages": {name: stage_counts(counters, name) for name in _stage_names(counters)},
         "fixes": _suffixed(counters, WRITE, "fix."),
         "splits": _suffixed(counters, "split", "assigned."),
         "boilerplate_lines_removed": counters.get((WRITE, "boilerplate_lines"), 0),
@@ -89,8 +89,11 @@ def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
     os.replace(temporary, path)
 
 
-def _stage_names() -> list[str]:
-    return [READ, *(stage.name for stage in DOCUMENT_STAGES), *CORPUS_NAMESPACES]
+def _stage_names(counters: Counters) -> list[str]:
+    # Corpus steps are listed when they ran (counted something): most runs have them off.
+    ran = {namespace for namespace, _ in counters}
+    corpus = [name for name in CORPUS_NAMESPACES if name in ran]
+    return [READ, *(stage.name for stage in DOCUMENT_STAGES), *corpus]
 
 
 def _suffixed(counters: Counters, namespace: str, prefix: str) -> dict[str, int]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 SUCCESS = "_SUCCESS"
 PUBLISHED = ("articles", "rejects")
+STALE_REPORT = "report.html"  # `scrapeclean report`'s default file in the output folder
 _LEFTOVERS = ("_staging-*", "_trash-*", ".manifest.json.tmp", "manifests/.*.tmp")
 
 
@@ -56,6 +57,8 @@ def publish(staging: Path, output: Path, partition: str | None = None) -> None:
             (trash / name).parent.mkdir(parents=True, exist_ok=True)
             target.rename(trash / name)
         staged.rename(target)
+    if partition is None:  # a report of the replaced data would describe rows that are gone
+        (output / STALE_REPORT).unlink(missing_ok=True)
     shutil.rmtree(trash)
 
 

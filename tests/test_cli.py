@@ -86,6 +86,7 @@ def test_overwrite_replaces_the_run_and_cleans_leftovers(tmp_path: Path) -> None
     run_seeds(output)
     (output / "_staging-deadbeef" / "articles").mkdir(parents=True)  # a killed run's leftovers
     (output / "_trash-deadbeef").mkdir()
+    assert main(["report", str(output)]) == 0  # a report of the data about to be replaced
     shutil.copy(SEEDS / "007_stub.txt", tmp_path / "only.txt")
     argv = ["run", "--input", str(tmp_path / "only.txt"), "--output", str(output)]
     assert main([*argv, "--overwrite"]) == 0

@@ -25,7 +25,7 @@ from transforms.decode import ReadConfig, decode_document
 from transforms.formats import JsonlConfig, detect_format, parse_jsonl_line
 from transforms.lines import InflationLimitError, LimitedReader, plan_chunks, read_lines
 from transforms.progress import ProgressLog
-from transforms.records import Reject, RejectReason, make_doc_id
+from transforms.records import PickledAsArguments, Reject, RejectReason, make_doc_id
 from transforms.stage import MAIN, REJECTS
 from transforms.warc import SKIPPED, warc_documents
 
@@ -33,7 +33,7 @@ NAMESPACE = "read"
 
 
 @dataclass(frozen=True, slots=True)
-class ReadTask:
+class ReadTask(PickledAsArguments):
     """One unit of reading: a whole file, or the [start, end) chunk of a JSONL file."""
 
     path: str
@@ -44,7 +44,13 @@ class ReadTask:
     first_line: int = 1
 
 
-ReadBatch = tuple[ReadTask, ...]
+@dataclass(frozen=True, slots=True)
+class ReadBatch(PickledAsArguments):
+    """Read tasks a worker takes at once; pickled compressed (paths share long prefixes)."""
+
+    tasks: tuple[ReadTask, ...]
+
+
 MIN_BATCHES = 64  # a small run is still cut into enough batches to keep every worker busy
 _BATCH_BYTES = 16 * 1024 * 1024  # and a batch of big files stays a fair share of the work
 
@@ -75,10 +81,10 @@ def batch_tasks(tasks: Sequence[ReadTask], files_per_batch: int) -> Iterator[Rea
         batch.append(task)
         batch_bytes += (task.end if task.end is not None else task.size) - task.start
         if len(batch) >= per_batch or batch_bytes >= _BATCH_BYTES:
-            yield tuple(batch)
+            yield ReadBatch(tuple(batch))
             batch, batch_bytes = [], 0
     if batch:
-        yield tuple(batch)
+        yield ReadBatch(tuple(batch))
 
 
 class _PlanFn(beam.DoFn):
@@ -120,7 +126,7 @@ class _ReadFn(beam.DoFn):
         self._progress.close()
 
     def process(self, batch: ReadBatch) -> Iterator[Any]:
-        for task in batch:
+        for task in batch.tasks:
             documents = 0
             for output in self._outputs(task):  # one output per input document
                 documents += 1
@@ -261,7 +267,7 @@ def _one_batch_per_task(
     metadata: FileMetadata, config: ReadConfig, input_format: str
 ) -> list[ReadBatch]:
     tasks = plan_file(metadata.path, metadata.size_in_bytes, config, input_format)
-    return [(task,) for task in tasks]
+    return [ReadBatch((task,)) for task in tasks]
 
 
 class ReadDocuments(beam.PTransform):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import pickle
 from pathlib import Path
 
 import apache_beam as beam
@@ -19,7 +20,7 @@ from warcio.warcwriter import WARCWriter
 from pipeline.options import DEFAULT_RUNNER as RUNNER
 from transforms.decode import ReadConfig
 from transforms.formats import JsonlConfig
-from transforms.read import MIN_BATCHES, ReadDocuments, ReadTask, batch_tasks
+from transforms.read import MIN_BATCHES, ReadBatch, ReadDocuments, ReadTask, batch_tasks
 
 TEXT = "Headline Here\nA lead paragraph with enough words to count as text.\n"
 PAGE = "<html><head><title>T</title></head><body><p>Hello</p></body></html>"
@@ -159,15 +160,17 @@ def small_files(count: int) -> list[ReadTask]:
 def test_batches_keep_every_task_once_in_order() -> None:
     tasks = small_files(100_000)
     batches = list(batch_tasks(tasks, files_per_batch=500))
-    assert [task for batch in batches for task in batch] == tasks
-    assert len(batches) == 200 and {len(batch) for batch in batches} == {500}
+    assert [task for batch in batches for task in batch.tasks] == tasks
+    assert len(batches) == 200 and {len(batch.tasks) for batch in batches} == {500}
+    assert pickle.loads(pickle.dumps(batches[0])) == batches[0]
+    assert len(pickle.dumps(batches[0])) < 5_000  # 500 paths, compressed
 
 
 def test_a_small_run_is_cut_into_enough_batches_for_every_worker() -> None:
     batches = list(batch_tasks(small_files(240), files_per_batch=500))
-    assert len(batches) >= MIN_BATCHES // 2 and max(map(len, batches)) == 4
+    assert len(batches) >= MIN_BATCHES // 2 and max(len(b.tasks) for b in batches) == 4
     assert list(batch_tasks(small_files(3), files_per_batch=500)) == [
-        (task,) for task in small_files(3)
+        ReadBatch((task,)) for task in small_files(3)
     ]
 
 
@@ -177,5 +180,5 @@ def test_big_files_and_jsonl_chunks_make_batches_of_their_own() -> None:
         ReadTask("big.jsonl", "jsonl", 3 * chunk, n * chunk, (n + 1) * chunk) for n in range(3)
     ]
     batches = list(batch_tasks([*chunks, *small_files(10)], files_per_batch=500))
-    assert batches[:3] == [(task,) for task in chunks]
-    assert sum(map(len, batches[3:])) == 10
+    assert batches[:3] == [ReadBatch((task,)) for task in chunks]
+    assert sum(len(batch.tasks) for batch in batches[3:]) == 10

@@ -31,7 +31,7 @@ from transforms.sitelines import (
     strip_site_lines,
 )
 from transforms.split import SplitConfig, assign_split
-from transforms.stage import MAIN, REJECTS, RunStages
+from transforms.stage import MAIN, REJECTS, RunStages, route
 
 SITELINES = "sitelines"
 TOP_LINES_FILE = "site_boilerplate.jsonl"  # under the run's output folder, for the manifest
@@ -275,12 +275,7 @@ class _StripFn(beam.DoFn):
             shown[key] = min(shown.get(key, line), line)
         for key, line in sorted(shown.items()):
             yield TaggedOutput(_REMOVED, (site, (key, line)))
-        if isinstance(record, Reject):
-            self._counters.inc(SITELINES, f"rejected.{record.reason}")
-            yield TaggedOutput(REJECTS, record)
-        else:
-            self._counters.inc(SITELINES, "out")
-            yield record
+        yield route(self._counters, SITELINES, record)
 
     def finish_bundle(self) -> None:
         self._counters.flush()

@@ -26,7 +26,7 @@ from transforms.formats import JsonlConfig, detect_format, parse_jsonl_line
 from transforms.lines import InflationLimitError, LimitedReader, plan_chunks, read_lines
 from transforms.progress import ProgressLog
 from transforms.records import PickledAsArguments, Reject, RejectReason, make_doc_id
-from transforms.stage import MAIN, REJECTS
+from transforms.stage import MAIN, REJECTS, route
 from transforms.warc import SKIPPED, warc_documents
 
 NAMESPACE = "read"
@@ -142,12 +142,7 @@ class _ReadFn(beam.DoFn):
                 if result is SKIPPED:
                     continue
                 self._counters.inc(NAMESPACE, "documents_in")
-                if isinstance(result, Reject):
-                    self._counters.inc(NAMESPACE, f"rejected.{result.reason}")
-                    yield TaggedOutput(REJECTS, result)
-                else:
-                    self._counters.inc(NAMESPACE, "out")
-                    yield result
+                yield route(self._counters, NAMESPACE, result)
         except OSError as error:  # the file itself went away or cannot be read
             self._counters.inc(NAMESPACE, "documents_in")
             self._counters.inc(NAMESPACE, f"rejected.{RejectReason.UNREADABLE}")

@@ -25,6 +25,16 @@ MAIN = "records"
 _LOG = logging.getLogger(__name__)
 
 
+def route(counters: BundleCounters, namespace: str, record: Any) -> Any:
+    """What a DoFn yields for ``record``: itself, counted ``out``, or for a Reject, the Reject
+    on the ``rejects`` output, counted ``rejected.<reason>`` (in ``namespace``)."""
+    if isinstance(record, Reject):
+        counters.inc(namespace, f"rejected.{record.reason}")
+        return TaggedOutput(REJECTS, record)
+    counters.inc(namespace, "out")
+    return record
+
+
 class _StagesFn(beam.DoFn):
     def __init__(self, stages: Sequence[StageCall]) -> None:
         self._stages = tuple(stages)

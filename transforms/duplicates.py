@@ -66,8 +66,7 @@ class DropDuplicates(beam.PTransform):
         if self._near.enabled:
             near = articles | "NearDuplicates" >> _NearLosers(self._near)
             losers["near"] = beam.pvalue.AsDict(near)
-        resolve = _ResolveFn(self._dedup.enabled, self._near.enabled)
-        return articles | "Resolve" >> beam.ParDo(resolve, **losers).with_outputs(
+        return articles | "Resolve" >> beam.ParDo(_ResolveFn(), **losers).with_outputs(
             REJECTS, main=MAIN
         )
 
@@ -146,11 +145,10 @@ def _component_losers(group: tuple[str, Iterable[tuple[str, str]]]) -> Iterator[
 
 
 class _ResolveFn(beam.DoFn):
-    """Apply the exact, then the near decision ({doc_id: survivor} side inputs) to an article."""
+    """Apply the exact, then the near decision ({doc_id: survivor} side inputs) to an article;
+    a step whose side input is not given is off."""
 
-    def __init__(self, exact: bool, near: bool) -> None:
-        self._exact = exact
-        self._near = near
+    def __init__(self) -> None:
         self._counters = BundleCounters()
 
     def process(

@@ -27,7 +27,9 @@ def build_graph(
         inputs, input_format, config.read, config.jsonl, progress_dir
     )
     cleaned = read.records | "Clean" >> RunStages(bind_stages(config))
-    corpus = cleaned.records | "CleanCorpus" >> CleanCorpus.from_config(config)
+    # The corpus steps' two passes hold the articles in files here, not in the runner's memory.
+    spill_dir = f"{output_dir}/_corpus-temp"
+    corpus = cleaned.records | "CleanCorpus" >> CleanCorpus.from_config(config, spill_dir)
     records = corpus.records
     rejects = [read.rejects, cleaned.rejects, corpus.rejects]
     corpus.top_lines | "WriteTopLines" >> WriteTopLines(f"{output_dir}/{TOP_LINES_FILE}")

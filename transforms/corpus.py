@@ -30,6 +30,7 @@ from transforms.sitelines import (
     site_of,
     strip_site_lines,
 )
+from transforms.spill import held_records, hold
 from transforms.split import SplitConfig, assign_split
 from transforms.stage import MAIN, REJECTS, RunStages, route
 
@@ -61,7 +62,8 @@ class CleanCorpus(beam.PTransform):
     per-record step is an ``internal_error`` reject (RunStages). The output does not depend on
     input order or bundling; on a windowed input every cross-document step works per window.
     Counters: one namespace per step (``NAMESPACES``), each with ``in``, ``out`` and
-    ``rejected.<reason>``.
+    ``rejected.<reason>``. With ``spill_dir`` the articles wait for each step's decisions in
+    files there (``transforms.spill``) instead of in the runner's memory.
     """
 
     def __init__(
@@ -72,8 +74,10 @@ class CleanCorpus(beam.PTransform):
         quality: QualityConfig,
         language_filter: LanguageFilterConfig,
         split: SplitConfig,
+        spill_dir: str | None = None,
     ) -> None:
         super().__init__()
+        self._spill_dir = spill_dir
         self._sitelines = sitelines
         self._dedup = dedup
         self._neardup = neardup
@@ -90,7 +94,7 @@ class CleanCorpus(beam.PTransform):
         self._count_splits = split.enabled
 
     @classmethod
-    def from_config(cls, config: Any) -> CleanCorpus:
+    def from_config(cls, config: Any, spill_dir: str | None = None) -> CleanCorpus:
         """Build from a RunConfig holding the six sections under their namespaces' names."""
         return cls(
             config.sitelines,
@@ -99,6 +103,7 @@ class CleanCorpus(beam.PTransform):
             config.quality,
             config.language_filter,
             config.split,
+            spill_dir,
         )
 
     def expand(self, articles: beam.PCollection) -> CorpusOutputs:
@@ -110,13 +115,17 @@ class CleanCorpus(beam.PTransform):
         records = articles
         rejects: list[beam.PCollection] = []
         if self._sitelines.enabled:
-            stripped = records | "SiteLines" >> StripSiteBoilerplate(self._sitelines)
+            stripped = records | "SiteLines" >> StripSiteBoilerplate(
+                self._sitelines, self._spill_folder("sitelines")
+            )
             records, top_lines = stripped.records, stripped.top_lines
             rejects.append(stripped.rejects)
         else:
             top_lines = articles.pipeline | "NoTopLines" >> beam.Create([])
         if self._dedup.enabled or self._neardup.enabled:
-            deduped = records | "Dedup" >> DropDuplicates(self._dedup, self._neardup)
+            deduped = records | "Dedup" >> DropDuplicates(
+                self._dedup, self._neardup, self._spill_folder("dedup")
+            )
             records = deduped[MAIN]
             rejects.append(deduped[REJECTS])
         if self._record_steps:
@@ -126,6 +135,9 @@ class CleanCorpus(beam.PTransform):
         if self._count_splits:
             records = records | "CountSplits" >> beam.ParDo(_CountSplitFn())
         return CorpusOutputs(records, rejects | "AllRejects" >> beam.Flatten(), top_lines)
+
+    def _spill_folder(self, step: str) -> str | None:
+        return None if self._spill_dir is None else f"{self._spill_dir}/{step}"
 
     def _any_step_on(self) -> bool:
         steps = (self._sitelines.enabled, self._dedup.enabled, self._neardup.enabled)
@@ -141,14 +153,16 @@ class StripSiteBoilerplate(beam.PTransform):
     ids and the decisions move between workers, never the articles. Returns ``CorpusOutputs``:
     ``records``, ``rejects`` (``empty`` when nothing but chrome was left, or
     ``internal_error``) and ``top_lines``. Every input comes out exactly once; deterministic;
-    on a windowed input it works per window. Counters (``sitelines``): ``in``, ``out``,
+    on a windowed input it works per window. With ``spill_dir`` the articles wait for the
+    decisions in files there. Counters (``sitelines``): ``in``, ``out``,
     ``rejected.<reason>``, ``lines_removed``, ``boilerplate_lines`` (distinct (site, line)
     pairs found).
     """
 
-    def __init__(self, config: SiteLinesConfig) -> None:
+    def __init__(self, config: SiteLinesConfig, spill_dir: str | None = None) -> None:
         super().__init__()
         self._config = config
+        self._spill_dir = spill_dir
 
     def expand(self, articles: beam.PCollection) -> CorpusOutputs:
         config = self._config
@@ -168,8 +182,8 @@ class StripSiteBoilerplate(beam.PTransform):
             | "JoinSites" >> beam.CoGroupByKey()
             | "Decide" >> beam.FlatMap(_decide, config)
         )
-        stripped = articles | "Strip" >> beam.ParDo(
-            _StripFn(), beam.pvalue.AsDict(chrome)
+        stripped = hold(articles, self._spill_dir) | "Strip" >> beam.ParDo(
+            _StripFn(config, spilled=self._spill_dir is not None), beam.pvalue.AsDict(chrome)
         ).with_outputs(REJECTS, _REMOVED, main=MAIN)
         top_lines = stripped[_REMOVED] | "TopLines" >> beam.CombinePerKey(
             _TopLinesFn(config.top_lines)
@@ -256,15 +270,23 @@ def _decide(
 class _StripFn(beam.DoFn):
     """Strip the site's decided lines from each article; report removed lines for the top list."""
 
-    def __init__(self) -> None:
+    def __init__(self, config: SiteLinesConfig, spilled: bool) -> None:
+        self._config = config
+        self._spilled = spilled
         self._counters = BundleCounters()
 
-    def process(self, article: Article, chrome: dict[str, frozenset[str]]) -> Iterator[Any]:
+    def process(self, element: Any, chrome: dict[str, frozenset[str]]) -> Iterator[Any]:
+        for article in held_records(element, self._spilled):
+            yield from self._strip(article, chrome)
+
+    def _strip(self, article: Article, chrome: dict[str, frozenset[str]]) -> Iterator[Any]:
         self._counters.inc(SITELINES, "in")
         site = site_of(article)
         drop = chrome.get(site, frozenset())
         try:
-            record, removed = strip_site_lines(article, drop) if drop else (article, ())
+            record, removed = (
+                strip_site_lines(article, drop, self._config) if drop else (article, ())
+            )
         except Exception as error:  # the dead-letter output, as RunStages does
             detail = f"{SITELINES}: {error!r}"[:2000]
             record, removed = Reject.of(article, RejectReason.INTERNAL_ERROR, detail), ()

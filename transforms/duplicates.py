@@ -1,29 +1,35 @@
 """DropDuplicates: exact (content_hash) and near (MinHash + LSH) duplicates, one survivor each.
 
-Only ids, hashes and signatures are grouped; the articles meet the decisions as side inputs
-(doc_id -> survivor), so they never move through a shuffle themselves. The pure rules are
-``transforms.dedup`` and ``transforms.neardup``.
+Only ids, hashes, signatures and packed band tables are grouped; the articles meet the
+decisions as side inputs (doc_id -> survivor), so they never move through a shuffle
+themselves. The pure rules are ``transforms.dedup`` and ``transforms.neardup``.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import apache_beam as beam
+import numpy as np
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
+from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.counters import BundleCounters
 from transforms.neardup import (
     DedupConfig,
     NearDupConfig,
-    band_keys,
+    band_rows,
     cluster_survivors,
+    colliding_buckets,
+    doc_key,
     minhash,
     verified_edges,
 )
 from transforms.records import Article, Reject, RejectReason
+from transforms.spill import held_records, hold
 from transforms.stage import MAIN, REJECTS
 
 EXACT = "dedup"  # metrics namespaces: one per step, as the manifest lists stages
@@ -43,15 +49,19 @@ class DropDuplicates(beam.PTransform):
     them. Doc ids are unique per input (ReadDocuments reads every file once). The result does
     not depend on input order, bundling or runner: survivors are minima, signatures are
     seeded hashes. Grouping is per window, so a windowed (streaming) input is deduplicated
-    within each window. Counters: ``dedup`` and ``neardup`` namespaces, each with ``in``,
+    within each window. With ``spill_dir`` the articles wait for the decisions in files there.
+    Counters: ``dedup`` and ``neardup`` namespaces, each with ``in``,
     ``out``, ``rejected.<reason>``; ``neardup`` also ``candidate_buckets``, ``edges``,
     ``clusters``.
     """
 
-    def __init__(self, dedup: DedupConfig, near: NearDupConfig) -> None:
+    def __init__(
+        self, dedup: DedupConfig, near: NearDupConfig, spill_dir: str | None = None
+    ) -> None:
         super().__init__()
         self._dedup = dedup
         self._near = near
+        self._spill_dir = spill_dir
 
     def expand(self, articles: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         losers: dict[str, Any] = {}
@@ -66,9 +76,9 @@ class DropDuplicates(beam.PTransform):
         if self._near.enabled:
             near = articles | "NearDuplicates" >> _NearLosers(self._near)
             losers["near"] = beam.pvalue.AsDict(near)
-        return articles | "Resolve" >> beam.ParDo(_ResolveFn(), **losers).with_outputs(
-            REJECTS, main=MAIN
-        )
+        held = hold(articles, self._spill_dir)
+        resolve = _ResolveFn(spilled=self._spill_dir is not None)
+        return held | "Resolve" >> beam.ParDo(resolve, **losers).with_outputs(REJECTS, main=MAIN)
 
 
 class _NearLosers(beam.PTransform):
@@ -79,28 +89,78 @@ class _NearLosers(beam.PTransform):
         self._config = config
 
     def expand(self, articles: beam.PCollection) -> beam.PCollection:
-        config = self._config
-        signatures = articles | "Signatures" >> beam.Map(
-            lambda a: (a.doc_id, minhash(a.text, config))
+        tables = articles | "Signatures" >> beam.ParDo(_SignFn(self._config)).with_outputs(
+            _BAND_TABLES, main=MAIN
         )
         buckets = (
-            signatures
-            | "Bands" >> beam.FlatMap(lambda kv: ((key, kv[0]) for key in band_keys(kv[1], config)))
-            | "GroupBands" >> beam.GroupByKey()
+            tables[_BAND_TABLES]
+            | "GroupBandTables" >> beam.GroupByKey()
             | "CandidateBuckets" >> beam.FlatMap(_bucket_members)
+            | "BucketsPerDoc" >> beam.GroupByKey()  # a doc's buckets come from several shards
         )
         return (
-            {"signature": signatures, "bucket": buckets}
-            | "AttachSignatures" >> beam.CoGroupByKey()
-            | "SignaturePerBucket" >> beam.FlatMap(_signature_per_bucket)
+            tables[MAIN]
+            | "CandidateSignatures"
+            >> beam.FlatMap(_candidate_signatures, beam.pvalue.AsDict(buckets))
             | "GroupCandidates" >> beam.GroupByKey()
-            | "Verify" >> beam.FlatMap(_verify, config)
+            | "Verify" >> beam.FlatMap(_verify, self._config)
             # Components need every edge of the window in one place. Edges are few (near
             # duplicates only, k-1 per cluster), so one key is cheap where it matters.
             | "OneKey" >> beam.Map(lambda edge: ("", edge))
             | "GroupEdges" >> beam.GroupByKey()
             | "Components" >> beam.FlatMap(_component_losers)
         )
+
+
+_BAND_TABLES = "band_tables"
+_TABLE_SHARDS = 64  # band tables are cut by band hash so buckets spread over workers
+_TABLE_FLUSH_DOCS = 8192  # articles per table: bounds a DoFn's buffer (~6 MB)
+
+
+class _SignFn(beam.DoFn):
+    """Sign each article; emit the signatures and band-table rows packed, a few per bundle.
+
+    Main output: signature tables (doc ids, doc keys, signatures) of up to _TABLE_FLUSH_DOCS
+    articles; ``band_tables``: (shard, packed (band hash, doc key) rows). One element per article
+    and band (16 per article), then one per article for the signature join, made near dedup
+    cost more than the rest of the corpus steps on the local runner, in time and memory.
+    """
+
+    def __init__(self, config: NearDupConfig) -> None:
+        self._config = config
+        self._tables: dict[Any, list[tuple[str, int, bytes]]] = {}
+
+    def start_bundle(self) -> None:
+        self._tables = {}
+
+    def process(self, article: Article, window: Any = beam.DoFn.WindowParam) -> Iterator[Any]:
+        table = self._tables.setdefault(window, [])
+        table.append((article.doc_id, doc_key(article.doc_id), minhash(article.text, self._config)))
+        if len(table) >= _TABLE_FLUSH_DOCS:
+            yield from self._packed(self._tables.pop(window))
+
+    def finish_bundle(self) -> Iterator[Any]:
+        for window, table in self._tables.items():
+            yield from self._packed(table, window)
+        self._tables = {}
+
+    def _packed(self, table: list[tuple[str, int, bytes]], window: Any = None) -> Iterator[Any]:
+        """The table's band rows by shard, then its signature table; in ``window`` if given
+        (finish_bundle has no current element to take the window from)."""
+
+        def placed(value: Any) -> Any:
+            return (
+                value if window is None else WindowedValue(value, window.max_timestamp(), (window,))
+            )
+
+        doc_ids, keys, signatures = zip(*table, strict=True)
+        rows = np.concatenate(
+            [band_rows(sig, key, self._config) for key, sig in zip(keys, signatures, strict=True)]
+        )
+        shard = rows[:, 0] % np.uint64(_TABLE_SHARDS)
+        for number in np.unique(shard).tolist():
+            yield TaggedOutput(_BAND_TABLES, placed((number, rows[shard == number].tobytes())))
+        yield placed((doc_ids, np.array(keys, dtype=np.uint64).tobytes(), b"".join(signatures)))
 
 
 def _exact_losers(group: tuple[str, Iterable[str]]) -> Iterator[tuple[str, str]]:
@@ -110,23 +170,27 @@ def _exact_losers(group: tuple[str, Iterable[str]]) -> Iterator[tuple[str, str]]
         yield doc_id, survivor
 
 
-def _bucket_members(group: tuple[bytes, Iterable[str]]) -> Iterator[tuple[str, bytes]]:
-    key, ids = group
-    distinct = set(ids)
-    if len(distinct) > 1:
+def _bucket_members(group: tuple[int, Iterable[bytes]]) -> Iterator[tuple[int, bytes]]:
+    """(doc key, group id) per member of each colliding bucket. The id is the members' hash:
+    a near-duplicate cluster shares most of its 16 bands, and buckets with the same members
+    become one group, verified once."""
+    rows = np.frombuffer(b"".join(group[1]), dtype=np.uint64).reshape(-1, 2)
+    for _, keys in colliding_buckets(rows):
         Metrics.counter(NEAR, "candidate_buckets").inc()
-        for doc_id in sorted(distinct):
-            yield doc_id, key
+        members = hashlib.blake2b(keys.tobytes(), digest_size=8).digest()
+        for key in keys.tolist():
+            yield key, members
 
 
-def _signature_per_bucket(
-    joined: tuple[str, dict[str, Iterable[Any]]],
+def _candidate_signatures(
+    table: tuple[tuple[str, ...], bytes, bytes], buckets: dict[int, Iterable[bytes]]
 ) -> Iterator[tuple[bytes, tuple[str, bytes]]]:
-    doc_id, groups = joined
-    signatures = list(groups["signature"])
-    if signatures:
-        for key in groups["bucket"]:
-            yield key, (doc_id, signatures[0])
+    """(group, (doc_id, signature)) for the articles of a signature table that are in one."""
+    doc_ids, keys, signatures = table
+    width = len(signatures) // max(len(doc_ids), 1)
+    for index, key in enumerate(np.frombuffer(keys, dtype=np.uint64).tolist()):
+        for bucket in set(buckets.get(key, ())):
+            yield bucket, (doc_ids[index], signatures[index * width : (index + 1) * width])
 
 
 def _verify(
@@ -148,15 +212,22 @@ class _ResolveFn(beam.DoFn):
     """Apply the exact, then the near decision ({doc_id: survivor} side inputs) to an article;
     a step whose side input is not given is off."""
 
-    def __init__(self) -> None:
+    def __init__(self, spilled: bool) -> None:
+        self._spilled = spilled
         self._counters = BundleCounters()
 
     def process(
         self,
-        article: Article,
+        element: Any,
         exact: dict[str, str] | None = None,
         near: dict[str, str] | None = None,
     ) -> Iterator[Any]:
+        for article in held_records(element, self._spilled):
+            yield self._resolve(article, exact, near)
+
+    def _resolve(
+        self, article: Article, exact: dict[str, str] | None, near: dict[str, str] | None
+    ) -> Any:
         for namespace, losers, reason in (
             (EXACT, exact, RejectReason.DUPLICATE),
             (NEAR, near, RejectReason.NEAR_DUPLICATE),
@@ -167,10 +238,9 @@ class _ResolveFn(beam.DoFn):
             survivor = losers.get(article.doc_id)
             if survivor is not None:
                 self._counters.inc(namespace, f"rejected.{reason}")
-                yield TaggedOutput(REJECTS, Reject.of(article, reason, survivor))
-                return
+                return TaggedOutput(REJECTS, Reject.of(article, reason, survivor))
             self._counters.inc(namespace, "out")
-        yield article
+        return article
 
     def finish_bundle(self) -> None:
         self._counters.flush()

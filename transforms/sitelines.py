@@ -78,12 +78,17 @@ def candidate_lines(article: Article, config: SiteLinesConfig) -> dict[str, str]
     """The article's short lead/body lines as {key: first verbatim line}, one per distinct key."""
     found: dict[str, str] = {}
     for line in article.text.split("\n"):
-        if not line.strip() or len(line.split()) > config.max_line_words:
+        if not _is_short(line, config):
             continue
         if not normalize_line(line):  # only punctuation, e.g. "* * *": nothing to identify it
             continue
         found.setdefault(line_key(line), line)
     return found
+
+
+def _is_short(line: str, config: SiteLinesConfig) -> bool:
+    """A non-blank line of at most max_line_words words: the only kind counted as chrome."""
+    return 0 < len(line.split()) <= config.max_line_words
 
 
 def is_site_boilerplate(line_docs: int, site_docs: int, config: SiteLinesConfig) -> bool:
@@ -92,19 +97,20 @@ def is_site_boilerplate(line_docs: int, site_docs: int, config: SiteLinesConfig)
 
 
 def strip_site_lines(
-    article: Article, drop: frozenset[str]
+    article: Article, drop: frozenset[str], config: SiteLinesConfig
 ) -> tuple[Article | Reject, tuple[str, ...]]:
     """Remove lead/body lines whose key is in ``drop``; also return the removed lines verbatim.
 
     The first paragraph left becomes the lead; n_words and content_hash are recomputed as the
     segment stage computes them. An article with nothing left becomes an ``empty`` reject.
+    Lines longer than ``max_line_words`` are never candidates, so they are not even hashed.
     """
     paragraphs: list[str] = []
     removed: list[str] = []
     for paragraph in [article.lead, *article.body.split("\n\n")]:
         kept = []
         for line in paragraph.split("\n"):
-            if line.strip() and line_key(line) in drop:
+            if _is_short(line, config) and line_key(line) in drop:
                 removed.append(line)
             else:
                 kept.append(line)
@@ -152,7 +158,8 @@ def strip_corpus(
     records: list[Article | Reject] = []
     shown: dict[tuple[str, str], tuple[str, set[str]]] = {}
     for article in articles:
-        record, removed = strip_site_lines(article, frozenset(drop.get(article.doc_id, ())))
+        drops = frozenset(drop.get(article.doc_id, ()))
+        record, removed = strip_site_lines(article, drops, config)
         records.append(record)
         for line in removed:
             site_key = (site_of(article), line_key(line))

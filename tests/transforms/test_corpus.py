@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import apache_beam as beam
+import pytest
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.testing import test_stream
@@ -77,7 +78,8 @@ def counters(result: Any, namespace: str) -> dict[str, int]:
     return {c.key.metric.name: c.committed for c in query["counters"]}
 
 
-def test_clean_corpus_agrees_with_the_pure_rules_and_counts(tmp_path: Path) -> None:
+@pytest.mark.parametrize("spill", [False, True], ids=["in-memory", "spilled"])
+def test_clean_corpus_agrees_with_the_pure_rules_and_counts(tmp_path: Path, spill: bool) -> None:
     articles = corpus()
     kept, rejects, top = reference(articles)
     assert {r.reason for r in rejects} == {"duplicate", "near_duplicate", "low_word_count",
@@ -85,7 +87,8 @@ def test_clean_corpus_agrees_with_the_pure_rules_and_counts(tmp_path: Path) -> N
     assert {a.split for a in kept} == {"train", "validation", "test"}
     pipeline = TestPipeline(runner=RUNNER)
     random.Random(5).shuffle(articles)
-    out = pipeline | beam.Create(articles) | CleanCorpus(*SECTIONS)
+    spill_dir = str(tmp_path / "spill") if spill else None
+    out = pipeline | beam.Create(articles) | CleanCorpus(*SECTIONS, spill_dir=spill_dir)
     assert_that(out.records, equal_to(kept), label="Records")
     assert_that(out.rejects, equal_to(rejects), label="Rejects")
     assert_that(out.top_lines, equal_to(list(top.items())), label="TopLines")
@@ -104,6 +107,8 @@ def test_clean_corpus_agrees_with_the_pure_rules_and_counts(tmp_path: Path) -> N
     assert counters(result, "language_filter")["rejected.language_filtered"] == 1
     split = counters(result, "split")
     assert split["in"] == split["out"] == 20 == len(kept)
+    if spill:  # both passes went through files
+        assert {p.name for p in (tmp_path / "spill").iterdir()} == {"sitelines", "dedup"}
 
 
 def test_survivors_do_not_depend_on_input_order() -> None:
@@ -158,7 +163,8 @@ def test_disabled_steps_are_skipped() -> None:
     assert all(counters(result, namespace) == {} for namespace in NAMESPACES)
 
 
-def test_duplicates_are_found_per_window_in_streaming() -> None:
+@pytest.mark.parametrize("spill", [False, True], ids=["in-memory", "spilled"])
+def test_duplicates_are_found_per_window_in_streaming(tmp_path: Path, spill: bool) -> None:
     """With FixedWindows each window keeps its own survivor: the same text survives twice."""
     text = list(WRITTEN[0]["paragraphs"])
     near = [*text[:-1], text[-1].replace(" the ", " a ", 1)]
@@ -182,7 +188,7 @@ def test_duplicates_are_found_per_window_in_streaming() -> None:
     options.view_as(StandardOptions).streaming = True
     with TestPipeline(options=options) as pipeline:
         windowed = pipeline | stream | beam.WindowInto(FixedWindows(10))
-        out = windowed | CleanCorpus(*sections)
+        out = windowed | CleanCorpus(*sections, spill_dir=str(tmp_path) if spill else None)
         first, second = IntervalWindow(0, 10), IntervalWindow(10, 20)
         assert_that(
             out.records | beam.Map(lambda a: a.doc_id),

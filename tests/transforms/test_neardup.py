@@ -6,6 +6,7 @@ import random
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from scripts.make_site_corpus import article_text, build_pages, jaccard, planted_pairs
@@ -13,9 +14,11 @@ from tests.transforms.test_sitelines import make_article
 from transforms.neardup import (
     DedupConfig,
     NearDupConfig,
-    band_keys,
+    band_hashes,
+    band_rows,
     candidate_probability,
     cluster_survivors,
+    colliding_buckets,
     dedup_corpus,
     estimated_jaccard,
     exact_survivors,
@@ -78,11 +81,43 @@ def test_s_curve_matches_the_table() -> None:
     assert candidate_probability(0.3, CONFIG) < 0.002
 
 
-def test_band_keys_equal_for_equal_bands_and_distinct_per_band() -> None:
-    keys = band_keys(minhash(TEXT, CONFIG), CONFIG)
-    assert len(keys) == CONFIG.bands == len(set(keys))
-    other = band_keys(minhash(edited(TEXT, 1), CONFIG), CONFIG)
-    assert 0 < len(set(keys) & set(other)) < CONFIG.bands
+def test_band_hashes_equal_for_equal_bands_and_distinct_per_band() -> None:
+    hashes = band_hashes(minhash(TEXT, CONFIG), CONFIG).tolist()
+    assert len(hashes) == CONFIG.bands == len(set(hashes))
+    other = band_hashes(minhash(edited(TEXT, 1), CONFIG), CONFIG).tolist()
+    assert 0 < len(set(hashes) & set(other)) < CONFIG.bands
+    same_rows = bytes(4 * CONFIG.num_perm)  # every band's rows equal: the band index separates
+    assert len(set(band_hashes(same_rows, CONFIG).tolist())) == CONFIG.bands
+
+
+def test_colliding_buckets_find_shared_band_hashes_once_per_doc() -> None:
+    close = edited(TEXT, 1)
+    rows = np.concatenate([
+        band_rows(minhash(TEXT, CONFIG), 7, CONFIG),
+        band_rows(minhash(close, CONFIG), 3, CONFIG),
+        band_rows(minhash(close, CONFIG), 3, CONFIG),  # the same doc twice: counted once
+        band_rows(minhash("Nothing in common with the others at all.", CONFIG), 5, CONFIG),
+    ])  # fmt: skip
+    shuffled = rows[np.random.default_rng(1).permutation(len(rows))]
+    buckets = list(colliding_buckets(shuffled))
+    shared = set(band_hashes(minhash(TEXT, CONFIG), CONFIG).tolist()) & set(
+        band_hashes(minhash(close, CONFIG), CONFIG).tolist()
+    )
+    assert {bucket for bucket, _ in buckets} == shared
+    assert all(keys.tolist() == [3, 7] for _, keys in buckets)
+    assert list(colliding_buckets(rows[:1])) == []
+
+
+def test_near_survivors_survive_a_doc_key_collision(monkeypatch: pytest.MonkeyPatch) -> None:
+    import transforms.neardup as neardup
+
+    texts = {"b": edited(TEXT, 1), "a": TEXT, "z": "Unrelated words about a football match."}
+    items = [(doc_id, minhash(text, CONFIG)) for doc_id, text in texts.items()]
+    expected = near_survivors(items, CONFIG)
+    assert expected == {"b": "a"}
+    # "a" and the unrelated "z" on one 64-bit key: verification still compares real signatures
+    monkeypatch.setattr(neardup, "doc_key", lambda doc_id: 2 if doc_id == "b" else 1)
+    assert near_survivors(items, CONFIG) == expected
 
 
 def test_verified_edges_star_to_smallest_id_and_threshold() -> None:

@@ -18,6 +18,7 @@ from transforms.sitelines import (
 )
 
 FOOTER = "The Harbor Gazette is owned by the Bayside Media Trust."
+CONFIG = SiteLinesConfig(enabled=True)
 
 
 def make_article(
@@ -83,7 +84,7 @@ def test_is_site_boilerplate(line_docs: int, site_docs: int, expected: bool) -> 
 def test_strip_site_lines_promotes_next_paragraph_and_recomputes() -> None:
     article = make_article("d", ["Gazette Radio at seven", "The real lead.", f"Body.\n{FOOTER}"])
     drop = frozenset({line_key("gazette radio at seven"), line_key(FOOTER)})
-    stripped, removed = strip_site_lines(article, drop)
+    stripped, removed = strip_site_lines(article, drop, CONFIG)
     assert isinstance(stripped, Article)
     assert (stripped.lead, stripped.body) == ("The real lead.", "Body.")
     assert stripped.n_words == 4
@@ -92,11 +93,17 @@ def test_strip_site_lines_promotes_next_paragraph_and_recomputes() -> None:
     assert removed == ("Gazette Radio at seven", FOOTER)
 
 
+def test_strip_site_lines_never_takes_a_line_longer_than_max_line_words() -> None:
+    long_line = " ".join(["word"] * (CONFIG.max_line_words + 1))
+    article = make_article("a", ["A short lead paragraph here.", long_line])
+    assert strip_site_lines(article, frozenset({line_key(long_line)}), CONFIG) == (article, ())
+
+
 def test_strip_site_lines_nothing_to_drop_and_only_chrome() -> None:
     article = make_article("d", ["Lead.", FOOTER])
-    assert strip_site_lines(article, frozenset({line_key("other")})) == (article, ())
+    assert strip_site_lines(article, frozenset({line_key("other")}), CONFIG) == (article, ())
     chrome_only = make_article("e", [FOOTER])
-    reject, removed = strip_site_lines(chrome_only, frozenset({line_key(FOOTER)}))
+    reject, removed = strip_site_lines(chrome_only, frozenset({line_key(FOOTER)}), CONFIG)
     assert isinstance(reject, Reject) and reject.reason == RejectReason.EMPTY
     assert (reject.doc_id, reject.raw, removed) == ("e", b"raw bytes", (FOOTER,))
 

@@ -69,9 +69,13 @@ class PickledAsArguments:
 
     __slots__ = ()
 
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+    def arguments(self) -> tuple[Any, ...]:
+        """The constructor's arguments, in order: the record rebuilds as ``type(self)(*args)``."""
         names: tuple[str, ...] = type(self).__slots__  # type: ignore[attr-defined]
-        values = tuple([getattr(self, name) for name in names])
+        return tuple([getattr(self, name) for name in names])
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        values = self.arguments()
         packed = pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
         if len(packed) < _COMPRESS_FROM_BYTES:
             return type(self), values

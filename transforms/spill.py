@@ -24,6 +24,8 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.utils.windowed_value import WindowedValue
 
+from transforms.records import PickledAsArguments
+
 RECORDS_PER_FILE = 4096  # ~4 MB of seed-sized articles; also the unit spread over workers
 
 
@@ -86,15 +88,28 @@ class _OpenFile:
         self.handle: IO[bytes] = FileSystems.create(
             self.path, compression_type=CompressionTypes.UNCOMPRESSED
         )
+        self._pickler = _PlainRecordPickler(self.handle, protocol=pickle.HIGHEST_PROTOCOL)
         self.records = 0
 
     def write(self, record: Any) -> None:
-        pickle.dump(record, self.handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self._pickler.dump(record)
+        self._pickler.clear_memo()  # each record a whole pickle: read back one load at a time
         self.records += 1
 
     def close(self) -> str:
         self.handle.close()
         return self.path
+
+
+class _PlainRecordPickler(pickle.Pickler):
+    """Records as their constructor arguments, without the zlib step of their own pickling:
+    that step saves runner memory, but here the bytes go to disk, and it cost ~5x the plain
+    pickle's time (measured: 51 + 26 us against 9 + 8 us to write and read an article)."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, PickledAsArguments):
+            return type(obj), obj.arguments()
+        return NotImplemented
 
 
 def hold(records: beam.PCollection, folder: str | None) -> beam.PCollection:

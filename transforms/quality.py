@@ -6,6 +6,7 @@ text: line-level removal is the boilerplate stages' job. Off by default (``enabl
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -46,7 +47,6 @@ _NOTICE = re.compile("|".join(map(re.escape, _NOTICE_PHRASES)))
 _SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’»)]*(?=\s|$)")
 # Punctuation does not count towards word length (Gopher counts words, not "said," with comma).
 _PUNCTUATION = "\"'“”‘’«»()[]{}<>.,;:!?…-–—*/\\|"
-_PUNCTUATION_ONLY = re.compile(f"(?<!\\S)[{re.escape(_PUNCTUATION)}]+(?!\\S)")
 # A whitespace-delimited token without a letter (a letter: a word character that is not a digit
 # or "_"); the others are Gopher's "words with an alphabetic character".
 _LETTERLESS_TOKEN = re.compile(r"(?<!\S)(?:[^\w\s]|[\d_])+(?!\S)")
@@ -108,11 +108,18 @@ class LanguageFilterConfig:
     keep_unknown: bool = True
 
 
-@dataclass(frozen=True, slots=True)
 class _Text:
-    text: str
-    words: list[str]
-    lines: list[str]
+    """What the rules look at, each part computed once, on first use."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words = text.split()
+        self.lines = [line for line in text.split("\n") if line.strip()]
+
+    @functools.cached_property
+    def letterless_tokens(self) -> list[str]:
+        """Whitespace-delimited tokens without a letter (numbers, dashes, punctuation)."""
+        return _LETTERLESS_TOKEN.findall(self.text)
 
 
 def check_quality(article: Article, config: QualityConfig) -> Article | Reject:
@@ -120,7 +127,7 @@ def check_quality(article: Article, config: QualityConfig) -> Article | Reject:
     if not config.enabled:
         return article
     text = article.text
-    view = _Text(text, text.split(), [line for line in text.split("\n") if line.strip()])
+    view = _Text(text)
     for rule in config.rules:
         detail = _RULES[rule](view, config)
         if detail is not None:
@@ -171,7 +178,9 @@ def _high_word_count(view: _Text, config: QualityConfig) -> str | None:
 def _word_length(view: _Text, config: QualityConfig) -> str | None:
     # The mean length of the words with punctuation removed, counted without building them
     # (3x faster): punctuation-only tokens vanish, every other token loses its punctuation.
-    words = len(view.words) - len(_PUNCTUATION_ONLY.findall(view.text))
+    # Punctuation-only tokens are letterless tokens made of _PUNCTUATION alone.
+    punctuation_only = sum(not token.strip(_PUNCTUATION) for token in view.letterless_tokens)
+    words = len(view.words) - punctuation_only
     if not words:
         return "no words"
     letters = sum(map(len, view.words)) - sum(map(view.text.count, _PUNCTUATION))
@@ -194,7 +203,7 @@ def _symbol_ratio(view: _Text, config: QualityConfig) -> str | None:
 
 
 def _alphabetic_words(view: _Text, config: QualityConfig) -> str | None:
-    alphabetic = len(view.words) - len(_LETTERLESS_TOKEN.findall(view.text))
+    alphabetic = len(view.words) - len(view.letterless_tokens)
     share = alphabetic / max(len(view.words), 1)
     if share >= config.min_alphabetic_word_share:
         return None

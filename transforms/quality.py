@@ -117,6 +117,11 @@ class _Text:
         self.lines = [line for line in text.split("\n") if line.strip()]
 
     @functools.cached_property
+    def folded(self) -> str:
+        """The text casefolded (per character, so a line's fold is a piece of the text's)."""
+        return self.text.casefold()
+
+    @functools.cached_property
     def letterless_tokens(self) -> list[str]:
         """Whitespace-delimited tokens without a letter (numbers, dashes, punctuation)."""
         return _LETTERLESS_TOKEN.findall(self.text)
@@ -151,10 +156,12 @@ def filter_language(article: Article, config: LanguageFilterConfig) -> Article |
 
 
 def _lorem_ipsum(view: _Text, config: QualityConfig) -> str | None:
-    return "contains 'lorem ipsum'" if "lorem ipsum" in view.text.casefold() else None
+    return "contains 'lorem ipsum'" if "lorem ipsum" in view.folded else None
 
 
 def _notice_page(view: _Text, config: QualityConfig) -> str | None:
+    if not _NOTICE.search(view.folded):  # no line can have a notice: skip the per-line scan
+        return None
     notices = [line for line in view.lines if _NOTICE.search(line.casefold())]
     if not notices:
         return None
@@ -237,7 +244,7 @@ def _repeated_lines(view: _Text, config: QualityConfig) -> str | None:
 
 
 def _repeated_ngram(view: _Text, config: QualityConfig) -> str | None:
-    words = view.text.casefold().split()
+    words = view.folded.split()
     longest = max(map(len, words), default=0)
     top_count = len(words)  # no n-gram occurs more often than the top (n-1)-gram
     for n, limit in enumerate(config.max_top_ngram_char_fraction, start=2):

@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import numpy as np
+
 from transforms.boilerplate import normalize_line
 from transforms.records import Article, Reject, RejectReason
 from transforms.segment import text_fields
@@ -89,6 +91,25 @@ def candidate_lines(article: Article, config: SiteLinesConfig) -> dict[str, str]
 def _is_short(line: str, config: SiteLinesConfig) -> bool:
     """A non-blank line of at most max_line_words words: the only kind counted as chrome."""
     return 0 < len(line.split()) <= config.max_line_words
+
+
+def site_line_keys(article: Article, config: SiteLinesConfig) -> list[int]:
+    """The article's candidate lines as 64-bit integers (``line_key`` read as hex): the rows an
+    article adds to its site's line table."""
+    return [int(key, 16) for key in candidate_lines(article, config)]
+
+
+def site_chrome(line_rows: np.ndarray, site_docs: int, config: SiteLinesConfig) -> frozenset[str]:
+    """A site's chrome line keys from its line table (one uint64 per document and distinct
+    candidate line, as ``site_line_keys`` gives) and its number of documents."""
+    if not len(line_rows):
+        return frozenset()
+    keys, documents = np.unique(line_rows, return_counts=True)
+    return frozenset(
+        f"{key:016x}"
+        for key, count in zip(keys.tolist(), documents.tolist(), strict=True)
+        if is_site_boilerplate(count, site_docs, config)
+    )
 
 
 def is_site_boilerplate(line_docs: int, site_docs: int, config: SiteLinesConfig) -> bool:

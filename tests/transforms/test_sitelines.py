@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from transforms.dedup import content_hash
@@ -12,6 +13,8 @@ from transforms.sitelines import (
     is_site_boilerplate,
     line_key,
     rank_lines,
+    site_chrome,
+    site_line_keys,
     site_of,
     strip_corpus,
     strip_site_lines,
@@ -149,6 +152,19 @@ def test_strip_corpus_counts_per_site() -> None:
     second = site("b", 10, {i: [shared] for i in range(3)})
     records, _ = strip_corpus(first + second, SiteLinesConfig(enabled=True))
     assert sum(shared in r.text for r in records) == 6  # 3 + 3, never 6 in one site
+
+
+def test_site_chrome_from_a_packed_line_table() -> None:
+    quote = "“We will rebuild,” the mayor said."
+    articles = [
+        make_article(f"d{n}", [f"Story {n} opens here.", *([quote] if n < 3 else []), FOOTER])
+        for n in range(12)
+    ]
+    rows = np.array([key for a in articles for key in site_line_keys(a, CONFIG)], np.uint64)
+    assert len(rows) == sum(len(candidate_lines(a, CONFIG)) for a in articles)
+    assert site_chrome(rows, len(articles), CONFIG) == {line_key(FOOTER)}  # not the quote
+    assert site_chrome(rows, CONFIG.min_site_docs - 1, CONFIG) == frozenset()  # small site
+    assert site_chrome(rows[:0], len(articles), CONFIG) == frozenset()
 
 
 def test_rank_lines_orders_by_count_then_line() -> None:

@@ -40,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ConfigError, OutputExistsError) as error:
         print(f"scrapeclean: error: {error}", file=sys.stderr)
         return 2
+    if (getattr(args, "workers", None) or 1) > 1:
+        cap_worker_malloc_arenas()
     try:
         if args.command == "watch":
             return watch_landing(args, config, output, beam_args)
@@ -57,6 +59,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"scrapeclean: run failed: {error}", file=sys.stderr)
         return 1
     return report_run(args, summary)
+
+
+def cap_worker_malloc_arenas() -> None:
+    """Let --workers processes (they inherit the environment) use 2 glibc malloc arenas.
+
+    Each thread of a Beam worker (gRPC, data plane, bundles) may otherwise get an arena of its
+    own that keeps freed memory: measured on the training profile, 20k dumps, --workers 2, three
+    runs each: process-tree peak 969-985 MB -> 853-912 MB, no slower. A value set by the user
+    wins.
+    """
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import main
+from pipeline.cli import cap_worker_malloc_arenas, main
 from tests.conftest import SEEDS
 from transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA
 
@@ -198,3 +199,14 @@ def test_partitioned_output_by_language(tmp_path: Path) -> None:
     assert {"en", "de"} <= set(table.column("language").to_pylist())
     assert sorted(p.name for p in (output / "rejects").iterdir())[0].startswith("part-")
     assert main(["inspect", str(output), "--limit", "1"]) == 0  # the readers follow folders
+
+
+def test_worker_malloc_arenas_capped_unless_the_user_set_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    cap_worker_malloc_arenas()
+    assert os.environ["MALLOC_ARENA_MAX"] == "2"
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "8")
+    cap_worker_malloc_arenas()
+    assert os.environ["MALLOC_ARENA_MAX"] == "8"

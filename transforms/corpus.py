@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
-from apache_beam.utils.windowed_value import WindowedValue
 
+from transforms.buffered import BufferedFn
 from transforms.chain import StageCall
 from transforms.counters import BundleCounters
 from transforms.duplicates import EXACT, NEAR, DropDuplicates
@@ -202,9 +203,9 @@ class WriteTopLines(beam.PTransform):
 _TABLE_FLUSH_ROWS = 65_536  # candidate lines buffered per window before a table goes out
 
 
-class _LineTablesFn(beam.DoFn):
+class _LineTablesFn(BufferedFn):
     """Per bundle and site: (site, (documents, packed line keys)), one uint64 key per document
-    and distinct candidate line (``site_line_table``).
+    and distinct candidate line (``site_line_keys``).
 
     One element per site and bundle instead of one per candidate line: counted with combiners,
     the ~5 lines per article made this step cost as much as the strip itself on the local runner.
@@ -213,32 +214,33 @@ class _LineTablesFn(beam.DoFn):
 
     def __init__(self, config: SiteLinesConfig) -> None:
         self._config = config
-        self._tables: dict[Any, dict[str, tuple[int, list[int]]]] = {}
 
-    def start_bundle(self) -> None:
-        self._tables = {}
+    def new_buffer(self) -> _SiteTables:
+        return _SiteTables()
 
-    def process(self, article: Article, window: Any = beam.DoFn.WindowParam) -> Iterator[Any]:
-        sites = self._tables.setdefault(window, {})
-        site = site_of(article)
-        documents, keys = sites.get(site, (0, []))
-        keys.extend(site_line_keys(article, self._config))
-        sites[site] = (documents + 1, keys)
-        if sum(len(rows) for _, rows in sites.values()) >= _TABLE_FLUSH_ROWS:
-            yield from _site_tables(self._tables.pop(window))
+    def add(self, buffer: _SiteTables, element: Article) -> bool:
+        keys = site_line_keys(element, self._config)
+        site = buffer.sites.setdefault(site_of(element), _SiteTable())
+        site.documents += 1
+        site.keys.extend(keys)
+        buffer.rows += len(keys)
+        return buffer.rows >= _TABLE_FLUSH_ROWS
 
-    def finish_bundle(self) -> Iterator[WindowedValue]:
-        for window, sites in self._tables.items():
-            for table in _site_tables(sites):
-                yield WindowedValue(table, window.max_timestamp(), (window,))
-        self._tables = {}
+    def flush(self, buffer: _SiteTables) -> Iterator[tuple[str, tuple[int, bytes]]]:
+        for site, table in buffer.sites.items():
+            yield site, (table.documents, np.array(table.keys, dtype=np.uint64).tobytes())
 
 
-def _site_tables(
-    sites: dict[str, tuple[int, list[int]]],
-) -> Iterator[tuple[str, tuple[int, bytes]]]:
-    for site, (documents, keys) in sites.items():
-        yield site, (documents, np.array(keys, dtype=np.uint64).tobytes())
+@dataclass
+class _SiteTable:
+    documents: int = 0
+    keys: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _SiteTables:
+    rows: int = 0
+    sites: dict[str, _SiteTable] = field(default_factory=dict)
 
 
 def _decide(

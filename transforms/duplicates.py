@@ -15,8 +15,8 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
-from apache_beam.utils.windowed_value import WindowedValue
 
+from transforms.buffered import BufferedFn
 from transforms.counters import BundleCounters
 from transforms.neardup import (
     DedupConfig,
@@ -117,7 +117,7 @@ _TABLE_SHARDS = 64  # band tables are cut by band hash so buckets spread over wo
 _TABLE_FLUSH_DOCS = 8192  # articles per table: bounds a DoFn's buffer (~6 MB)
 
 
-class _SignFn(beam.DoFn):
+class _SignFn(BufferedFn):
     """Sign each article; emit the signatures and band-table rows packed, a few per bundle.
 
     Main output: signature tables (doc ids, doc keys, signatures) of up to _TABLE_FLUSH_DOCS
@@ -128,39 +128,24 @@ class _SignFn(beam.DoFn):
 
     def __init__(self, config: NearDupConfig) -> None:
         self._config = config
-        self._tables: dict[Any, list[tuple[str, int, bytes]]] = {}
 
-    def start_bundle(self) -> None:
-        self._tables = {}
+    def new_buffer(self) -> list[tuple[str, int, bytes]]:
+        return []
 
-    def process(self, article: Article, window: Any = beam.DoFn.WindowParam) -> Iterator[Any]:
-        table = self._tables.setdefault(window, [])
-        table.append((article.doc_id, doc_key(article.doc_id), minhash(article.text, self._config)))
-        if len(table) >= _TABLE_FLUSH_DOCS:
-            yield from self._packed(self._tables.pop(window))
+    def add(self, buffer: list[tuple[str, int, bytes]], element: Article) -> bool:
+        signature = minhash(element.text, self._config)
+        buffer.append((element.doc_id, doc_key(element.doc_id), signature))
+        return len(buffer) >= _TABLE_FLUSH_DOCS
 
-    def finish_bundle(self) -> Iterator[Any]:
-        for window, table in self._tables.items():
-            yield from self._packed(table, window)
-        self._tables = {}
-
-    def _packed(self, table: list[tuple[str, int, bytes]], window: Any = None) -> Iterator[Any]:
-        """The table's band rows by shard, then its signature table; in ``window`` if given
-        (finish_bundle has no current element to take the window from)."""
-
-        def placed(value: Any) -> Any:
-            return (
-                value if window is None else WindowedValue(value, window.max_timestamp(), (window,))
-            )
-
-        doc_ids, keys, signatures = zip(*table, strict=True)
+    def flush(self, buffer: list[tuple[str, int, bytes]]) -> Iterator[Any]:
+        doc_ids, keys, signatures = zip(*buffer, strict=True)
         rows = np.concatenate(
             [band_rows(sig, key, self._config) for key, sig in zip(keys, signatures, strict=True)]
         )
         shard = rows[:, 0] % np.uint64(_TABLE_SHARDS)
         for number in np.unique(shard).tolist():
-            yield TaggedOutput(_BAND_TABLES, placed((number, rows[shard == number].tobytes())))
-        yield placed((doc_ids, np.array(keys, dtype=np.uint64).tobytes(), b"".join(signatures)))
+            yield TaggedOutput(_BAND_TABLES, (number, rows[shard == number].tobytes()))
+        yield doc_ids, np.array(keys, dtype=np.uint64).tobytes(), b"".join(signatures)
 
 
 def _exact_losers(group: tuple[str, Iterable[str]]) -> Iterator[tuple[str, str]]:

@@ -22,8 +22,8 @@ from typing import IO, Any
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.utils.windowed_value import WindowedValue
 
+from transforms.buffered import BufferedFn
 from transforms.records import PickledAsArguments
 
 RECORDS_PER_FILE = 4096  # ~4 MB of seed-sized articles; also the unit spread over workers
@@ -54,32 +54,23 @@ def read_spilled(path: str) -> Iterator[Any]:
                 return
 
 
-class _SpillFn(beam.DoFn):
+class _SpillFn(BufferedFn):
     def __init__(self, folder: str, records_per_file: int) -> None:
         self._folder = folder
         self._records_per_file = records_per_file
-        self._open: dict[Any, _OpenFile] = {}
 
-    def start_bundle(self) -> None:
-        self._open = {}
+    def new_buffer(self) -> _OpenFile:
+        return _OpenFile(self._folder)
 
-    def process(self, record: Any, window: Any = beam.DoFn.WindowParam) -> Iterator[str]:
-        current = self._open.get(window)
-        if current is None:
-            current = self._open[window] = _OpenFile(self._folder)
-        current.write(record)
-        if current.records >= self._records_per_file:
-            del self._open[window]
-            yield current.close()  # in the current element's window
+    def add(self, buffer: _OpenFile, element: Any) -> bool:
+        buffer.write(element)
+        return buffer.records >= self._records_per_file
 
-    def finish_bundle(self) -> Iterator[WindowedValue]:
-        for window, current in self._open.items():
-            yield WindowedValue(current.close(), window.max_timestamp(), (window,))
-        self._open = {}
+    def flush(self, buffer: _OpenFile) -> Iterator[str]:
+        yield buffer.close()
 
-    def teardown(self) -> None:  # a failed bundle: close what it left open (its files are unused)
-        for current in self._open.values():
-            current.handle.close()
+    def discard(self, buffer: _OpenFile) -> None:  # its file is never named downstream
+        buffer.handle.close()
 
 
 class _OpenFile:

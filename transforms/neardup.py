@@ -161,8 +161,8 @@ def colliding_buckets(rows: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
     """Band-table rows (band hash, doc key) -> (band hash, its distinct doc keys) per bucket of 2+.
 
     Sorting a packed uint64 table costs ~16 bytes per row, where a GroupByKey on every band key
-    held ~250 bytes of Python objects per row on the local runner (measured: 100k documents
-    peaked over 1.4 GB): the table is the cheap way to find equal keys.
+    holds an encoded key, value and list entry per row on the local runner (~250 bytes,
+    estimated): the table is the cheap way to find equal keys.
     """
     if len(rows) < 2:
         return

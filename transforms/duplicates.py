@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import apache_beam as beam
@@ -25,7 +26,7 @@ from transforms.neardup import (
     cluster_survivors,
     colliding_buckets,
     doc_key,
-    minhash,
+    signatures,
     verified_edges,
 )
 from transforms.records import Article, Reject, RejectReason
@@ -118,34 +119,53 @@ _TABLE_FLUSH_DOCS = 8192  # articles per table: bounds a DoFn's buffer (~6 MB)
 
 
 class _SignFn(BufferedFn):
-    """Sign each article; emit the signatures and band-table rows packed, a few per bundle.
+    """Sign the articles; emit the signatures and band-table rows packed, a few per bundle.
 
     Main output: signature tables (doc ids, doc keys, signatures) of up to _TABLE_FLUSH_DOCS
     articles; ``band_tables``: (shard, packed (band hash, doc key) rows). One element per article
     and band (16 per article), then one per article for the signature join, made near dedup
     cost more than the rest of the corpus steps on the local runner, in time and memory.
+    Articles are signed _SIGN_BATCH at a time (``signatures``): a batch's word lists are the
+    only per-article temporaries held.
     """
 
     def __init__(self, config: NearDupConfig) -> None:
         self._config = config
 
-    def new_buffer(self) -> list[tuple[str, int, bytes]]:
-        return []
+    def new_buffer(self) -> _SignBuffer:
+        return _SignBuffer()
 
-    def add(self, buffer: list[tuple[str, int, bytes]], element: Article) -> bool:
-        signature = minhash(element.text, self._config)
-        buffer.append((element.doc_id, doc_key(element.doc_id), signature))
-        return len(buffer) >= _TABLE_FLUSH_DOCS
+    def add(self, buffer: _SignBuffer, element: Article) -> bool:
+        buffer.doc_ids.append(element.doc_id)
+        buffer.pending.append(element.text)
+        if len(buffer.pending) >= _SIGN_BATCH:
+            buffer.sign(self._config)
+        return len(buffer.doc_ids) >= _TABLE_FLUSH_DOCS
 
-    def flush(self, buffer: list[tuple[str, int, bytes]]) -> Iterator[Any]:
-        doc_ids, keys, signatures = zip(*buffer, strict=True)
-        rows = np.concatenate(
-            [band_rows(sig, key, self._config) for key, sig in zip(keys, signatures, strict=True)]
-        )
+    def flush(self, buffer: _SignBuffer) -> Iterator[Any]:
+        buffer.sign(self._config)
+        matrix = np.concatenate(buffer.signed)
+        keys = np.array([doc_key(doc_id) for doc_id in buffer.doc_ids], dtype=np.uint64)
+        rows = band_rows(matrix, keys, self._config)
         shard = rows[:, 0] % np.uint64(_TABLE_SHARDS)
         for number in np.unique(shard).tolist():
             yield TaggedOutput(_BAND_TABLES, (number, rows[shard == number].tobytes()))
-        yield doc_ids, np.array(keys, dtype=np.uint64).tobytes(), b"".join(signatures)
+        yield tuple(buffer.doc_ids), keys.tobytes(), matrix.tobytes()
+
+
+_SIGN_BATCH = 256
+
+
+@dataclass
+class _SignBuffer:
+    doc_ids: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)  # texts not signed yet
+    signed: list[np.ndarray] = field(default_factory=list)  # signature rows, in doc_ids order
+
+    def sign(self, config: NearDupConfig) -> None:
+        if self.pending:
+            self.signed.append(signatures(self.pending, config))
+            self.pending = []
 
 
 def _exact_losers(group: tuple[str, Iterable[str]]) -> Iterator[tuple[str, str]]:

@@ -25,6 +25,7 @@ from transforms.neardup import (
     minhash,
     near_survivors,
     shingle_hashes,
+    signatures,
     verified_edges,
 )
 from transforms.records import Article, Reject
@@ -82,27 +83,32 @@ def test_s_curve_matches_the_table() -> None:
 
 
 def test_band_hashes_equal_for_equal_bands_and_distinct_per_band() -> None:
-    hashes = band_hashes(minhash(TEXT, CONFIG), CONFIG).tolist()
+    hashes, other = band_hashes(signatures([TEXT, edited(TEXT, 1)], CONFIG), CONFIG).tolist()
     assert len(hashes) == CONFIG.bands == len(set(hashes))
-    other = band_hashes(minhash(edited(TEXT, 1), CONFIG), CONFIG).tolist()
     assert 0 < len(set(hashes) & set(other)) < CONFIG.bands
-    same_rows = bytes(4 * CONFIG.num_perm)  # every band's rows equal: the band index separates
-    assert len(set(band_hashes(same_rows, CONFIG).tolist())) == CONFIG.bands
+    same_rows = np.zeros((1, CONFIG.num_perm), dtype=np.uint32)  # the band index separates
+    assert len(set(band_hashes(same_rows, CONFIG)[0].tolist())) == CONFIG.bands
+
+
+def test_signatures_of_a_batch_equal_one_by_one() -> None:
+    texts = ["", "one two", TEXT, edited(TEXT, 3), " ".join([TEXT] * 400), "Tiny.", TEXT]
+    batch = signatures(texts, CONFIG)  # the 400x text spans several shingle blocks
+    assert [row.tobytes() for row in batch] == [minhash(text, CONFIG) for text in texts]
+    assert [row.tobytes() for row in signatures(texts[::-1], CONFIG)] == [
+        row.tobytes() for row in batch[::-1]
+    ]
+    assert set(batch[0].tolist()) == {0xFFFFFFFF}  # no words
 
 
 def test_colliding_buckets_find_shared_band_hashes_once_per_doc() -> None:
     close = edited(TEXT, 1)
-    rows = np.concatenate([
-        band_rows(minhash(TEXT, CONFIG), 7, CONFIG),
-        band_rows(minhash(close, CONFIG), 3, CONFIG),
-        band_rows(minhash(close, CONFIG), 3, CONFIG),  # the same doc twice: counted once
-        band_rows(minhash("Nothing in common with the others at all.", CONFIG), 5, CONFIG),
-    ])  # fmt: skip
+    texts = [TEXT, close, close, "Nothing in common with the others at all."]
+    # the same doc (key 3) twice: counted once
+    rows = band_rows(signatures(texts, CONFIG), np.array([7, 3, 3, 5]), CONFIG)
     shuffled = rows[np.random.default_rng(1).permutation(len(rows))]
     buckets = list(colliding_buckets(shuffled))
-    shared = set(band_hashes(minhash(TEXT, CONFIG), CONFIG).tolist()) & set(
-        band_hashes(minhash(close, CONFIG), CONFIG).tolist()
-    )
+    first, second = band_hashes(signatures([TEXT, close], CONFIG), CONFIG).tolist()
+    shared = set(first) & set(second)
     assert {bucket for bucket, _ in buckets} == shared
     assert all(keys.tolist() == [3, 7] for _, keys in buckets)
     assert list(colliding_buckets(rows[:1])) == []

@@ -28,6 +28,7 @@ from transforms.sitelines import (
     SiteLinesConfig,
     line_key,
     rank_lines,
+    short_line_keys,
     site_chrome,
     site_line_keys,
     site_of,
@@ -150,10 +151,10 @@ class CleanCorpus(beam.PTransform):
 class StripSiteBoilerplate(beam.PTransform):
     """Remove short lines that recur in ``min_docs`` or more documents of one site.
 
-    Counts the distinct documents of every (site, line hash) and of every site (combiners, so
-    each worker pre-counts its share), decides per (site, line) with ``is_site_boilerplate``,
-    and strips every article against its site's decided lines, a side input: only hashes,
-    ids and the decisions move between workers, never the articles. Returns ``CorpusOutputs``:
+    Hashes each article's short lines once (``short_line_keys``), counts the documents of every
+    (site, line key) from packed per-bundle site tables, decides per (site, line) with
+    ``is_site_boilerplate``, and strips every article against its site's decided lines, a side
+    input: only line keys and the decisions move between workers, never the articles. Returns ``CorpusOutputs``:
     ``records``, ``rejects`` (``empty`` when nothing but chrome was left, or
     ``internal_error``) and ``top_lines``. Every input comes out exactly once; deterministic;
     on a windowed input it works per window. With ``spill_dir`` the articles wait for the
@@ -169,13 +170,15 @@ class StripSiteBoilerplate(beam.PTransform):
 
     def expand(self, articles: beam.PCollection) -> CorpusOutputs:
         config = self._config
+        # (article, its short_line_keys): hashed once, counted here and matched by the strip.
+        keyed = articles | "LineKeys" >> beam.Map(lambda a: (a, short_line_keys(a, config)))
         chrome = (
-            articles
+            keyed
             | "LineTables" >> beam.ParDo(_LineTablesFn(config))
             | "GroupSites" >> beam.GroupByKey()
             | "Decide" >> beam.FlatMap(_decide, config)
         )
-        stripped = hold(articles, self._spill_dir) | "Strip" >> beam.ParDo(
+        stripped = hold(keyed, self._spill_dir) | "Strip" >> beam.ParDo(
             _StripFn(config, spilled=self._spill_dir is not None), beam.pvalue.AsDict(chrome)
         ).with_outputs(REJECTS, _REMOVED, main=MAIN)
         top_lines = stripped[_REMOVED] | "TopLines" >> beam.CombinePerKey(
@@ -218,9 +221,10 @@ class _LineTablesFn(BufferedFn):
     def new_buffer(self) -> _SiteTables:
         return _SiteTables()
 
-    def add(self, buffer: _SiteTables, element: Article) -> bool:
-        keys = site_line_keys(element, self._config)
-        site = buffer.sites.setdefault(site_of(element), _SiteTable())
+    def add(self, buffer: _SiteTables, element: tuple[Article, list[int]]) -> bool:
+        article, short_keys = element
+        keys = site_line_keys(short_keys)
+        site = buffer.sites.setdefault(site_of(article), _SiteTable())
         site.documents += 1
         site.keys.extend(keys)
         buffer.rows += len(keys)
@@ -245,7 +249,7 @@ class _SiteTables:
 
 def _decide(
     group: tuple[str, Iterable[tuple[int, bytes]]], config: SiteLinesConfig
-) -> Iterator[tuple[str, frozenset[str]]]:
+) -> Iterator[tuple[str, frozenset[int]]]:
     site, tables = group
     tables = list(tables)
     documents = sum(count for count, _ in tables)
@@ -264,23 +268,25 @@ class _StripFn(beam.DoFn):
         self._spilled = spilled
         self._counters = BundleCounters()
 
-    def process(self, element: Any, chrome: dict[str, frozenset[str]]) -> Iterator[Any]:
-        for article in held_records(element, self._spilled):
-            yield from self._strip(article, chrome)
+    def process(self, element: Any, chrome: dict[str, frozenset[int]]) -> Iterator[Any]:
+        for article, short_keys in held_records(element, self._spilled):
+            yield from self._strip(article, short_keys, chrome)
 
-    def _strip(self, article: Article, chrome: dict[str, frozenset[str]]) -> Iterator[Any]:
+    def _strip(
+        self, article: Article, short_keys: list[int], chrome: dict[str, frozenset[int]]
+    ) -> Iterator[Any]:
         self._counters.inc(SITELINES, "in")
         site = site_of(article)
         drop = chrome.get(site, frozenset())
         try:
             record, removed = (
-                strip_site_lines(article, drop, self._config) if drop else (article, ())
+                strip_site_lines(article, drop, self._config, short_keys) if drop else (article, ())
             )
         except Exception as error:  # the dead-letter output, as RunStages does
             detail = f"{SITELINES}: {error!r}"[:2000]
             record, removed = Reject.of(article, RejectReason.INTERNAL_ERROR, detail), ()
         self._counters.inc(SITELINES, "lines_removed", len(removed))
-        shown: dict[str, str] = {}
+        shown: dict[int, str] = {}
         for line in removed:
             key = line_key(line)
             shown[key] = min(shown.get(key, line), line)
@@ -301,28 +307,28 @@ class _TopLinesFn(beam.CombineFn):
     def __init__(self, limit: int) -> None:
         self._limit = limit
 
-    def create_accumulator(self) -> dict[str, tuple[str, int]]:
+    def create_accumulator(self) -> dict[int, tuple[str, int]]:
         return {}
 
     def add_input(
-        self, acc: dict[str, tuple[str, int]], item: tuple[str, str]
-    ) -> dict[str, tuple[str, int]]:
+        self, acc: dict[int, tuple[str, int]], item: tuple[int, str]
+    ) -> dict[int, tuple[str, int]]:
         key, line = item
         first, count = acc.get(key, (line, 0))
         acc[key] = (min(first, line), count + 1)
         return acc
 
     def merge_accumulators(
-        self, accumulators: Iterable[dict[str, tuple[str, int]]]
-    ) -> dict[str, tuple[str, int]]:
-        merged: dict[str, tuple[str, int]] = {}
+        self, accumulators: Iterable[dict[int, tuple[str, int]]]
+    ) -> dict[int, tuple[str, int]]:
+        merged: dict[int, tuple[str, int]] = {}
         for acc in accumulators:
             for key, (line, count) in acc.items():
                 first, total = merged.get(key, (line, 0))
                 merged[key] = (min(first, line), total + count)
         return merged
 
-    def extract_output(self, acc: dict[str, tuple[str, int]]) -> list[tuple[str, int]]:
+    def extract_output(self, acc: dict[int, tuple[str, int]]) -> list[tuple[str, int]]:
         return rank_lines(acc.values(), self._limit)
 
 

@@ -47,6 +47,7 @@ _NOTICE = re.compile("|".join(map(re.escape, _NOTICE_PHRASES)))
 _SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’»)]*(?=\s|$)")
 # Punctuation does not count towards word length (Gopher counts words, not "said," with comma).
 _PUNCTUATION = "\"'“”‘’«»()[]{}<>.,;:!?…-–—*/\\|"
+_PUNCTUATION_CHARACTER = re.compile(f"[{re.escape(_PUNCTUATION)}]")
 # A whitespace-delimited token without a letter (a letter: a word character that is not a digit
 # or "_"); the others are Gopher's "words with an alphabetic character".
 _LETTERLESS_TOKEN = re.compile(r"(?<!\S)(?:[^\w\s]|[\d_])+(?!\S)")
@@ -190,7 +191,7 @@ def _word_length(view: _Text, config: QualityConfig) -> str | None:
     words = len(view.words) - punctuation_only
     if not words:
         return "no words"
-    letters = sum(map(len, view.words)) - sum(map(view.text.count, _PUNCTUATION))
+    letters = sum(map(len, view.words)) - len(_PUNCTUATION_CHARACTER.findall(view.text))
     mean = letters / words
     if config.min_mean_word_length <= mean <= config.max_mean_word_length:
         return None

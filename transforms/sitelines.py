@@ -13,7 +13,7 @@ import json
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -71,21 +71,25 @@ def site_of(article: Article) -> str:
 
 
 @functools.lru_cache(maxsize=65_536)  # chrome lines recur by definition: most keys are hits
-def line_key(line: str) -> str:
-    """A short stable hash of a line's normalised form: the key lines are counted under."""
-    return hashlib.blake2b(normalize_line(line).encode("utf-8"), digest_size=8).hexdigest()
+def line_key(line: str) -> int:
+    """A stable 64-bit hash of a line's normalised form: the key lines are counted under."""
+    digest = hashlib.blake2b(normalize_line(line).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
 
 
-def candidate_lines(article: Article, config: SiteLinesConfig) -> dict[str, str]:
-    """The article's short lead/body lines as {key: first verbatim line}, one per distinct key."""
-    found: dict[str, str] = {}
-    for line in article.text.split("\n"):
-        if not _is_short(line, config):
-            continue
-        if not normalize_line(line):  # only punctuation, e.g. "* * *": nothing to identify it
-            continue
-        found.setdefault(line_key(line), line)
-    return found
+def short_line_keys(article: Article, config: SiteLinesConfig) -> list[int]:
+    """One key per short line of the article's lead and body, in order; 0 for a line with
+    nothing to identify it once normalised (only punctuation, e.g. "* * *").
+
+    Short lines are the only candidates for site chrome. The keys are computed once per
+    article: the site tables count them (``site_line_keys``) and ``strip_site_lines`` matches
+    them, so the lines are not normalised and hashed a second time.
+    """
+    return [
+        line_key(line) if normalize_line(line) else 0
+        for line in article.text.split("\n")
+        if _is_short(line, config)
+    ]
 
 
 def _is_short(line: str, config: SiteLinesConfig) -> bool:
@@ -93,20 +97,19 @@ def _is_short(line: str, config: SiteLinesConfig) -> bool:
     return 0 < len(line.split()) <= config.max_line_words
 
 
-def site_line_keys(article: Article, config: SiteLinesConfig) -> list[int]:
-    """The article's candidate lines as 64-bit integers (``line_key`` read as hex): the rows an
-    article adds to its site's line table."""
-    return [int(key, 16) for key in candidate_lines(article, config)]
+def site_line_keys(short_keys: Sequence[int]) -> list[int]:
+    """An article's rows of its site's line table: each distinct candidate line's key once."""
+    return list(dict.fromkeys(key for key in short_keys if key))
 
 
-def site_chrome(line_rows: np.ndarray, site_docs: int, config: SiteLinesConfig) -> frozenset[str]:
+def site_chrome(line_rows: np.ndarray, site_docs: int, config: SiteLinesConfig) -> frozenset[int]:
     """A site's chrome line keys from its line table (one uint64 per document and distinct
     candidate line, as ``site_line_keys`` gives) and its number of documents."""
     if not len(line_rows):
         return frozenset()
     keys, documents = np.unique(line_rows, return_counts=True)
     return frozenset(
-        f"{key:016x}"
+        key
         for key, count in zip(keys.tolist(), documents.tolist(), strict=True)
         if is_site_boilerplate(count, site_docs, config)
     )
@@ -118,20 +121,27 @@ def is_site_boilerplate(line_docs: int, site_docs: int, config: SiteLinesConfig)
 
 
 def strip_site_lines(
-    article: Article, drop: frozenset[str], config: SiteLinesConfig
+    article: Article,
+    drop: frozenset[int],
+    config: SiteLinesConfig,
+    short_keys: Sequence[int] | None = None,
 ) -> tuple[Article | Reject, tuple[str, ...]]:
     """Remove lead/body lines whose key is in ``drop``; also return the removed lines verbatim.
 
-    The first paragraph left becomes the lead; n_words and content_hash are recomputed as the
-    segment stage computes them. An article with nothing left becomes an ``empty`` reject.
-    Lines longer than ``max_line_words`` are never candidates, so they are not even hashed.
+    ``short_keys`` are the article's ``short_line_keys`` when already computed. The first
+    paragraph left becomes the lead; n_words and content_hash are recomputed as the segment
+    stage computes them. An article with nothing left becomes an ``empty`` reject. Lines
+    longer than ``max_line_words`` are never candidates.
     """
+    keys = iter(short_line_keys(article, config) if short_keys is None else short_keys)
     paragraphs: list[str] = []
     removed: list[str] = []
+    # The same lines in the same order as article.text.split("\n"): the blank lines between
+    # paragraphs are not short, so each short line meets its own key.
     for paragraph in [article.lead, *article.body.split("\n\n")]:
         kept = []
         for line in paragraph.split("\n"):
-            if _is_short(line, config) and line_key(line) in drop:
+            if _is_short(line, config) and next(keys) in drop:
                 removed.append(line)
             else:
                 kept.append(line)
@@ -165,19 +175,19 @@ def strip_corpus(
     """
     articles = list(articles)
     site_docs: dict[str, set[str]] = defaultdict(set)
-    line_docs: dict[tuple[str, str], set[str]] = defaultdict(set)
+    line_docs: dict[tuple[str, int], set[str]] = defaultdict(set)
     for article in articles:
         site = site_of(article)
         site_docs[site].add(article.doc_id)
-        for key in candidate_lines(article, config):
+        for key in site_line_keys(short_line_keys(article, config)):
             line_docs[site, key].add(article.doc_id)
-    drop: dict[str, set[str]] = defaultdict(set)
+    drop: dict[str, set[int]] = defaultdict(set)
     for (site, key), docs in line_docs.items():
         if is_site_boilerplate(len(docs), len(site_docs[site]), config):
             for doc_id in docs:
                 drop[doc_id].add(key)
     records: list[Article | Reject] = []
-    shown: dict[tuple[str, str], tuple[str, set[str]]] = {}
+    shown: dict[tuple[str, int], tuple[str, set[str]]] = {}
     for article in articles:
         drops = frozenset(drop.get(article.doc_id, ()))
         record, removed = strip_site_lines(article, drops, config)

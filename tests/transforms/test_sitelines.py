@@ -9,10 +9,10 @@ from transforms.dedup import content_hash
 from transforms.records import Article, Reject, RejectReason
 from transforms.sitelines import (
     SiteLinesConfig,
-    candidate_lines,
     is_site_boilerplate,
     line_key,
     rank_lines,
+    short_line_keys,
     site_chrome,
     site_line_keys,
     site_of,
@@ -69,11 +69,21 @@ def test_site_of(url: str | None, source: str, site: str) -> None:
     assert site_of(make_article("d", ["Text."], source=source, url=url)) == site
 
 
-def test_candidate_lines_are_short_distinct_and_not_punctuation_only() -> None:
+def test_line_keys_are_per_short_line_and_table_rows_distinct() -> None:
     long_line = " ".join(["word"] * 31)
     article = make_article("d", ["Short line one.", long_line, "* * *", "short LINE one"])
-    found = candidate_lines(article, SiteLinesConfig(enabled=True))
-    assert found == {line_key("Short line one."): "Short line one."}
+    keys = short_line_keys(article, SiteLinesConfig(enabled=True))
+    assert keys == [line_key("Short line one."), 0, line_key("short LINE one")]  # not the long
+    assert keys[0] == keys[2]  # the same line once normalised
+    assert site_line_keys(keys) == [line_key("Short line one.")]  # distinct, "* * *" left out
+
+
+def test_strip_site_lines_with_precomputed_keys_equals_computing_them() -> None:
+    article = make_article("d", ["Lead.", "\n\n", f"Body one.\n* * *\n{FOOTER}", "More."])
+    drop = frozenset({line_key(FOOTER)})
+    keys = short_line_keys(article, CONFIG)
+    assert strip_site_lines(article, drop, CONFIG, keys) == strip_site_lines(article, drop, CONFIG)
+    assert strip_site_lines(article, drop, CONFIG)[1] == (FOOTER,)
 
 
 @pytest.mark.parametrize(
@@ -160,8 +170,9 @@ def test_site_chrome_from_a_packed_line_table() -> None:
         make_article(f"d{n}", [f"Story {n} opens here.", *([quote] if n < 3 else []), FOOTER])
         for n in range(12)
     ]
-    rows = np.array([key for a in articles for key in site_line_keys(a, CONFIG)], np.uint64)
-    assert len(rows) == sum(len(candidate_lines(a, CONFIG)) for a in articles)
+    keys = [site_line_keys(short_line_keys(a, CONFIG)) for a in articles]
+    rows = np.array([key for article_keys in keys for key in article_keys], np.uint64)
+    assert len(rows) == 12 + 3 + 12  # each story line, the quote three times, each footer
     assert site_chrome(rows, len(articles), CONFIG) == {line_key(FOOTER)}  # not the quote
     assert site_chrome(rows, CONFIG.min_site_docs - 1, CONFIG) == frozenset()  # small site
     assert site_chrome(rows[:0], len(articles), CONFIG) == frozenset()

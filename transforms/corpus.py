@@ -154,8 +154,8 @@ class StripSiteBoilerplate(beam.PTransform):
     Hashes each article's short lines once (``short_line_keys``), counts the documents of every
     (site, line key) from packed per-bundle site tables, decides per (site, line) with
     ``is_site_boilerplate``, and strips every article against its site's decided lines, a side
-    input: only line keys and the decisions move between workers, never the articles. Returns ``CorpusOutputs``:
-    ``records``, ``rejects`` (``empty`` when nothing but chrome was left, or
+    input: only line keys and the decisions move between workers, never the articles. Returns
+    ``CorpusOutputs``: ``records``, ``rejects`` (``empty`` when nothing but chrome was left, or
     ``internal_error``) and ``top_lines``. Every input comes out exactly once; deterministic;
     on a windowed input it works per window. With ``spill_dir`` the articles wait for the
     decisions in files there. Counters (``sitelines``): ``in``, ``out``,

@@ -7,7 +7,6 @@ how it is taken out of an article. Counting across documents is the Beam transfo
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import posixpath
@@ -70,10 +69,13 @@ def site_of(article: Article) -> str:
     return posixpath.dirname(_RECORD_SUFFIX.sub("", article.source))
 
 
-@functools.lru_cache(maxsize=65_536)  # chrome lines recur by definition: most keys are hits
 def line_key(line: str) -> int:
     """A stable 64-bit hash of a line's normalised form: the key lines are counted under."""
-    digest = hashlib.blake2b(normalize_line(line).encode("utf-8"), digest_size=8).digest()
+    return _normalized_key(normalize_line(line))
+
+
+def _normalized_key(normalized: str) -> int:
+    digest = hashlib.blake2b(normalized.encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "little")
 
 
@@ -85,11 +87,9 @@ def short_line_keys(article: Article, config: SiteLinesConfig) -> list[int]:
     article: the site tables count them (``site_line_keys``) and ``strip_site_lines`` matches
     them, so the lines are not normalised and hashed a second time.
     """
-    return [
-        line_key(line) if normalize_line(line) else 0
-        for line in article.text.split("\n")
-        if _is_short(line, config)
-    ]
+    lines = article.text.split("\n")
+    forms = [normalize_line(line) for line in lines if _is_short(line, config)]
+    return [_normalized_key(form) if form else 0 for form in forms]
 
 
 def _is_short(line: str, config: SiteLinesConfig) -> bool:

@@ -17,8 +17,8 @@ folder per site), runs the real CLI with configs/default.yaml and with configs/t
 Usage::
 
     python scripts/make_site_corpus.py --out /tmp/sites
-    python scripts/bench_corpus.py score --corpus /tmp/sites [--beam]
-    python scripts/bench_corpus.py speed --docs 10000 --docs 100000
+    python -m scripts.bench_corpus score --corpus /tmp/sites [--beam]
+    python -m scripts.bench_corpus speed --docs 10000 --docs 100000
     python -m scripts.bench_corpus cost --docs 100000 [--workers 2] [--repeat 3]
 """
 

@@ -174,12 +174,13 @@ def strip_corpus(
     The reference the Beam transform must agree with, and the benchmark's pure-Python loop.
     """
     articles = list(articles)
+    short_keys = [short_line_keys(article, config) for article in articles]
     site_docs: dict[str, set[str]] = defaultdict(set)
     line_docs: dict[tuple[str, int], set[str]] = defaultdict(set)
-    for article in articles:
+    for article, keys in zip(articles, short_keys, strict=True):
         site = site_of(article)
         site_docs[site].add(article.doc_id)
-        for key in site_line_keys(short_line_keys(article, config)):
+        for key in site_line_keys(keys):
             line_docs[site, key].add(article.doc_id)
     drop: dict[str, set[int]] = defaultdict(set)
     for (site, key), docs in line_docs.items():
@@ -188,9 +189,9 @@ def strip_corpus(
                 drop[doc_id].add(key)
     records: list[Article | Reject] = []
     shown: dict[tuple[str, int], tuple[str, set[str]]] = {}
-    for article in articles:
+    for article, keys in zip(articles, short_keys, strict=True):
         drops = frozenset(drop.get(article.doc_id, ()))
-        record, removed = strip_site_lines(article, drops, config)
+        record, removed = strip_site_lines(article, drops, config, keys)
         records.append(record)
         for line in removed:
             site_key = (site_of(article), line_key(line))

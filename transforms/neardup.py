@@ -32,7 +32,7 @@ from transforms.records import Article, Reject, RejectReason
 # and nearly all pairs above 0.9 do; clusters (connected components) recover most of the rest.
 _WORD = re.compile(r"\w+")
 _WORD_CACHE_SIZE = 200_000
-_SHINGLE_PRIME = np.uint64(0x100000001B3)
+_POLYNOMIAL_PRIME = np.uint64(0x100000001B3)  # shingle and band keys: polynomial hashes mod 2**64
 _BLOCK_SHINGLES = 2048
 
 
@@ -149,7 +149,7 @@ def _shingle_table(
     table[np.arange(len(flat)) + np.repeat(padded_starts + padding - word_starts, lengths)] = ids
     combined = table[: len(table) - n + 1].copy()
     for offset in range(1, n):  # polynomial combination, wrapping mod 2**64 (numpy uint64)
-        combined *= _SHINGLE_PRIME
+        combined *= _POLYNOMIAL_PRIME
         combined += table[offset : offset + len(combined)]
     shingles = padded - n + 1  # shingles may not cross texts: keep each text's own starts
     starts = np.cumsum(shingles) - shingles
@@ -185,7 +185,7 @@ def band_hashes(signatures: np.ndarray, config: NearDupConfig) -> np.ndarray:
     rows = signatures.astype(np.uint64).reshape(len(signatures), config.bands, config.rows)
     combined = np.tile(_band_salts(config.bands), (len(signatures), 1))
     for column in range(config.rows):
-        combined *= _SHINGLE_PRIME
+        combined *= _POLYNOMIAL_PRIME
         combined += rows[:, :, column]
     return _mix(combined)
 
@@ -300,7 +300,7 @@ def dedup_corpus(
     """Exact, then near dedup of an in-memory corpus, in input order: DropDuplicates' rule."""
     articles = list(articles)
     exact = exact_survivors((a.doc_id, a.content_hash) for a in articles) if dedup.enabled else {}
-    similar = {}
+    similar: dict[str, str] = {}
     if near.enabled:
         rows = signatures([a.text for a in articles], near)
         signed = ((a.doc_id, row.tobytes()) for a, row in zip(articles, rows, strict=True))

@@ -125,7 +125,7 @@ class _Text:
     @functools.cached_property
     def letterless_tokens(self) -> list[str]:
         """Whitespace-delimited tokens without a letter (numbers, dashes, punctuation)."""
-        # An all-alphabetic token has a letter: only the others need the regex (52 -> 20 us).
+        # An all-alphabetic token has a letter: only the others need the regex (51 -> 32 us).
         return [word for word in self.words if not word.isalpha() and not _LETTER.search(word)]
 
 

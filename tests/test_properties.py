@@ -13,6 +13,7 @@ from pipeline.config import RunConfig, load_config
 from transforms.boilerplate import strip_boilerplate
 from transforms.chain import clean_bytes, run_stages
 from transforms.decode import decode_document
+from transforms.dedup import fold_case
 from transforms.formats import JsonlConfig, parse_jsonl_line
 from transforms.html import HtmlConfig, extract_page
 from transforms.records import Article, Document, Reject
@@ -134,3 +135,9 @@ def test_jsonl_lines_never_raise(line: bytes) -> None:
 def test_html_extraction_never_raises(page: str) -> None:
     article = extract_page(page, None, HtmlConfig())
     assert all(isinstance(p, str) for p in article.paragraphs)
+
+
+@PROPERTIES
+@given(st.text() | st.text(alphabet=st.characters(max_codepoint=127)))
+def test_fold_case_is_casefold(text: str) -> None:
+    assert fold_case(text) == text.casefold()

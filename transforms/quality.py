@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from transforms.dedup import fold_case
 from transforms.records import Article, Reject, RejectReason
 
 # The rules in the order they run; each name is also its reject code. The specific page kinds
@@ -44,6 +45,7 @@ _NOTICE_PHRASES = (
     "use cookies",
 )
 _NOTICE = re.compile("|".join(map(re.escape, _NOTICE_PHRASES)))
+_NOTICE_WORDS = ("javascript", "cookie", "terms of use", "privacy policy")  # one in each phrase
 _SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’»)]*(?=\s|$)")
 # Punctuation does not count towards word length (Gopher counts words, not "said," with comma).
 _PUNCTUATION = "\"'“”‘’«»()[]{}<>.,;:!?…-–—*/\\|"
@@ -120,13 +122,18 @@ class _Text:
     @functools.cached_property
     def folded(self) -> str:
         """The text casefolded (per character, so a line's fold is a piece of the text's)."""
-        return self.text.casefold()
+        return fold_case(self.text)
 
     @functools.cached_property
     def letterless_tokens(self) -> list[str]:
         """Whitespace-delimited tokens without a letter (numbers, dashes, punctuation)."""
-        # An all-alphabetic token has a letter: only the others need the regex (51 -> 32 us).
-        return [word for word in self.words if not word.isalpha() and not _LETTER.search(word)]
+        # A token that starts or ends with a letter has one ("said,", "(Reuters"): only the
+        # others need the regex (51 -> 32 -> 20 us).
+        return [
+            word
+            for word in self.words
+            if not word[0].isalpha() and not word[-1].isalpha() and not _LETTER.search(word)
+        ]
 
 
 def check_quality(article: Article, config: QualityConfig) -> Article | Reject:
@@ -162,7 +169,9 @@ def _lorem_ipsum(view: _Text, config: QualityConfig) -> str | None:
 
 
 def _notice_page(view: _Text, config: QualityConfig) -> str | None:
-    if not _NOTICE.search(view.folded):  # no line can have a notice: skip the per-line scan
+    # No line can have a notice: skip the per-line scan. Substring tests first: one regex
+    # search over the text cost 16 us, the four `in` tests ~3 us.
+    if not any(word in view.folded for word in _NOTICE_WORDS) or not _NOTICE.search(view.folded):
         return None
     notices = [line for line in view.lines if _NOTICE.search(line.casefold())]
     if not notices:

@@ -75,24 +75,34 @@ class DropDuplicates(beam.PTransform):
             )
             losers["exact"] = beam.pvalue.AsDict(exact)
         if self._near.enabled:
-            near = articles | "NearDuplicates" >> _NearLosers(self._near)
+            near = articles | "NearDuplicates" >> _NearLosers(
+                self._near, self._spill_folder("signatures")
+            )
             losers["near"] = beam.pvalue.AsDict(near)
-        held = hold(articles, self._spill_dir)
+        held = hold(articles, self._spill_folder("articles"))
         resolve = _ResolveFn(spilled=self._spill_dir is not None)
         return held | "Resolve" >> beam.ParDo(resolve, **losers).with_outputs(REJECTS, main=MAIN)
+
+    def _spill_folder(self, name: str) -> str | None:
+        return None if self._spill_dir is None else f"{self._spill_dir}/{name}"
 
 
 class _NearLosers(beam.PTransform):
     """(doc_id, survivor) for every article that is not the smallest id of its near cluster."""
 
-    def __init__(self, config: NearDupConfig) -> None:
+    def __init__(self, config: NearDupConfig, spill_dir: str | None = None) -> None:
         super().__init__()
         self._config = config
+        self._spill_dir = spill_dir
 
     def expand(self, articles: beam.PCollection) -> beam.PCollection:
         tables = articles | "Signatures" >> beam.ParDo(_SignFn(self._config)).with_outputs(
             _BAND_TABLES, main=MAIN
         )
+        # The signature tables (~0.5 KB per article) wait for the buckets in files too: on the
+        # local runner they were held, and sent to the workers, whole.
+        signed = hold(tables[MAIN], self._spill_dir)
+        spilled = self._spill_dir is not None
         buckets = (
             tables[_BAND_TABLES]
             | "GroupBandTables" >> beam.GroupByKey()
@@ -100,9 +110,9 @@ class _NearLosers(beam.PTransform):
             | "BucketsPerDoc" >> beam.GroupByKey()  # a doc's buckets come from several shards
         )
         return (
-            tables[MAIN]
+            signed
             | "CandidateSignatures"
-            >> beam.FlatMap(_candidate_signatures, beam.pvalue.AsDict(buckets))
+            >> beam.FlatMap(_candidate_signatures, spilled, beam.pvalue.AsDict(buckets))
             | "GroupCandidates" >> beam.GroupByKey()
             | "Verify" >> beam.FlatMap(_verify, self._config)
             # Components need every edge of the window in one place. Edges are few (near
@@ -188,9 +198,17 @@ def _bucket_members(group: tuple[int, Iterable[bytes]]) -> Iterator[tuple[int, b
 
 
 def _candidate_signatures(
+    element: Any, spilled: bool, buckets: dict[int, Iterable[bytes]]
+) -> Iterator[tuple[bytes, tuple[str, bytes]]]:
+    """(group, (doc_id, signature)) for the articles of the signature tables behind ``element``
+    (``hold``'s output) that are in one."""
+    for table in held_records(element, spilled):
+        yield from _table_candidates(table, buckets)
+
+
+def _table_candidates(
     table: tuple[tuple[str, ...], bytes, bytes], buckets: dict[int, Iterable[bytes]]
 ) -> Iterator[tuple[bytes, tuple[str, bytes]]]:
-    """(group, (doc_id, signature)) for the articles of a signature table that are in one."""
     doc_ids, keys, signatures = table
     width = len(signatures) // max(len(doc_ids), 1)
     for index, key in enumerate(np.frombuffer(keys, dtype=np.uint64).tolist()):

@@ -107,8 +107,9 @@ def test_clean_corpus_agrees_with_the_pure_rules_and_counts(tmp_path: Path, spil
     assert counters(result, "language_filter")["rejected.language_filtered"] == 1
     split = counters(result, "split")
     assert split["in"] == split["out"] == 20 == len(kept)
-    if spill:  # both passes went through files
+    if spill:  # both passes went through files, and the signature tables
         assert {p.name for p in (tmp_path / "spill").iterdir()} == {"sitelines", "dedup"}
+        assert {p.name for p in (tmp_path / "spill/dedup").iterdir()} == {"articles", "signatures"}
 
 
 def test_survivors_do_not_depend_on_input_order() -> None:

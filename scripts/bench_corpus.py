@@ -12,7 +12,8 @@ each run is a subprocess so its peak RSS (``ru_maxrss``) is its own.
 ``cost``: the issue's cost target, end to end. Writes N of those articles as text dumps (one
 folder per site), runs the real CLI with configs/default.yaml and with configs/training.yaml
 (every corpus step on), and prints wall time and the peak RSS of the whole process tree of each
-(scripts/measure.py), medians of ``--repeat`` runs, and the ratio training / default.
+(scripts/measure.py), medians of ``--repeat`` runs (default and training alternate), and the
+ratio training / default.
 
 Usage::
 
@@ -294,10 +295,9 @@ def cost(docs: int, workers: int, repeat: int, scratch: Path) -> list[dict]:
     root = Path(tempfile.mkdtemp(prefix="bench_corpus-", dir=scratch))
     try:
         write_site_dumps(root / "sites", docs)
-        rows = []
-        for profile in ("default", "training"):
-            runs = []
-            for _ in range(repeat):
+        runs: dict[str, list[tuple[float, float, dict]]] = {"default": [], "training": []}
+        for _ in range(repeat):  # interleaved: the machine's speed drifts over minutes
+            for profile, profile_runs in runs.items():
                 output = root / f"out-{profile}"
                 command = [str(Path(sys.executable).parent / "scrapeclean"), "run", "--quiet"]
                 command += ["--input", str(root / "sites/*/*.txt"), "--output", str(output)]
@@ -305,17 +305,21 @@ def cost(docs: int, workers: int, repeat: int, scratch: Path) -> list[dict]:
                 command += ["--workers", str(workers)] if workers > 1 else []
                 result = measure(command)
                 manifest = json.loads((output / "manifest.json").read_text("utf-8"))
-                runs.append((result.seconds, result.tree_peak_mb, manifest["counts"]))
+                profile_runs.append((result.seconds, result.tree_peak_mb, manifest["counts"]))
                 shutil.rmtree(output)
                 line = f"  {profile}: exit {result.returncode}, {result.seconds:.1f} s, "
                 line += f"tree peak {result.tree_peak_mb:.0f} MB"
                 print(line, file=sys.stderr, flush=True)
-            rows.append({
+        rows = [
+            {
                 "profile": profile, "docs": docs, "workers": workers, "runs": repeat,
-                "wall_s": round(statistics.median(r[0] for r in runs), 1),
-                "tree_peak_mb": round(statistics.median(r[1] for r in runs)),
-                "articles": runs[0][2]["articles"], "rejects": runs[0][2]["rejects"],
-            })  # fmt: skip
+                "wall_s": round(statistics.median(r[0] for r in profile_runs), 1),
+                "tree_peak_mb": round(statistics.median(r[1] for r in profile_runs)),
+                "articles": profile_runs[0][2]["articles"],
+                "rejects": profile_runs[0][2]["rejects"],
+            }
+            for profile, profile_runs in runs.items()
+        ]  # fmt: skip
         rows.append({"training_over_default_wall": round(rows[1]["wall_s"] / rows[0]["wall_s"], 2)})
         return rows
     finally:

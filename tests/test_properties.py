@@ -4,6 +4,7 @@ contract's text rules (NFC, no trailing whitespace, no runs of blank lines)."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +17,7 @@ from transforms.decode import decode_document
 from transforms.dedup import fold_case
 from transforms.formats import JsonlConfig, parse_jsonl_line
 from transforms.html import HtmlConfig, extract_page
+from transforms.neardup import words_of
 from transforms.records import Article, Document, Reject
 from transforms.repair import repair_text
 from transforms.segment import segment_document
@@ -141,3 +143,9 @@ def test_html_extraction_never_raises(page: str) -> None:
 @given(st.text() | st.text(alphabet=st.characters(max_codepoint=127)))
 def test_fold_case_is_casefold(text: str) -> None:
     assert fold_case(text) == text.casefold()
+
+
+@PROPERTIES
+@given(st.text() | st.text(alphabet=st.characters(max_codepoint=127)))
+def test_shingle_words_are_the_unicode_words_of_the_folded_text(text: str) -> None:
+    assert words_of(text) == re.findall(r"\w+", text.casefold())

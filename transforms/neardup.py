@@ -32,6 +32,9 @@ from transforms.records import Article, Reject, RejectReason
 # sqrt(s(1-s)/128) = 0.032 at s = 0.85, so ~94% of pairs at exactly 0.85 pass a 0.8 threshold
 # and nearly all pairs above 0.9 do; clusters (connected components) recover most of the rest.
 _WORD = re.compile(r"\w+")
+# The same words on ASCII text, where \w is [A-Za-z0-9_] either way; the ASCII engine skips the
+# Unicode category lookups (50 -> 38 us on a 1.2 KB article).
+_ASCII_WORD = re.compile(r"\w+", re.ASCII)
 _WORD_CACHE_SIZE = 200_000
 _POLYNOMIAL_PRIME = np.uint64(0x100000001B3)  # shingle and band keys: polynomial hashes mod 2**64
 _BLOCK_SHINGLES = 2048
@@ -97,9 +100,15 @@ def candidate_probability(similarity: float, config: NearDupConfig) -> float:
     return 1.0 - (1.0 - similarity**config.rows) ** config.bands
 
 
+def words_of(text: str) -> list[str]:
+    """The casefolded words of a text, punctuation dropped: what shingles are made of."""
+    folded = fold_case(text)
+    return (_ASCII_WORD if folded.isascii() else _WORD).findall(folded)
+
+
 def shingle_hashes(text: str, words_per_shingle: int) -> np.ndarray:
     """Distinct 64-bit hashes of the text's word n-grams (casefolded words, punctuation dropped)."""
-    words = _WORD.findall(fold_case(text))
+    words = words_of(text)
     if not words:
         return np.zeros(0, dtype=np.uint64)
     hashes, _ = _shingle_table([words], np.array([len(words)]), words_per_shingle)
@@ -118,7 +127,7 @@ def signatures(texts: Sequence[str], config: NearDupConfig) -> np.ndarray:
     shingles per numpy call instead of a dozen calls per text: 155 -> 105 us per seed-sized
     article (minimum of 15 alternating runs over 600 articles).
     """
-    words = [_WORD.findall(fold_case(text)) for text in texts]
+    words = [words_of(text) for text in texts]
     lengths = np.array([len(found) for found in words], dtype=np.int64)
     result = np.full((len(texts), config.num_perm), 0xFFFFFFFF, dtype="<u4")
     present = np.flatnonzero(lengths)

@@ -8,8 +8,10 @@ themselves. The pure rules are ``transforms.dedup`` and ``transforms.neardup``.
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import apache_beam as beam
@@ -26,6 +28,7 @@ from transforms.neardup import (
     cluster_survivors,
     colliding_buckets,
     doc_key,
+    exact_survivors,
     signatures,
     verified_edges,
 )
@@ -69,7 +72,7 @@ class DropDuplicates(beam.PTransform):
         if self._dedup.enabled:
             exact = (
                 articles
-                | "HashIds" >> beam.Map(lambda a: (a.content_hash, a.doc_id))
+                | "HashTables" >> beam.ParDo(_HashTablesFn())
                 | "GroupHashes" >> beam.GroupByKey()
                 | "ExactLosers" >> beam.FlatMap(_exact_losers)
             )
@@ -178,11 +181,43 @@ class _SignBuffer:
             self.pending = []
 
 
-def _exact_losers(group: tuple[str, Iterable[str]]) -> Iterator[tuple[str, str]]:
-    ids = set(group[1])
-    survivor = min(ids)
-    for doc_id in sorted(ids - {survivor}):
-        yield doc_id, survivor
+_HASH_SHARDS = 16  # exact-dedup tables are cut by content hash so shards spread over workers
+
+
+class _HashTablesFn(BufferedFn):
+    """Per bundle and shard: (shard, ((doc_id, content_hash), ...)), up to _TABLE_FLUSH_DOCS
+    articles at a time. One element per shard instead of one per article: on the local runner
+    each grouped (hash, doc_id) element cost ~550 bytes of the runner's memory (tracemalloc,
+    --workers 2, 100k dumps: 49 MB in 388k blocks).
+    """
+
+    def new_buffer(self) -> _HashTables:
+        return _HashTables()
+
+    def add(self, buffer: _HashTables, element: Article) -> bool:
+        shard = int(element.content_hash[:4], 16) % _HASH_SHARDS
+        buffer.shards[shard].append((element.doc_id, element.content_hash))
+        buffer.rows += 1
+        return buffer.rows >= _TABLE_FLUSH_DOCS
+
+    def flush(self, buffer: _HashTables) -> Iterator[tuple[int, tuple[tuple[str, str], ...]]]:
+        for shard, pairs in sorted(buffer.shards.items()):
+            yield shard, tuple(pairs)
+
+
+@dataclass
+class _HashTables:
+    rows: int = 0
+    shards: defaultdict[int, list[tuple[str, str]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+
+def _exact_losers(
+    group: tuple[int, Iterable[tuple[tuple[str, str], ...]]],
+) -> Iterator[tuple[str, str]]:
+    """(doc_id, survivor) for every exact duplicate among one shard's articles."""
+    yield from sorted(exact_survivors(chain.from_iterable(group[1])).items())
 
 
 def _bucket_members(group: tuple[int, Iterable[bytes]]) -> Iterator[tuple[int, bytes]]:

@@ -12,7 +12,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import cap_worker_malloc_arenas, main
+from pipeline import cli
+from pipeline.cli import MALLOC_SETTINGS, main, tune_malloc_for_workers
 from tests.conftest import SEEDS
 from transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA
 
@@ -201,12 +202,21 @@ def test_partitioned_output_by_language(tmp_path: Path) -> None:
     assert main(["inspect", str(output), "--limit", "1"]) == 0  # the readers follow folders
 
 
-def test_worker_malloc_arenas_capped_unless_the_user_set_them(
+def test_malloc_tuned_for_workers_and_the_runner_unless_the_user_set_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
-    cap_worker_malloc_arenas()
-    assert os.environ["MALLOC_ARENA_MAX"] == "2"
-    monkeypatch.setenv("MALLOC_ARENA_MAX", "8")
-    cap_worker_malloc_arenas()
+    calls: list[tuple[int, int]] = []
+
+    class FakeGlibc:
+        def mallopt(self, option: int, value: int) -> int:
+            calls.append((option, value))
+            return 1
+
+    monkeypatch.setattr(cli, "_glibc", FakeGlibc)
+    for name in MALLOC_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "8")  # the user's own value
+    tune_malloc_for_workers()
     assert os.environ["MALLOC_ARENA_MAX"] == "8"
+    assert os.environ["MALLOC_MMAP_THRESHOLD_"] == os.environ["MALLOC_TRIM_THRESHOLD_"] == "131072"
+    assert calls == [(-3, 131072), (-1, 131072)]  # this process: all but the user's setting

@@ -34,7 +34,7 @@ from transforms.sitelines import (
     site_of,
     strip_site_lines,
 )
-from transforms.spill import held_records, hold
+from transforms.spill import held_records, hold, spill_subfolder
 from transforms.split import SplitConfig, assign_split
 from transforms.stage import MAIN, REJECTS, RunStages, route
 
@@ -120,7 +120,7 @@ class CleanCorpus(beam.PTransform):
         rejects: list[beam.PCollection] = []
         if self._sitelines.enabled:
             stripped = records | "SiteLines" >> StripSiteBoilerplate(
-                self._sitelines, self._spill_folder("sitelines")
+                self._sitelines, spill_subfolder(self._spill_dir, "sitelines")
             )
             records, top_lines = stripped.records, stripped.top_lines
             rejects.append(stripped.rejects)
@@ -128,7 +128,7 @@ class CleanCorpus(beam.PTransform):
             top_lines = articles.pipeline | "NoTopLines" >> beam.Create([])
         if self._dedup.enabled or self._neardup.enabled:
             deduped = records | "Dedup" >> DropDuplicates(
-                self._dedup, self._neardup, self._spill_folder("dedup")
+                self._dedup, self._neardup, spill_subfolder(self._spill_dir, "dedup")
             )
             records = deduped[MAIN]
             rejects.append(deduped[REJECTS])
@@ -139,9 +139,6 @@ class CleanCorpus(beam.PTransform):
         if self._count_splits:
             records = records | "CountSplits" >> beam.ParDo(_CountSplitFn())
         return CorpusOutputs(records, rejects | "AllRejects" >> beam.Flatten(), top_lines)
-
-    def _spill_folder(self, step: str) -> str | None:
-        return None if self._spill_dir is None else f"{self._spill_dir}/{step}"
 
     def _any_step_on(self) -> bool:
         steps = (self._sitelines.enabled, self._dedup.enabled, self._neardup.enabled)

@@ -33,7 +33,7 @@ from transforms.neardup import (
     verified_edges,
 )
 from transforms.records import Article, Reject, RejectReason
-from transforms.spill import held_records, hold
+from transforms.spill import held_records, hold, spill_subfolder
 from transforms.stage import MAIN, REJECTS
 
 EXACT = "dedup"  # metrics namespaces: one per step, as the manifest lists stages
@@ -79,15 +79,12 @@ class DropDuplicates(beam.PTransform):
             losers["exact"] = beam.pvalue.AsDict(exact)
         if self._near.enabled:
             near = articles | "NearDuplicates" >> _NearLosers(
-                self._near, self._spill_folder("signatures")
+                self._near, spill_subfolder(self._spill_dir, "signatures")
             )
             losers["near"] = beam.pvalue.AsDict(near)
-        held = hold(articles, self._spill_folder("articles"))
+        held = hold(articles, spill_subfolder(self._spill_dir, "articles"))
         resolve = _ResolveFn(spilled=self._spill_dir is not None)
         return held | "Resolve" >> beam.ParDo(resolve, **losers).with_outputs(REJECTS, main=MAIN)
-
-    def _spill_folder(self, name: str) -> str | None:
-        return None if self._spill_dir is None else f"{self._spill_dir}/{name}"
 
 
 class _NearLosers(beam.PTransform):

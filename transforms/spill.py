@@ -104,6 +104,12 @@ class _PlainRecordPickler(pickle.Pickler):
         return NotImplemented
 
 
+def spill_subfolder(folder: str | None, name: str) -> str | None:
+    """``folder``/``name``, where one step of a spilling transform keeps its files; None (no
+    spill) stays None."""
+    return None if folder is None else f"{folder}/{name}"
+
+
 def hold(records: beam.PCollection, folder: str | None) -> beam.PCollection:
     """``records`` spilled under ``folder`` (their file paths), or as they are without a folder.
 

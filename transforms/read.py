@@ -11,7 +11,7 @@ from __future__ import annotations
 import gzip
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,14 +68,13 @@ def plan_file(path: str, size: int, config: ReadConfig, requested_format: str) -
     return [ReadTask(path, input_format, size, start, end, line) for start, end, line in chunks]
 
 
-def batch_tasks(tasks: Iterable[ReadTask], files_per_batch: int, files: int) -> Iterator[ReadBatch]:
-    """Cut ``tasks`` (of ``files`` files) into batches: the unit of work a worker takes, and of
-    Beam's overhead. Lazy: a run's tasks are never all held at once.
+def batch_tasks(tasks: Sequence[ReadTask], files_per_batch: int) -> Iterator[ReadBatch]:
+    """Cut ``tasks`` into batches: the unit of work a worker takes, and of Beam's overhead.
 
     A batch holds at most ``files_per_batch`` tasks and, where the run is small, fewer, so that
     there are at least ``MIN_BATCHES``; a batch closes early once it holds ``_BATCH_BYTES``.
     """
-    per_batch = max(1, min(files_per_batch, -(-files // MIN_BATCHES)))
+    per_batch = max(1, min(files_per_batch, -(-len(tasks) // MIN_BATCHES)))
     batch: list[ReadTask] = []
     batch_bytes = 0
     for task in tasks:
@@ -100,18 +99,17 @@ class _PlanFn(beam.DoFn):
         # refuses that up front unless --allow-empty), but every glob at once: a file that two
         # globs match is one input, read once, and files are batched here instead of moving
         # each file name through the shuffle.
-        sizes: dict[str, int] = {}
-        for result in FileSystems.match(list(patterns)):
-            for metadata in result.metadata_list:
-                sizes[metadata.path] = metadata.size_in_bytes
-        # One copy of the file list (path -> size); tasks and batches are made as they go out
-        # (they were all held at once: the peak grew with the number of files).
-        tasks = (
+        files = {
+            metadata.path: metadata.size_in_bytes
+            for result in FileSystems.match(list(patterns))
+            for metadata in result.metadata_list
+        }
+        tasks = [
             task
-            for path, size in sizes.items()
+            for path, size in files.items()
             for task in plan_file(path, size, self._config, self._format)
-        )
-        yield from batch_tasks(tasks, self._config.files_per_batch, len(sizes))
+        ]
+        yield from batch_tasks(tasks, self._config.files_per_batch)
 
 
 class _ReadFn(beam.DoFn):

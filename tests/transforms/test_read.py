@@ -159,7 +159,7 @@ def small_files(count: int) -> list[ReadTask]:
 
 def test_batches_keep_every_task_once_in_order() -> None:
     tasks = small_files(100_000)
-    batches = list(batch_tasks(iter(tasks), files_per_batch=500, files=len(tasks)))
+    batches = list(batch_tasks(tasks, files_per_batch=500))
     assert [task for batch in batches for task in batch.tasks] == tasks
     assert len(batches) == 200 and {len(batch.tasks) for batch in batches} == {500}
     assert pickle.loads(pickle.dumps(batches[0])) == batches[0]
@@ -167,9 +167,9 @@ def test_batches_keep_every_task_once_in_order() -> None:
 
 
 def test_a_small_run_is_cut_into_enough_batches_for_every_worker() -> None:
-    batches = list(batch_tasks(small_files(240), files_per_batch=500, files=240))
+    batches = list(batch_tasks(small_files(240), files_per_batch=500))
     assert len(batches) >= MIN_BATCHES // 2 and max(len(b.tasks) for b in batches) == 4
-    assert list(batch_tasks(small_files(3), files_per_batch=500, files=3)) == [
+    assert list(batch_tasks(small_files(3), files_per_batch=500)) == [
         ReadBatch((task,)) for task in small_files(3)
     ]
 
@@ -179,6 +179,6 @@ def test_big_files_and_jsonl_chunks_make_batches_of_their_own() -> None:
     chunks = [
         ReadTask("big.jsonl", "jsonl", 3 * chunk, n * chunk, (n + 1) * chunk) for n in range(3)
     ]
-    batches = list(batch_tasks([*chunks, *small_files(10)], files_per_batch=500, files=11))
+    batches = list(batch_tasks([*chunks, *small_files(10)], files_per_batch=500))
     assert batches[:3] == [ReadBatch((task,)) for task in chunks]
     assert sum(len(batch.tasks) for batch in batches[3:]) == 10

@@ -128,7 +128,7 @@ class _Text:
     def letterless_tokens(self) -> list[str]:
         """Whitespace-delimited tokens without a letter (numbers, dashes, punctuation)."""
         # A token that starts or ends with a letter has one ("said,", "(Reuters"): only the
-        # others need the regex (51 -> 32 -> 20 us).
+        # others need the regex (all rules together: 155 -> 139 us with the notice pre-check).
         return [
             word
             for word in self.words

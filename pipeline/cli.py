@@ -273,21 +273,21 @@ def check_inputs(patterns: Sequence[str], allow_empty: bool = False, count: bool
 
     Returns how many distinct files they match (the progress display's total), or 0 without
     ``count``: then one file per glob is enough, and a 100k-file run is not listed twice.
+    Files are matched one at a time (transforms/matching.py): nothing grows with their number
+    but, for several globs, the set of paths seen.
     """
     from apache_beam.io.filesystem import BeamIOError
-    from apache_beam.io.filesystems import FileSystems
 
-    files: set[str] = set()
+    from transforms.matching import match_inputs, match_lazily
+
     for pattern in patterns:
         try:
-            limits = None if count else [1]
-            matched = FileSystems.match([pattern], limits)[0].metadata_list
+            first = next(match_lazily(pattern), None)
         except (BeamIOError, ValueError) as error:
             raise UsageError(f"--input {pattern!r}: {error}") from None
-        if not matched and not allow_empty:
+        if first is None and not allow_empty:
             raise UsageError(f"--input {pattern!r} matches no files (--allow-empty permits it)")
-        files.update(metadata.path for metadata in matched)
-    return len(files) if count else 0
+    return sum(1 for _ in match_inputs(patterns)) if count else 0
 
 
 def check_output(output: str) -> Path:

@@ -9,9 +9,10 @@ decoding live in the pure modules decode.py, formats.py, lines.py and warc.py.
 from __future__ import annotations
 
 import gzip
+import itertools
 import uuid
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from transforms.counters import BundleCounters
 from transforms.decode import ReadConfig, decode_document
 from transforms.formats import JsonlConfig, detect_format, parse_jsonl_line
 from transforms.lines import InflationLimitError, LimitedReader, plan_chunks, read_lines
+from transforms.matching import match_inputs
 from transforms.progress import ProgressLog
 from transforms.records import PickledAsArguments, Reject, RejectReason, make_doc_id
 from transforms.stage import MAIN, REJECTS, route
@@ -68,16 +70,19 @@ def plan_file(path: str, size: int, config: ReadConfig, requested_format: str) -
     return [ReadTask(path, input_format, size, start, end, line) for start, end, line in chunks]
 
 
-def batch_tasks(tasks: Sequence[ReadTask], files_per_batch: int) -> Iterator[ReadBatch]:
+def batch_tasks(tasks: Iterable[ReadTask], files_per_batch: int) -> Iterator[ReadBatch]:
     """Cut ``tasks`` into batches: the unit of work a worker takes, and of Beam's overhead.
 
     A batch holds at most ``files_per_batch`` tasks and, where the run is small, fewer, so that
     there are at least ``MIN_BATCHES``; a batch closes early once it holds ``_BATCH_BYTES``.
+    Lazy: only a run too small for MIN_BATCHES full batches is counted (read ahead) first.
     """
-    per_batch = max(1, min(files_per_batch, -(-len(tasks) // MIN_BATCHES)))
+    tasks = iter(tasks)
+    ahead = list(itertools.islice(tasks, MIN_BATCHES * files_per_batch))
+    per_batch = max(1, min(files_per_batch, -(-len(ahead) // MIN_BATCHES)))
     batch: list[ReadTask] = []
     batch_bytes = 0
-    for task in tasks:
+    for task in itertools.chain(ahead, tasks):
         batch.append(task)
         batch_bytes += (task.end if task.end is not None else task.size) - task.start
         if len(batch) >= per_batch or batch_bytes >= _BATCH_BYTES:
@@ -95,20 +100,15 @@ class _PlanFn(beam.DoFn):
         self._format = requested_format
 
     def process(self, patterns: tuple[str, ...]) -> Iterator[ReadBatch]:
-        # Beam's own matching, as fileio.MatchAll does (an empty match is allowed: the CLI
-        # refuses that up front unless --allow-empty), but every glob at once: a file that two
-        # globs match is one input, read once, and files are batched here instead of moving
-        # each file name through the shuffle.
-        files = {
-            metadata.path: metadata.size_in_bytes
-            for result in FileSystems.match(list(patterns))
-            for metadata in result.metadata_list
-        }
-        tasks = [
+        # Every glob at once (an empty match is allowed: the CLI refuses that up front unless
+        # --allow-empty): a file that two globs match is one input, read once, and files are
+        # batched here instead of moving each file name through the shuffle. Lazily, file by
+        # file: the runner's peak does not grow with the number of files (transforms/matching).
+        tasks = (
             task
-            for path, size in files.items()
+            for path, size in match_inputs(patterns)
             for task in plan_file(path, size, self._config, self._format)
-        ]
+        )
         yield from batch_tasks(tasks, self._config.files_per_batch)
 
 

@@ -264,11 +264,13 @@ def _repeated_ngram(view: _Text, config: QualityConfig) -> str | None:
         if top_count * (n * longest + n - 1) <= limit * max(len(view.text), 1):
             continue
         counts = Counter(zip(*(words[i:] for i in range(n)), strict=False))
-        if not counts:
-            continue
-        ngram, top_count = counts.most_common(1)[0]
+        top_count = max(counts.values(), default=0)
+        if top_count <= 1:  # nothing repeats, and no longer n-gram can
+            return None
+        # The first n-gram with the top count, as most_common(1) picks it (its heap: 3x slower).
+        ngram = next(gram for gram, count in counts.items() if count == top_count)
         fraction = len(" ".join(ngram)) * top_count / max(len(view.text), 1)
-        if top_count > 1 and fraction > limit:
+        if fraction > limit:
             return f"top {n}-gram {' '.join(ngram)!r} covers {fraction:.2f} > {limit}"
     return None
 

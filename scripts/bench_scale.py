@@ -85,6 +85,11 @@ class Row:
     load: float
     counts_ok: bool
 
+    @property
+    def ratio(self) -> float | None:
+        """The median of the per-round ratios to the loop (None without a loop to pair with)."""
+        return statistics.median(self.ratios) if self.ratios else None
+
 
 def run_loop(folder: Path) -> dict[str, object]:
     """The loop variant: read, clean and keep the row of every ``*.txt`` below ``folder``."""
@@ -246,7 +251,7 @@ def format_table(rows: Sequence[Row]) -> str:
     )
     lines = [header, "-" * len(header)]
     for row in rows:
-        ratio = f"{statistics.median(row.ratios):.2f}" if row.ratios else "-"
+        ratio = f"{row.ratio:.2f}" if row.ratio is not None else "-"
         lines.append(
             f"{row.variant:<11}{row.count:>8}{row.runs:>5}{row.count / row.wall:>8.0f}"
             f"{ratio:>8}{row.wall:>8.1f}{row.cpu:>8.1f}{row.cpu / row.wall:>9.2f}"
@@ -266,9 +271,9 @@ def speed_targets(rows: Sequence[Row], workers: int) -> list[str]:
     lines = []
     for row in rows:
         loop = loop_row(rows, row.count)
-        if loop is None or not row.ratios or row.variant == "loop":
+        ratio = row.ratio
+        if loop is None or ratio is None or row.variant == "loop":
             continue
-        ratio = statistics.median(row.ratios)
         rounds = ", ".join(f"{value:.2f}" for value in row.ratios)
         if row.variant == "in-process":
             lines.append(

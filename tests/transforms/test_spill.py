@@ -25,6 +25,17 @@ def test_records_come_back_whole_from_several_files(tmp_path: Path) -> None:
     assert sum(len(list(read_spilled(str(f)))) for f in files) == 10
 
 
+def test_a_file_larger_than_the_write_buffer_comes_back_whole(tmp_path: Path) -> None:
+    # ~3 MB of ~10 KB articles in one file: written in several chunks, the last at close.
+    articles = [make_article(f"d{n:03d}", [f"Paragraph {n} " * 800]) for n in range(300)]
+    with TestPipeline(runner=RUNNER) as pipeline:
+        paths = pipeline | beam.Create(articles) | SpillRecords(str(tmp_path), 1000)
+        assert_that(paths | beam.FlatMap(read_spilled), equal_to(articles), label="Same")
+    (spilled,) = tmp_path.iterdir()
+    assert spilled.stat().st_size > 2 * (1 << 20)
+    assert sorted(read_spilled(str(spilled)), key=lambda a: a.doc_id) == articles
+
+
 def test_windows_stay_apart(tmp_path: Path) -> None:
     stamped = [TimestampedValue(f"r{n}", n) for n in range(6)]
     with TestPipeline(runner=RUNNER) as pipeline:

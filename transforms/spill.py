@@ -29,6 +29,7 @@ from transforms.buffered import BufferedFn
 from transforms.records import PickledAsArguments
 
 RECORDS_PER_FILE = 4096  # ~11 MB of seed-sized articles; also the unit spread over workers
+_WRITE_BYTES = 1 << 20  # pickled records held in memory before one write to the file
 
 
 class SpillRecords(beam.PTransform):
@@ -107,9 +108,6 @@ class _OpenFile:
             self.handle.write(pending)
         self._pending.seek(0)
         self._pending.truncate()
-
-
-_WRITE_BYTES = 1 << 20
 
 
 class _PlainRecordPickler(pickle.Pickler):

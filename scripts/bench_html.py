@@ -29,8 +29,8 @@ from typing import Any
 
 import lxml.html
 from lxml import etree
-from scrapeclean.transforms.html.page import HtmlConfig, PageArticle, decode_html, extract_page
 
+from scrapeclean.transforms.html.page import HtmlConfig, PageArticle, decode_html, extract_page
 from scripts.measure import measure
 
 REPO = Path(__file__).resolve().parent.parent

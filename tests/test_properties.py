@@ -9,6 +9,7 @@ import unicodedata
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from scrapeclean.pipeline.job.config import RunConfig, load_config
 from scrapeclean.transforms.corpus.dedup import fold_case
 from scrapeclean.transforms.corpus.neardup import words_of

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from scrapeclean.transforms.html.meta import parse_date, strip_site_suffix
 from scrapeclean.transforms.html.page import HtmlConfig, PageArticle, decode_html, extract_page
 from scrapeclean.transforms.html.paragraphs import clean_paragraphs, pick_summary

@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+
 from scrapeclean.transforms.corpus.neardup import (
     DedupConfig,
     NearDupConfig,
@@ -26,7 +27,6 @@ from scrapeclean.transforms.corpus.neardup import (
     verified_edges,
 )
 from scrapeclean.transforms.records import Article, Reject
-
 from scripts.make_site_corpus import article_text, build_pages, jaccard, planted_pairs
 from tests.transforms.test_sitelines import make_article
 

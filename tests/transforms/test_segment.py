@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+
 from scrapeclean.pipeline.job.config import RunConfig
 from scrapeclean.transforms.records import Article, Document, Reject, RejectReason
 from scrapeclean.transforms.text.segment import (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from scrapeclean.transforms.corpus.dedup import content_hash
 from scrapeclean.transforms.corpus.sitelines import (
     SiteLinesConfig,

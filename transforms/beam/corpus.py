@@ -16,6 +16,7 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
+
 from scrapeclean.transforms.beam.buffered import BufferedFn
 from scrapeclean.transforms.beam.counters import BundleCounters
 from scrapeclean.transforms.beam.dedup import EXACT, NEAR, DropDuplicates

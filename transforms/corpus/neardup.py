@@ -16,6 +16,7 @@ from functools import lru_cache
 from itertools import chain
 
 import numpy as np
+
 from scrapeclean.transforms.corpus.dedup import fold_case
 from scrapeclean.transforms.records import Article, Reject, RejectReason
 

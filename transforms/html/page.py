@@ -18,6 +18,7 @@ from html import unescape
 import charset_normalizer
 import lxml.html
 from lxml import etree
+
 from scrapeclean.transforms.html.body import extract_blocks
 from scrapeclean.transforms.html.intro import Intro, find_intro
 from scrapeclean.transforms.html.meta import PageMeta, norm_space, read_meta

@@ -12,6 +12,7 @@ import zlib
 from dataclasses import dataclass
 
 import charset_normalizer
+
 from scrapeclean.transforms.records import Document, Reject, RejectReason, make_doc_id
 
 MIB = 1024 * 1024

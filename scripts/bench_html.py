@@ -30,7 +30,9 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
-from scrapeclean.transforms.html.page import HtmlConfig, PageArticle, decode_html, extract_page
+from scrapeclean.transforms.html.config import HtmlConfig
+from scrapeclean.transforms.html.page import PageArticle, extract_page
+from scrapeclean.transforms.text.decode import decode_html
 from scripts.measure import measure
 
 REPO = Path(__file__).resolve().parent.parent

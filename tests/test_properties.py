@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from scrapeclean.pipeline.job.config import RunConfig, load_config
 from scrapeclean.transforms.corpus.dedup import fold_case
 from scrapeclean.transforms.corpus.neardup import words_of
-from scrapeclean.transforms.html.page import HtmlConfig, extract_page
+from scrapeclean.transforms.html.config import HtmlConfig
+from scrapeclean.transforms.html.page import extract_page
 from scrapeclean.transforms.records import Article, Document, Reject
 from scrapeclean.transforms.text.boilerplate import strip_boilerplate
 from scrapeclean.transforms.text.decode import decode_document

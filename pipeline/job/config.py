@@ -20,13 +20,13 @@ from scrapeclean.transforms.corpus.quality import LanguageFilterConfig, QualityC
 from scrapeclean.transforms.corpus.sitelines import SiteLinesConfig
 from scrapeclean.transforms.corpus.split import SplitConfig
 from scrapeclean.transforms.errors import ConfigError
-from scrapeclean.transforms.html.extract import LimitsConfig
-from scrapeclean.transforms.html.page import HtmlConfig
+from scrapeclean.transforms.html.config import HtmlConfig
 from scrapeclean.transforms.text.boilerplate import BoilerplateConfig
 from scrapeclean.transforms.text.decode import ReadConfig
 from scrapeclean.transforms.text.formats import JsonlConfig
 from scrapeclean.transforms.text.language import LanguageConfig
 from scrapeclean.transforms.text.repair import RepairConfig
+from scrapeclean.transforms.text.sandbox import LimitsConfig
 from scrapeclean.transforms.text.segment import SegmentConfig
 from scrapeclean.transforms.text.validate import ValidateConfig
 

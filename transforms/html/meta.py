@@ -1,6 +1,6 @@
 """Page metadata for HTML extraction: JSON-LD, <meta> tags, canonical URL, language, date, h1.
 
-It reads what a page states about itself; it never judges body text (html_text.py does that).
+It reads what a page states about itself; it never judges body text (paragraphs.py does that).
 """
 
 from __future__ import annotations

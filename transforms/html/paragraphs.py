@@ -1,4 +1,4 @@
-"""Paragraph rules for extracted page text: credits out; teasers, captions and page UI dropped.
+"""Judges the paragraphs body.py extracted: credit lines out; teasers, captions, page UI dropped.
 
 trafilatura keeps some blocks that sit inside the article container but are not the article:
 inline "Read more: ..." teasers, related-links lists, subscription prompts, photo credits,

@@ -36,8 +36,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from scrapeclean.pipeline.job.config import load_config
-from scrapeclean.transforms.corpus.dedup import content_hash
-from scrapeclean.transforms.corpus.neardup import DedupConfig, NearDupConfig, dedup_corpus
+from scrapeclean.transforms.corpus.dedup import DedupConfig
+from scrapeclean.transforms.corpus.neardup import NearDupConfig, dedup_corpus
 from scrapeclean.transforms.corpus.quality import (
     LanguageFilterConfig,
     QualityConfig,
@@ -48,6 +48,7 @@ from scrapeclean.transforms.corpus.sitelines import SiteLinesConfig, strip_corpu
 from scrapeclean.transforms.corpus.split import SplitConfig, assign_split
 from scrapeclean.transforms.records import Article, Reject
 from scrapeclean.transforms.text.stages import clean_bytes
+from scrapeclean.transforms.text.words import content_hash
 from scripts.make_site_corpus import ARTICLES_PATH, jaccard
 
 SECTIONS = (

@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from scrapeclean.transforms.corpus.neardup import DedupConfig, NearDupConfig
+from scrapeclean.transforms.corpus.dedup import DedupConfig
+from scrapeclean.transforms.corpus.neardup import NearDupConfig
 from scrapeclean.transforms.corpus.quality import LanguageFilterConfig, QualityConfig
 from scrapeclean.transforms.corpus.sitelines import SiteLinesConfig
 from scrapeclean.transforms.corpus.split import SplitConfig

@@ -21,7 +21,8 @@ from apache_beam.transforms.window import FixedWindows, IntervalWindow, Timestam
 from scrapeclean.transforms.beam.corpus import NAMESPACES, CleanCorpus, WriteTopLines
 from scrapeclean.transforms.beam.dedup import DropDuplicates
 from scrapeclean.transforms.beam.run_stages import MAIN, REJECTS
-from scrapeclean.transforms.corpus.neardup import DedupConfig, NearDupConfig, dedup_corpus
+from scrapeclean.transforms.corpus.dedup import DedupConfig
+from scrapeclean.transforms.corpus.neardup import NearDupConfig, dedup_corpus
 from scrapeclean.transforms.corpus.quality import (
     LanguageFilterConfig,
     QualityConfig,

@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import pytest
 
+from scrapeclean.transforms.corpus.dedup import DedupConfig, exact_survivors
 from scrapeclean.transforms.corpus.neardup import (
-    DedupConfig,
     NearDupConfig,
     band_hashes,
     band_rows,
@@ -19,7 +19,6 @@ from scrapeclean.transforms.corpus.neardup import (
     colliding_buckets,
     dedup_corpus,
     estimated_jaccard,
-    exact_survivors,
     minhash,
     near_survivors,
     shingle_hashes,

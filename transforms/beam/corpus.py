@@ -22,7 +22,8 @@ from scrapeclean.transforms.beam.counters import BundleCounters
 from scrapeclean.transforms.beam.dedup import EXACT, NEAR, DropDuplicates
 from scrapeclean.transforms.beam.run_stages import MAIN, REJECTS, RunStages, route
 from scrapeclean.transforms.beam.spill import held_records, hold, spill_subfolder
-from scrapeclean.transforms.corpus.neardup import DedupConfig, NearDupConfig
+from scrapeclean.transforms.corpus.dedup import DedupConfig
+from scrapeclean.transforms.corpus.neardup import NearDupConfig
 from scrapeclean.transforms.corpus.quality import (
     LanguageFilterConfig,
     QualityConfig,

@@ -140,10 +140,6 @@ def decode_document(
 
 def decode_markup(data: bytes, charset: str | None, config: ReadConfig) -> str:
     """Decode an HTML page by its declared charset, after refusing binary content (an image)."""
-    from scrapeclean.transforms.html.page import (
-        decode_html,  # the HTML stack loads only when HTML comes in
-    )
-
     if is_binary(data[: config.binary_sniff_bytes], config.max_control_ratio):
         raise RefusedError(RejectReason.BINARY, "NUL or control bytes: not a page")
     return decode_html(data, charset)

@@ -14,7 +14,7 @@ from scrapeclean.pipeline.cli.readback import add_parsers as add_readback_parser
 from scrapeclean.transforms.errors import UsageError
 
 # Plain DirectRunner first tries to download Prism and silently runs on it where it can; the
-# FnApiRunner is the same on every machine (notes/beam-on-this-machine.md TL;DR).
+# FnApiRunner is the same on every machine (docs/beam-notes.md §1).
 DEFAULT_RUNNER = "FnApiRunner"
 
 
@@ -145,7 +145,7 @@ def add_watch_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
 
 
 # Runners that execute only bounded graphs: on them MatchContinuously blocks or stops at its first
-# poll and no window is ever written (notes/beam-on-this-machine.md §5). Names as Beam resolves
+# poll and no window is ever written (docs/beam-notes.md §5). Names as Beam resolves
 # them: case-insensitive, "Runner" optional, a dotted path ends in the class name.
 BATCH_ONLY_RUNNERS = frozenset(
     {"fnapi", "direct", "switchingdirect", "bundlebaseddirect", "dask", "interactive"}

@@ -24,8 +24,8 @@ from scrapeclean.pipeline.tools.output_reader import (
     open_dataset,
     open_output,
     preview_bytes,
-    site_of,
 )
+from scrapeclean.transforms.corpus.sitelines import site_of
 from scrapeclean.transforms.errors import UsageError
 
 DEFAULT_LIMIT = 5

@@ -27,9 +27,9 @@ from scrapeclean.pipeline.tools.output_reader import (
     open_dataset,
     open_output,
     read_columns,
-    site_of,
 )
 from scrapeclean.pipeline.tools.report_charts import column_svg, histogram_svg
+from scrapeclean.transforms.corpus.sitelines import site_of
 from scrapeclean.transforms.errors import UsageError
 
 STAT_COLUMNS = [

@@ -66,7 +66,8 @@ def make_article(
     ],
 )
 def test_site_of(url: str | None, source: str, site: str) -> None:
-    assert site_of(make_article("d", ["Text."], source=source, url=url)) == site
+    article = make_article("d", ["Text."], source=source, url=url)
+    assert site_of(article.url, article.source) == site
 
 
 def test_line_keys_are_per_short_line_and_table_rows_distinct() -> None:

@@ -26,7 +26,8 @@ class HtmlConfig:
     # on bench/html-dev: F1 0.945 with vs 0.938 without, at ~1.4x the time.
     fallback: bool = True
     # Tables in articles are usually data the text refers to (results, schedules, recipes);
-    # dropping them cost recall on bench/html-dev in trafilatura's own run (F1 0.926 -> 0.922).
+    # dropping them cost recall on bench/html-dev in trafilatura's own run (F1 0.926 with
+    # tables, 0.922 without).
     include_tables: bool = True
     # Use JSON-LD articleBody when the extracted text is much shorter: some pages render the
     # body with JavaScript and only ship it in structured data.

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from scrapeclean.pipeline.job.config import RunConfig, load_config
+
+from scrapeclean.pipeline.job.config import load_config
+from scrapeclean.transforms.config import RunConfig
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"

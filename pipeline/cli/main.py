@@ -13,11 +13,14 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from scrapeclean.pipeline.cli.options import UsageError, parse_args
-from scrapeclean.pipeline.job.config import ConfigError, load_config
+from scrapeclean.pipeline.cli.options import parse_args
+from scrapeclean.pipeline.cli.readback import run_readback
+from scrapeclean.pipeline.job.config import load_config
 from scrapeclean.pipeline.job.outputdir import OutputExistsError, check_output_free
+from scrapeclean.transforms.config import RunConfig
+from scrapeclean.transforms.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
     from scrapeclean.pipeline.job.run import RunSummary
@@ -80,8 +83,9 @@ def tune_malloc_for_workers() -> None:
     with mallopt, to this one (the runner: glibc read its environment at start). A value the
     user set wins.
 
-    Measured on the training profile, 100k dumps, --workers 2: process-tree peak 1,205 ->
-    965 MB (runner 429 -> 291 MB); the arena cap alone, 20k dumps: 969-985 -> 853-912 MB.
+    Measured on the training profile, 100k dumps, --workers 2: process-tree peak 965 MB with
+    them, 1,205 MB without (runner 291 vs 429 MB); the arena cap alone, 20k dumps: 853-912 MB
+    vs 969-985 MB.
     """
     libc = _glibc()
     for name, (value, option) in MALLOC_SETTINGS.items():
@@ -106,7 +110,7 @@ def silenced_stderr() -> Iterator[None]:
     """Point file descriptor 2 at /dev/null while the pipeline runs (--quiet).
 
     Beam's worker processes (--workers) inherit it and log INFO lines there whatever the log
-    level asked for (notes/beam-on-this-machine.md §7.1); an error is printed after it is back.
+    level asked for (docs/beam-notes.md §7); an error is printed after it is back.
     """
     sys.stderr.flush()
     saved = os.dup(2)
@@ -135,17 +139,30 @@ def check_input_layout(args: argparse.Namespace, output: Path, incremental: bool
 
 
 def run_plain(
-    args: argparse.Namespace, config: Any, output: Path, beam_args: list[str], total_files: int
+    args: argparse.Namespace,
+    config: RunConfig,
+    output: Path,
+    beam_args: list[str],
+    total_files: int,
 ) -> RunSummary:
     """One complete run over every input into articles/ and rejects/."""
-    from scrapeclean.pipeline.job.run import Progress, run
+    from scrapeclean.pipeline.job.run import Progress, RunRequest, run
 
     progress = None if args.quiet else Progress(total_files, args.progress_interval)
-    return run(config, args.input, output, beam_args, args.format, args.max_reject_rate, progress)
+    request = RunRequest(
+        config,
+        tuple(args.input),
+        output,
+        tuple(beam_args),
+        args.format,
+        args.max_reject_rate,
+        progress,
+    )
+    return run(request)
 
 
 def run_incremental(
-    args: argparse.Namespace, config: Any, output: Path, beam_args: list[str]
+    args: argparse.Namespace, config: RunConfig, output: Path, beam_args: list[str]
 ) -> RunSummary | None:
     """One incremental batch over the inputs the ledger does not know (None: nothing new)."""
     from scrapeclean.pipeline.job.incremental import (
@@ -165,7 +182,9 @@ def run_incremental(
     return run_batch(spec, files, args.run_id)[1]
 
 
-def watch_landing(args: argparse.Namespace, config: Any, output: Path, beam_args: list[str]) -> int:
+def watch_landing(
+    args: argparse.Namespace, config: RunConfig, output: Path, beam_args: list[str]
+) -> int:
     """``scrapeclean watch``: micro-batches until a signal (or --max-batches)."""
     from scrapeclean.pipeline.job.incremental import BatchSpec, run_batch
     from scrapeclean.pipeline.job.watch import WatchOptions, watch
@@ -175,7 +194,7 @@ def watch_landing(args: argparse.Namespace, config: Any, output: Path, beam_args
     return watch(args.input, output, lambda files: run_batch(spec, files), options, sys.stderr)
 
 
-def stream(args: argparse.Namespace, config: Any, output: str, beam_args: list[str]) -> int:
+def stream(args: argparse.Namespace, config: RunConfig, output: str, beam_args: list[str]) -> int:
     """``run --streaming``: start the never-ending job and wait until it is stopped.
 
     Each window's files appear under articles/ and rejects/ as the window closes; there is no
@@ -246,7 +265,7 @@ def report_run(args: argparse.Namespace, summary: RunSummary | None) -> int:
 def run_command(args: argparse.Namespace) -> int:
     """Run report, inspect or explain; a failure that is not bad usage is one line, exit 1."""
     try:
-        return int(args.handler(args))
+        return run_readback(args)
     except (UsageError, ConfigError):
         raise
     except Exception as error:
@@ -283,6 +302,7 @@ def check_inputs(patterns: Sequence[str], allow_empty: bool = False, count: bool
     but, for several globs, the set of paths seen.
     """
     from apache_beam.io.filesystem import BeamIOError
+
     from scrapeclean.transforms.beam.matching import match_inputs, match_lazily
 
     for pattern in patterns:
@@ -307,7 +327,7 @@ def check_output(output: str) -> Path:
 
 def _configure_logging() -> None:
     # Beam's import logs "apitools not found ..." through the root logger; filter it first,
-    # and use force=True because that warning already configured logging (notes §7.1).
+    # and use force=True because that warning already configured logging (docs/beam-notes.md §7).
     logging.getLogger().addFilter(lambda record: "apitools not found" not in record.getMessage())
     logging.basicConfig(level=logging.WARNING, format="scrapeclean: %(message)s", force=True)
 

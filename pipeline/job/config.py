@@ -1,6 +1,6 @@
-"""RunConfig: one frozen dataclass tree with a section per stage, loaded from YAML + overrides.
+"""Loading the RunConfig (transforms/config.py) from YAML files and --set overrides.
 
-Order: dataclass defaults < configs/default.yaml < --config FILE < --set section.key=value.
+Order: dataclass defaults < --config FILE < --set section.key=value.
 """
 
 from __future__ import annotations
@@ -9,79 +9,15 @@ import dataclasses
 import importlib.resources
 import types
 import typing
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from scrapeclean.transforms.corpus.neardup import DedupConfig, NearDupConfig
-from scrapeclean.transforms.corpus.quality import LanguageFilterConfig, QualityConfig
-from scrapeclean.transforms.corpus.sitelines import SiteLinesConfig
-from scrapeclean.transforms.corpus.split import SplitConfig
-from scrapeclean.transforms.html.extract import LimitsConfig
-from scrapeclean.transforms.html.page import HtmlConfig
-from scrapeclean.transforms.text.boilerplate import BoilerplateConfig
-from scrapeclean.transforms.text.decode import ReadConfig
-from scrapeclean.transforms.text.formats import JsonlConfig
-from scrapeclean.transforms.text.language import LanguageConfig
-from scrapeclean.transforms.text.repair import RepairConfig
-from scrapeclean.transforms.text.segment import SegmentConfig
-from scrapeclean.transforms.text.validate import ValidateConfig
+
+from scrapeclean.transforms.config import RunConfig
+from scrapeclean.transforms.errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "default.yaml"
-
-
-class ConfigError(ValueError):
-    """A bad config file, key or value; the message names the key and fits on one line."""
-
-
-# Columns with few distinct values: a folder per value stays a handful of folders.
-PARTITION_COLUMNS = ("language", "split")
-
-
-@dataclass(frozen=True, slots=True)
-class OutputConfig:
-    """How the Parquet files are written."""
-
-    # zstd: ~1/3 smaller than snappy on article text at the same write speed (notes §3).
-    compression: str = "zstd"
-    # Bytes buffered per row group; 8 MiB held peak RSS at 231 MB against 408 MB at Beam's
-    # 64 MiB default, at no measurable time cost (notes/beam-on-this-machine.md §3).
-    row_group_buffer_bytes: int = 8 * 1024 * 1024
-    # Article columns that make Hive-style folders (articles/language=en/...); empty: flat.
-    partition_by: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.compression not in ("zstd", "snappy", "gzip", "none"):
-            raise ValueError("compression: must be one of zstd, snappy, gzip, none")
-        if self.row_group_buffer_bytes < 1024:
-            raise ValueError("row_group_buffer_bytes: must be >= 1024")
-        unknown = [name for name in self.partition_by if name not in PARTITION_COLUMNS]
-        if unknown or len(set(self.partition_by)) != len(self.partition_by):
-            allowed = ", ".join(PARTITION_COLUMNS)
-            raise ValueError(f"partition_by: distinct names among {allowed}, not {unknown}")
-
-
-@dataclass(frozen=True, slots=True)
-class RunConfig:
-    """Every tunable of a run, one section per stage; passed explicitly, pickled into DoFns."""
-
-    read: ReadConfig = field(default_factory=ReadConfig)
-    jsonl: JsonlConfig = field(default_factory=JsonlConfig)
-    html: HtmlConfig = field(default_factory=HtmlConfig)
-    limits: LimitsConfig = field(default_factory=LimitsConfig)
-    repair: RepairConfig = field(default_factory=RepairConfig)
-    boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
-    segment: SegmentConfig = field(default_factory=SegmentConfig)
-    language: LanguageConfig = field(default_factory=LanguageConfig)
-    validate: ValidateConfig = field(default_factory=ValidateConfig)
-    sitelines: SiteLinesConfig = field(default_factory=SiteLinesConfig)
-    dedup: DedupConfig = field(default_factory=DedupConfig)
-    neardup: NearDupConfig = field(default_factory=NearDupConfig)
-    quality: QualityConfig = field(default_factory=QualityConfig)
-    language_filter: LanguageFilterConfig = field(default_factory=LanguageFilterConfig)
-    split: SplitConfig = field(default_factory=SplitConfig)
-    output: OutputConfig = field(default_factory=OutputConfig)
 
 
 def find_config_dir() -> Path | None:
@@ -91,12 +27,14 @@ def find_config_dir() -> Path | None:
 
 
 def load_config(path: Path | None = None, overrides: typing.Sequence[str] = ()) -> RunConfig:
-    """Resolve the run config: defaults, configs/default.yaml, the user's file, then overrides."""
+    """Resolve the run config: the dataclass defaults, the user's file, then overrides.
+
+    The defaults are the one source: configs/default.yaml lists the same values for people to
+    read (tests/pipeline/test_config.py checks it), so it is not read here.
+    """
     merged: dict[str, dict[str, Any]] = {}
-    config_dir = find_config_dir()
-    for layer in (config_dir / DEFAULT_CONFIG_NAME if config_dir else None, path):
-        if layer is not None:
-            _merge(merged, _read_yaml(layer))
+    if path is not None:
+        _merge(merged, _read_yaml(path))
     for override in overrides:
         _merge(merged, _parse_override(override))
     return _build(merged)

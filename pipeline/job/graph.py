@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import apache_beam as beam
-from scrapeclean.pipeline.job.config import RunConfig
+
 from scrapeclean.transforms.beam.corpus import TOP_LINES_FILE, CleanCorpus, WriteTopLines
 from scrapeclean.transforms.beam.read import ReadDocuments
 from scrapeclean.transforms.beam.run_stages import RunStages
 from scrapeclean.transforms.beam.write import WriteArticles, WriteRejects
+from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.text.stages import bind_stages
 
 

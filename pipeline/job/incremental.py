@@ -21,8 +21,10 @@ from typing import Any
 
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
-from scrapeclean.pipeline.cli.options import UsageError
+
 from scrapeclean.pipeline.job.outputdir import PUBLISHED
+from scrapeclean.transforms.config import RunConfig
+from scrapeclean.transforms.errors import UsageError
 
 MANIFESTS = "manifests"
 INDEX = "runs.json"
@@ -185,7 +187,7 @@ def new_run_id(output: Path, requested: str | None) -> str:
 class BatchSpec:
     """What every incremental batch of one command shares."""
 
-    config: Any  # scrapeclean.pipeline.job.config.RunConfig
+    config: RunConfig
     output: Path
     beam_args: list[str]
     input_format: str
@@ -200,6 +202,7 @@ def run_batch(
     """Run and commit one incremental batch over ``files``; returns (run_id, RunSummary)."""
     from scrapeclean.pipeline.job.run import (  # Beam's runner machinery loads only for a batch
         Partition,
+        RunRequest,
         run,
     )
 
@@ -209,14 +212,15 @@ def run_batch(
     path = partition_path(spec.partition_template, run_id, run_date)
     partition = Partition(run_id, path, ledger_entries(files))
     summary = run(
-        spec.config,
-        as_patterns(files),
-        spec.output,
-        spec.beam_args,
-        spec.input_format,
-        spec.max_reject_rate,
-        None,
-        partition,
+        RunRequest(
+            spec.config,
+            tuple(as_patterns(files)),
+            spec.output,
+            tuple(spec.beam_args),
+            spec.input_format,
+            spec.max_reject_rate,
+            partition=partition,
+        )
     )
     write_index(spec.output)
     return run_id, summary

@@ -15,12 +15,14 @@ from pathlib import Path
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineResult, PipelineState
-from scrapeclean.pipeline.job.config import RunConfig, config_as_dict
+
+from scrapeclean.pipeline.job.config import config_as_dict
 from scrapeclean.pipeline.job.graph import build_graph
 from scrapeclean.pipeline.job.manifest import Counters, build_manifest, totals, write_manifest
 from scrapeclean.pipeline.job.outputdir import discard, mark_success, publish, start_run
 from scrapeclean.pipeline.job.progress import PROGRESS_DIR, ProgressMonitor
 from scrapeclean.transforms.beam.corpus import TOP_LINES_FILE
+from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.corpus.sitelines import read_top_lines
 
 
@@ -59,17 +61,9 @@ class RunSummary:
     reject_rate_exceeded: bool = False
 
 
-def run(
-    config: RunConfig,
-    inputs: Sequence[str],
-    output: Path,
-    beam_args: Sequence[str],
-    input_format: str = "auto",
-    max_reject_rate: float | None = None,
-    progress: Progress | None = None,
-    partition: Partition | None = None,
-) -> RunSummary:
-    """Run the pipeline over ``inputs`` and publish a complete dataset under ``output``.
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    """One batch run: what to read, where to publish it, with which config and guard rails.
 
     With ``max_reject_rate``, a run that rejected a larger share of its documents still
     publishes everything and its manifest, but not _SUCCESS (RunSummary.reject_rate_exceeded).
@@ -77,6 +71,27 @@ def run(
     With ``partition`` (incremental runs) the output goes to its own partition folders and its
     manifest to ``manifests/<run_id>.json``, the run's commit point.
     """
+
+    config: RunConfig
+    inputs: tuple[str, ...]
+    output: Path
+    beam_args: tuple[str, ...]
+    input_format: str = "auto"
+    max_reject_rate: float | None = None
+    progress: Progress | None = None
+    partition: Partition | None = None
+
+
+def run(request: RunRequest) -> RunSummary:
+    """Run the pipeline over the request's inputs and publish a complete dataset."""
+    config, inputs, output, beam_args = (
+        request.config,
+        request.inputs,
+        request.output,
+        request.beam_args,
+    )
+    input_format, max_reject_rate = request.input_format, request.max_reject_rate
+    progress, partition = request.progress, request.partition
     started = time.time()
     staging = start_run(output)
     try:

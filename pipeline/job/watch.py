@@ -5,7 +5,7 @@ not modified for ``settle`` seconds and unchanged since the previous poll: a fil
 written is never read half-way), and runs one incremental batch on the ready files the ledger
 does not know. SIGINT/SIGTERM finish the current batch, then the loop exits 0; after a
 crash the ledger makes the next start resume exactly where the last committed batch ended.
-(Nothing here runs a true streaming graph: notes/beam-on-this-machine.md §5.)
+(Nothing here runs a true streaming graph: docs/beam-notes.md §5.)
 """
 
 from __future__ import annotations

@@ -8,22 +8,19 @@ what this shows is what a run does to that file.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import sys
-import traceback
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scrapeclean.pipeline.cli.options import UsageError, add_config_flags
-from scrapeclean.pipeline.job.config import ConfigError, RunConfig, load_config
 from scrapeclean.pipeline.tools.explain_diff import diff_text, listing, visible
 from scrapeclean.pipeline.tools.output_reader import preview_bytes
-from scrapeclean.transforms.records import Article, Document, Reject, RejectReason
-from scrapeclean.transforms.text.decode import GZIP_MAGIC, decode_document
+from scrapeclean.transforms.config import RunConfig
+from scrapeclean.transforms.errors import UsageError
+from scrapeclean.transforms.records import Article, Document, Reject
+from scrapeclean.transforms.text.decode import GZIP_MAGIC
 from scrapeclean.transforms.text.formats import detect_format
-from scrapeclean.transforms.text.stages import DOCUMENT_STAGES
+from scrapeclean.transforms.text.stages import Step, bind_stages, decode_file, stage_steps
 
 # Formats where one file is one document; a JSONL or WARC file holds many (explain one record
 # by saving it as its own file).
@@ -32,52 +29,18 @@ MAX_LISTED_LINES = 400  # of the decoded text; a diff is shown in full
 _SHOWN_SPECIALLY = {"text", "raw", "fixes", "boilerplate_removed"}
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One stage's input and output; ``error`` holds the traceback when the stage raised."""
-
-    name: str
-    before: Document | Article | None
-    after: Document | Article | Reject
-    error: str | None = None
-    skipped: bool = False  # the stage does not apply to this record
-
-
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``explain`` to the scrapeclean subcommands."""
-    parser = subparsers.add_parser(
-        "explain",
-        help="run one input file through every stage and show what each stage changed",
-        description="Decode FILE and run it through every cleaning stage, showing per stage a "
-        "diff of the text, the fixes added and the boilerplate removed, then the Article fields "
-        "or the reject reason. Uses the same config as `run` (defaults, --config, --set).",
-    )
-    parser.add_argument("file", metavar="FILE", help="one input file (a text dump, may be .gz)")
-    add_config_flags(parser)
-    parser.set_defaults(handler=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    """Explain ``args.file`` on stdout, coloured when stdout is a terminal."""
-    config = resolve_config(args.config, args.set)
-    input_format = detect_format(args.file, args.format)
+def run(file: str, config: RunConfig, input_format: str = "auto") -> int:
+    """Explain ``file`` on stdout, coloured when stdout is a terminal; exit status 0."""
+    input_format = detect_format(file, input_format)
     if input_format not in EXPLAINABLE_FORMATS:
         raise UsageError(
-            f"{args.file!r}: explain handles {', '.join(EXPLAINABLE_FORMATS)} input, "
+            f"{file!r}: explain handles {', '.join(EXPLAINABLE_FORMATS)} input, "
             f"not {input_format} (try --format text)"
         )
-    data = read_input(args.file, config.read.max_document_bytes)
-    steps = trace(data, args.file, input_format, config)
+    data = read_input(file, config.read.max_document_bytes)
+    steps = trace(data, file, input_format, config)
     print(render(steps, data, input_format, color=sys.stdout.isatty()), end="")
     return 0
-
-
-def resolve_config(path: str | None, overrides: list[str]) -> RunConfig:
-    """The run config exactly as `run` resolves it; a bad one is a one-line UsageError."""
-    try:
-        return load_config(Path(path) if path else None, overrides)
-    except ConfigError as error:
-        raise UsageError(str(error)) from None
 
 
 def read_input(location: str, max_bytes: int) -> bytes:
@@ -95,36 +58,13 @@ def read_input(location: str, max_bytes: int) -> bytes:
 
 
 def trace(data: bytes, source: str, input_format: str, config: RunConfig) -> list[Step]:
-    """Decode, then run each stage in order until the first reject, keeping every record.
+    """Decode, then each stage in order until the first reject, keeping every record.
 
-    Mirrors ``text.stages.clean_bytes``: a stage whose ``applies`` refuses the record is
-    recorded as skipped (after is before).
+    The same loop the run uses (``text.stages.stage_steps``), in this process: a stage that
+    raises shows its traceback and its ``internal_error`` reject.
     """
-    record: Document | Article | Reject = decode(data, source, input_format, config)
-    steps = [Step("decode", None, record)]
-    for stage in DOCUMENT_STAGES:
-        if isinstance(record, Reject):
-            break
-        applies = getattr(stage, "applies", None)
-        if applies is not None and not applies(record):
-            steps.append(Step(stage.name, record, record, skipped=True))
-            continue
-        try:
-            result, error = stage.fn(record, getattr(config, stage.section)), None
-        except Exception as exc:  # as RunStages does: one document's bug is an internal_error
-            detail = f"{stage.name}: {exc!r}"
-            result = Reject.of(record, RejectReason.INTERNAL_ERROR, detail)
-            error = traceback.format_exc()
-        steps.append(Step(stage.name, record, result, error))
-        record = result
-    return steps
-
-
-def decode(data: bytes, source: str, input_format: str, config: RunConfig) -> Document | Reject:
-    """Bytes to the first record, as ``clean_bytes`` does: HTML stays markup for ``extract``."""
-    if input_format == "html":
-        return decode_document(data, source, input_format, config.read, is_html=True)
-    return decode_document(data, source, input_format, config.read)
+    record = decode_file(data, source, input_format, config)
+    return [Step("decode", None, record), *stage_steps(record, bind_stages(config))]
 
 
 def render(steps: list[Step], data: bytes, input_format: str, color: bool) -> str:

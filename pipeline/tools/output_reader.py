@@ -8,7 +8,6 @@ columns and manifest keys pass through.
 from __future__ import annotations
 
 import json
-import posixpath
 import re
 import zlib
 from dataclasses import dataclass
@@ -17,7 +16,8 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.dataset as ds
-from scrapeclean.pipeline.cli.options import UsageError
+
+from scrapeclean.transforms.errors import UsageError
 from scrapeclean.transforms.text.decode import (
     GZIP_MAGIC,
     ReadConfig,
@@ -34,7 +34,6 @@ SUCCESS = "_SUCCESS"
 # small, and a news article's raw input is a few KB (the 1 MiB reject `raw` cap, contract).
 MAX_SOURCE_BYTES = 1024 * 1024
 _HEX_PREVIEW_BYTES = 256
-_URL_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?([^/:?#]+)")
 # Container sources: `path#L<n>` is a JSONL line, `path#<offset>` a WARC record (contract).
 _SOURCE_SUFFIX = re.compile(r"#(L?)(\d+)$")
 
@@ -106,18 +105,6 @@ def column(table: pa.Table, name: str) -> list[Any]:
     if name in table.column_names:
         return table.column(name).to_pylist()
     return [None] * table.num_rows
-
-
-def site_of(url: str | None, source: str | None) -> str:
-    """Where an article is from: the URL's host, else the folder of its input file."""
-    if url:
-        match = _URL_HOST.match(url)
-        if match:
-            return match.group(1).lower()
-    if not source:
-        return "(unknown)"
-    path = _SOURCE_SUFFIX.sub("", source)
-    return posixpath.dirname(path.replace("\\", "/")) or "."
 
 
 def preview_source(source: str, max_chars: int) -> RawPreview:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scrapeclean.transforms.corpus.dedup import content_hash
+
 from scrapeclean.transforms.corpus.sitelines import (
     SiteLinesConfig,
     is_site_boilerplate,
@@ -18,6 +18,7 @@ from scrapeclean.transforms.corpus.sitelines import (
     strip_site_lines,
 )
 from scrapeclean.transforms.records import Article, Reject, RejectReason
+from scrapeclean.transforms.text.words import content_hash
 
 FOOTER = "The Harbor Gazette is owned by the Bayside Media Trust."
 CONFIG = SiteLinesConfig(enabled=True)
@@ -65,7 +66,8 @@ def make_article(
     ],
 )
 def test_site_of(url: str | None, source: str, site: str) -> None:
-    assert site_of(make_article("d", ["Text."], source=source, url=url)) == site
+    article = make_article("d", ["Text."], source=source, url=url)
+    assert site_of(article.url, article.source) == site
 
 
 def test_line_keys_are_per_short_line_and_table_rows_distinct() -> None:

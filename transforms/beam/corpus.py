@@ -16,12 +16,15 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
+
 from scrapeclean.transforms.beam.buffered import BufferedFn
 from scrapeclean.transforms.beam.counters import BundleCounters
 from scrapeclean.transforms.beam.dedup import EXACT, NEAR, DropDuplicates
 from scrapeclean.transforms.beam.run_stages import MAIN, REJECTS, RunStages, route
 from scrapeclean.transforms.beam.spill import held_records, hold, spill_subfolder
-from scrapeclean.transforms.corpus.neardup import DedupConfig, NearDupConfig
+from scrapeclean.transforms.config import RunConfig
+from scrapeclean.transforms.corpus.dedup import DedupConfig
+from scrapeclean.transforms.corpus.neardup import NearDupConfig
 from scrapeclean.transforms.corpus.quality import (
     LanguageFilterConfig,
     QualityConfig,
@@ -39,8 +42,8 @@ from scrapeclean.transforms.corpus.sitelines import (
     strip_site_lines,
 )
 from scrapeclean.transforms.corpus.split import SplitConfig, assign_split
-from scrapeclean.transforms.records import Article, Reject, RejectReason
-from scrapeclean.transforms.text.stages import StageCall
+from scrapeclean.transforms.records import Article
+from scrapeclean.transforms.text.stages import StageCall, dead_letter
 
 SITELINES = "sitelines"
 TOP_LINES_FILE = "site_boilerplate.jsonl"  # under the run's output folder, for the manifest
@@ -102,7 +105,7 @@ class CleanCorpus(beam.PTransform):
         self._count_splits = split.enabled
 
     @classmethod
-    def from_config(cls, config: Any, spill_dir: str | None = None) -> CleanCorpus:
+    def from_config(cls, config: RunConfig, spill_dir: str | None = None) -> CleanCorpus:
         """Build from a RunConfig holding the six sections under their namespaces' names."""
         return cls(
             config.sitelines,
@@ -225,7 +228,7 @@ class _LineTablesFn(BufferedFn):
     def add(self, buffer: _SiteTables, element: tuple[Article, list[int]]) -> bool:
         article, short_keys = element
         keys = site_line_keys(short_keys)
-        site = buffer.sites.setdefault(site_of(article), _SiteTable())
+        site = buffer.sites.setdefault(site_of(article.url, article.source), _SiteTable())
         site.documents += 1
         site.keys.extend(keys)
         buffer.rows += len(keys)
@@ -277,15 +280,14 @@ class _StripFn(beam.DoFn):
         self, article: Article, short_keys: list[int], chrome: dict[str, frozenset[int]]
     ) -> Iterator[Any]:
         self._counters.inc(SITELINES, "in")
-        site = site_of(article)
+        site = site_of(article.url, article.source)
         drop = chrome.get(site, frozenset())
         try:
             record, removed = (
                 strip_site_lines(article, drop, self._config, short_keys) if drop else (article, ())
             )
-        except Exception as error:  # the dead-letter output, as RunStages does
-            detail = f"{SITELINES}: {error!r}"[:2000]
-            record, removed = Reject.of(article, RejectReason.INTERNAL_ERROR, detail), ()
+        except Exception as error:  # one article's failure is its reject, as in RunStages
+            record, removed = dead_letter(SITELINES, article, error), ()
         self._counters.inc(SITELINES, "lines_removed", len(removed))
         shown: dict[int, str] = {}
         for line in removed:

@@ -1,6 +1,6 @@
 """WriteParquetFiles: rows to Parquet through ``fileio.WriteToFiles``, per window and partition.
 
-Used where Beam's WriteToParquet falls short (notes/beam-on-this-machine.md §3, §5): on an
+Used where Beam's WriteToParquet falls short (docs/beam-notes.md §3): on an
 unbounded (streaming) input it names files like ``articles-[1795730440.0, 1795730445.0)-…``
 and once left a window file without its footer; and it has no Hive-style partitions. Files
 are named by their window in compact UTC (free of ':' and spaces) and, with ``partition_by``,
@@ -24,6 +24,8 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.value_provider import StaticValueProvider
 from apache_beam.transforms.window import IntervalWindow
+
+from scrapeclean.transforms.config import OutputConfig
 
 _BATCH_ROWS = 1000  # rows per Arrow record batch, as the batch path's record_batch_size
 _UTC_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -68,7 +70,7 @@ class ParquetFileSink(fileio.FileSink):
         """Write what is buffered and the Parquet footer; a second call does nothing.
 
         Beam 2.77 calls flush() once, right before closing the handle, but the FileSink contract
-        allows more calls (notes §3): only the first one closes the writer.
+        allows more calls (docs/beam-notes.md §3): only the first one closes the writer.
         """
         if self._writer is None:
             return
@@ -97,7 +99,8 @@ class _NewSink:
     """WriteToFiles' sink factory: a fresh ParquetFileSink for every file it opens.
 
     It also creates the destination's partition folder: WriteToFiles only creates ``folder``
-    itself, and its final rename into a missing sub-folder fails without an error (notes §3).
+    itself, and its final rename into a missing sub-folder fails without an error
+    (docs/beam-notes.md §3).
     """
 
     schema: pa.Schema
@@ -180,7 +183,7 @@ class WriteParquetFiles(beam.PTransform):
         self,
         folder: str,
         schema: pa.Schema,
-        output: Any,
+        output: OutputConfig,
         partition_by: Sequence[str] = (),
         temp_directory: str | None = None,
     ) -> None:

@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import apache_beam as beam
+
 from scrapeclean.transforms.beam.counters import BundleCounters
 from scrapeclean.transforms.beam.parquet_files import WriteParquetFiles
+from scrapeclean.transforms.config import OutputConfig
 from scrapeclean.transforms.records import Article, Reject
 from scrapeclean.transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA, to_row
 
@@ -53,7 +55,7 @@ class CountRejectFn(beam.DoFn):
 
 class _WriteParquet(beam.PTransform):
     def __init__(
-        self, kind: str, folder: str, output: Any, temp_directory: str | None = None
+        self, kind: str, folder: str, output: OutputConfig, temp_directory: str | None = None
     ) -> None:
         super().__init__()
         self._kind = kind
@@ -78,7 +80,8 @@ class _WriteParquet(beam.PTransform):
             schema,
             codec=self._output.compression,
             file_name_suffix=".parquet",
-            num_shards=0,  # a fixed shard count adds a GroupByKey of every row (notes §3)
+            # A fixed shard count adds a GroupByKey of every row (docs/beam-notes.md §3).
+            num_shards=0,
             row_group_buffer_size=self._output.row_group_buffer_bytes,
             record_batch_size=1000,
         )
@@ -94,12 +97,16 @@ class WriteArticles(_WriteParquet):
     WriteParquetFiles keeps its temp files (default: inside ``folder``).
     """
 
-    def __init__(self, folder: str, output: Any, temp_directory: str | None = None) -> None:
+    def __init__(
+        self, folder: str, output: OutputConfig, temp_directory: str | None = None
+    ) -> None:
         super().__init__("articles", folder, output, temp_directory)
 
 
 class WriteRejects(_WriteParquet):
     """Write Rejects under ``folder`` as WriteArticles does (never partitioned); counts reasons."""
 
-    def __init__(self, folder: str, output: Any, temp_directory: str | None = None) -> None:
+    def __init__(
+        self, folder: str, output: OutputConfig, temp_directory: str | None = None
+    ) -> None:
         super().__init__("rejects", folder, output, temp_directory)

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
+
 from scrapeclean.transforms.records import Article, Reject, RejectReason
 from scrapeclean.transforms.text.boilerplate import normalize_line
 from scrapeclean.transforms.text.segment import text_fields
@@ -56,16 +57,19 @@ class SiteLinesConfig:
             raise ValueError("top_lines: must be >= 0")
 
 
-def site_of(article: Article) -> str:
-    """The site an article belongs to: its URL's host without "www.", else its source folder."""
-    if article.url:
+def site_of(url: str | None, source: str | None) -> str:
+    """The site a record belongs to: its URL's host (lower case) without "www.", else the folder
+    of its input file ("." for a file without one). The one definition: the site-boilerplate
+    step counts lines per site by it, and ``report`` and ``inspect --where site=`` group by it.
+    """
+    if url:
         try:
-            host = urlsplit(article.url.strip()).hostname
+            host = urlsplit(url.strip()).hostname
         except ValueError:  # e.g. an unbalanced "[" in an IPv6 host: fall back to the folder
             host = None
         if host:
             return host.removeprefix("www.")
-    return posixpath.dirname(_RECORD_SUFFIX.sub("", article.source))
+    return posixpath.dirname(_RECORD_SUFFIX.sub("", source or "")) or "."
 
 
 def line_key(line: str) -> int:
@@ -177,7 +181,7 @@ def strip_corpus(
     site_docs: dict[str, set[str]] = defaultdict(set)
     line_docs: dict[tuple[str, int], set[str]] = defaultdict(set)
     for article, keys in zip(articles, short_keys, strict=True):
-        site = site_of(article)
+        site = site_of(article.url, article.source)
         site_docs[site].add(article.doc_id)
         for key in site_line_keys(keys):
             line_docs[site, key].add(article.doc_id)
@@ -193,7 +197,7 @@ def strip_corpus(
         record, removed = strip_site_lines(article, drops, config, keys)
         records.append(record)
         for line in removed:
-            site_key = (site_of(article), line_key(line))
+            site_key = (site_of(article.url, article.source), line_key(line))
             first, docs = shown.get(site_key, (line, set()))
             shown[site_key] = (min(first, line), docs | {article.doc_id})
     return records, top_lines_by_site(

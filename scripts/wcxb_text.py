@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 import lxml.html
 from lxml import etree
-
-from transforms.html import decode_html
+from scrapeclean.transforms.html.page import decode_html
 
 _WORD = re.compile(r"\w+")
 # Typographic quotes count as their ASCII forms in "exact" (issue 19's definition).

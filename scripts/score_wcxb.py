@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scrapeclean.pipeline.job.config import load_config
+from scrapeclean.pipeline.job.config import ConfigError, load_config
 from scrapeclean.transforms.records import Article, Reject
 from scrapeclean.transforms.text.stages import clean_bytes  # the one place the chain is named
 
@@ -224,6 +224,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="K=V")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)
+    try:
+        load_config(None, args.overrides)  # a bad --set fails before any page is read
+    except ConfigError as error:
+        print(f"score_wcxb: {error}", file=sys.stderr)
+        return 2
     figures: dict[str, dict[str, Any]] = {}
     for layout in args.layout or LAYOUTS:
         figures |= score(make_dumps(args.part, layout), args.overrides)

@@ -33,10 +33,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scrapeclean.pipeline.job.config import ConfigError, load_config
+from scrapeclean.pipeline.job.config import load_config
+from scrapeclean.transforms.errors import ConfigError
 from scrapeclean.transforms.records import Article, Reject
 from scrapeclean.transforms.text.stages import clean_bytes  # the one place the chain is named
-
 from scripts.make_wcxb_dumps import LAYOUTS, Dump, make_dumps
 from scripts.wcxb_data import N_FOLDS, PARTS
 from scripts.wcxb_text import normalize, words

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import lxml.html
 from lxml import etree
-from scrapeclean.transforms.html.page import decode_html
 
-_WORD = re.compile(r"\w+")
+from scrapeclean.transforms.text.decode import decode_html
+from scrapeclean.transforms.text.words import WORD
+
 # Typographic quotes count as their ASCII forms in "exact" (issue 19's definition).
 _QUOTES = str.maketrans({c: "'" for c in "‘’‚‛′ʼ`"} | {c: '"' for c in "“”„‟″«»"})
 _LIST_MARK = "- "  # main_content writes list items as "- item"; the page shows no dash
@@ -48,7 +49,7 @@ def normalize(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-cased ``\\w+`` tokens (WCXB's word F1 unit)."""
-    return _WORD.findall(unicodedata.normalize("NFC", text).lower())
+    return WORD.findall(unicodedata.normalize("NFC", text).lower())
 
 
 def main_lines(main_content: str) -> list[tuple[str, bool, bool]]:

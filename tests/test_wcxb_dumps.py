@@ -10,8 +10,8 @@ import itertools
 from collections import Counter
 
 import pytest
-from scrapeclean.transforms.records import Article
 
+from scrapeclean.transforms.records import Article
 from scripts.make_wcxb_dumps import MAX_CHROME, Dump, article_dump, page_dump
 from scripts.score_wcxb import score_dump
 from scripts.wcxb_data import BENCH, Page, assign, iter_pages, load_split, split_lines

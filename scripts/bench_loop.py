@@ -55,7 +55,16 @@ PHRASES = frozenset(phrase.casefold() for phrase in BOILERPLATE_PHRASES)
 PATTERN = re.compile("|".join(f"(?:{p})" for p in BOILERPLATE_PATTERNS), re.IGNORECASE)
 CREDIT = re.compile("|".join(f"(?:{p})" for p in CREDIT_PATTERNS), re.IGNORECASE)
 BYLINE = re.compile(r"(?:By|BY) [A-Z][\w'’.-]*(?: [\w'’.-]+){0,8}")
-FTFY = ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=False, normalization="NFC")
+# The fixes the pipeline asks of ftfy (encoding repairs only); the rest is done here by hand.
+FTFY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    uncurl_quotes=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    fix_line_breaks=False,
+    remove_control_chars=False,
+    normalization=None,
+)
 MIN_WORDS = 30
 MAX_HEADLINE_WORDS = 25
 MAX_SUMMARY_WORDS = 90

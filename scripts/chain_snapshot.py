@@ -36,11 +36,9 @@ def snapshot(patterns: Sequence[str]) -> Iterator[dict[str, Any]]:
     paths = sorted({path for pattern in patterns for path in glob.glob(pattern)})
     for path in paths:
         data = Path(path).read_bytes()
-        input_format = "html" if path.endswith((".html", ".htm")) else "text"
+        input_format = "html" if path.removesuffix(".gz").endswith((".html", ".htm")) else "text"
         record = clean_bytes(data, path, input_format, config)
-        fields = {
-            field.name: getattr(record, field.name) for field in dataclasses.fields(record)
-        }
+        fields = {field.name: getattr(record, field.name) for field in dataclasses.fields(record)}
         fields["raw"] = hashlib.sha256(fields["raw"]).hexdigest()
         fields["kind"] = type(record).__name__
         yield json.loads(json.dumps(fields, default=str))

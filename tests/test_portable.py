@@ -92,7 +92,10 @@ def test_portable_external_and_two_workers_equal_the_local_run(
         "--environment_type=EXTERNAL",
         f"--environment_config=localhost:{pool_port}",
     )
-    run_seeds(tmp_path / "workers", "--workers", "2")
+    # Beam's own flags: `--workers 2` runs an input this small in-process (job/parallelism.py).
+    run_seeds(
+        tmp_path / "workers", "--direct_num_workers=2", "--direct_running_mode=multi_processing"
+    )
     local = rows(tmp_path / "local")
     assert local["articles"] and local["rejects"]
     assert rows(tmp_path / "portable") == local

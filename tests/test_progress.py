@@ -12,6 +12,7 @@ from pathlib import Path
 from tests.conftest import SEEDS
 
 SCRIPT = Path(sys.executable).parent / "scrapeclean"
+TWO_WORKERS = ("--direct_num_workers=2", "--direct_running_mode=multi_processing")
 
 
 def command(output: Path, *extra: str) -> list[str]:
@@ -39,7 +40,8 @@ def test_quiet_prints_nothing_but_errors(tmp_path: Path) -> None:
     )
     assert (result.stdout, result.stderr) == ("", "")
     workers = subprocess.run(  # Beam's worker processes log to stderr unless silenced
-        command(tmp_path / "two", "--quiet", "--workers", "2"),
+        # Beam's own flags: `--workers 2` would run the seeds in-process (too small for workers)
+        command(tmp_path / "two", "--quiet", *TWO_WORKERS),
         capture_output=True,
         text=True,
         check=True,

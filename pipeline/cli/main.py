@@ -95,6 +95,22 @@ def usage_error(error: Exception) -> int:
     return 2
 
 
+def print_output(text: str) -> None:
+    """Print ``text`` on stdout; a reader that went away (``| head -1``) is a normal end."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        stdout_closed()
+
+
+def stdout_closed() -> None:
+    """Point stdout at /dev/null after its reader went away, so the flush at exit does not
+    fail again (the recipe in Python's docs: signal, "Note on SIGPIPE")."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 # glibc malloc settings for --workers runs: name -> (value, its mallopt option number).
 # Two arenas: each thread of a Beam worker (gRPC, data plane, bundles) may otherwise get an
 # arena of its own that keeps freed memory. Fixed mmap and trim thresholds (glibc's initial
@@ -276,10 +292,10 @@ def report_run(args: argparse.Namespace, summary: RunSummary | None) -> int:
     """Print the closing summary (unless --quiet); exit 1 past --max-reject-rate."""
     if summary is None:
         if not args.quiet:
-            print("scrapeclean: nothing new since the last run; nothing written")
+            print_output("scrapeclean: nothing new since the last run; nothing written")
         return 0
     if not args.quiet:
-        print(format_summary(summary))
+        print_output(format_summary(summary))
     if summary.reject_rate_exceeded:
         rate = summary.rejects / summary.documents_in
         print(
@@ -294,7 +310,12 @@ def report_run(args: argparse.Namespace, summary: RunSummary | None) -> int:
 def run_command(args: argparse.Namespace) -> int:
     """Run report, inspect or explain; a failure that is not bad usage is one line, exit 1."""
     try:
-        return run_readback(args)
+        status = run_readback(args)
+        sys.stdout.flush()  # here, where a closed stdout is caught, not at exit
+        return status
+    except BrokenPipeError:  # the reader has what it wanted (``| head -1``)
+        stdout_closed()
+        return 0
     except (UsageError, ConfigError):
         raise
     except Exception as error:

@@ -56,6 +56,12 @@ class HtmlConfig:
     # More elements than this and the page is refused (empty article): lxml and trafilatura
     # cost grows with the tree, and real article pages stay under ~30k elements.
     max_elements: int = 150_000
+    # Longest article text extracted from one page, in characters (`too_large` past it). Markup
+    # only shrinks into text, but a JSON-LD articleBody of nested lists grows: each <li> repeats
+    # its sub-lists' text, and a 160 KB page nesting 120 deep gave 7.7 M characters (issue 17).
+    # The 1,780 pages of bench/html-dev and wcxb-dev give at most 94,683 characters (and at
+    # most 0.83 of the page's length): 1 M is ten times that.
+    max_text_chars: int = 1_000_000
     # Deeper trees are refused. libxml2 stops parsing at depth 256 on its own (without
     # XML_PARSE_HUGE), so a page reaching it is truncated; real pages stay under ~60.
     max_depth: int = 250
@@ -88,11 +94,16 @@ class HtmlConfig:
     extra_teaser_prefixes: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
-        for name in ("max_chars", "max_elements", "max_depth", "max_rule_words"):
+        names = ("max_chars", "max_text_chars", "max_elements", "max_depth", "max_rule_words")
+        for name in names:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}: must be >= 1")
         if not 0 <= self.json_ld_body_ratio <= 1:
             raise ValueError("json_ld_body_ratio: must be between 0 and 1")
+
+
+class TextTooLargeError(Exception):
+    """The article text of a page runs past ``HtmlConfig.max_text_chars``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +170,8 @@ def _codec(label: str | None, from_meta: bool = False) -> str | None:
 def extract_page(html: str, url: str | None, config: HtmlConfig) -> PageArticle:
     """Extract the article of one page; oversized, too deep or unparsable input gives an empty one.
 
-    It never raises on bad input and never touches the network: the stage can run it on any
-    bytes a crawler saved.
+    It never touches the network, and on bad input raises only TextTooLargeError (more article
+    text than ``max_text_chars``): the stage can run it on any bytes a crawler saved.
     """
     empty = PageArticle(None, None, None, url, None, (), ())
     if not html or len(html) > config.max_chars or html.count("<") > 4 * config.max_elements:
@@ -174,7 +185,10 @@ def extract_page(html: str, url: str | None, config: HtmlConfig) -> PageArticle:
         blocks = extract_blocks(root, url, config)
     except (ValueError, TypeError, RecursionError, etree.LxmlError):
         return empty  # garbage in: an empty article, never an exception out of the stage
-    return _assemble(meta, intro, blocks, config)
+    article = _assemble(meta, intro, blocks, config)
+    if sum(len(paragraph) for paragraph in article.paragraphs) > config.max_text_chars:
+        raise TextTooLargeError(f"more than {config.max_text_chars} characters of article text")
+    return article
 
 
 def _parse(html: str, config: HtmlConfig) -> etree._Element | None:
@@ -202,7 +216,7 @@ def _assemble(
 ) -> PageArticle:
     ld = meta.json_ld or {}
     headline = meta.h1 or _ld_text(ld.get("headline")) or meta.title
-    ld_blocks = _ld_body_blocks(ld.get("articleBody"))
+    ld_blocks = _ld_body_blocks(ld.get("articleBody"), config.max_text_chars)
     if config.use_json_ld_body and ld_blocks and _prefer_ld_body(blocks, ld_blocks, config):
         blocks = ld_blocks
     if intro and intro.is_dek and config.dek_as_lead:
@@ -260,8 +274,12 @@ def _ld_text(value: object) -> str | None:
     return norm_space(unescape(value)) if isinstance(value, str) and value.strip() else None
 
 
-def _ld_body_blocks(value: object) -> list[tuple[str, str]]:
-    """Paragraphs of a JSON-LD articleBody: plain lines, or the <p>s when it carries markup."""
+def _ld_body_blocks(value: object, max_chars: int) -> list[tuple[str, str]]:
+    """Paragraphs of a JSON-LD articleBody: plain lines, or the <p>s when it carries markup.
+
+    Raises TextTooLargeError as soon as they pass ``max_chars``: nested lists repeat their
+    text once per level, so the blocks can outgrow the page many times over.
+    """
     if not isinstance(value, str) or not value.strip():
         return []
     if "<" in value:
@@ -269,5 +287,11 @@ def _ld_body_blocks(value: object) -> list[tuple[str, str]]:
             fragment = lxml.html.fragment_fromstring(value, create_parent="div")
         except (ValueError, etree.LxmlError):
             return []
-        value = "\n".join(block.text_content() for block in fragment.iter("p", "h2", "h3", "li"))
+        texts, size = [], 0
+        for block in fragment.iter("p", "h2", "h3", "li"):
+            texts.append(block.text_content())
+            size += len(texts[-1])
+            if size > max_chars:
+                raise TextTooLargeError(f"articleBody passes {max_chars} characters of text")
+        value = "\n".join(texts)
     return [("p", line) for line in unescape(value).splitlines() if line.strip()]

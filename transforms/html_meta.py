@@ -6,7 +6,6 @@ It reads what a page states about itself; it never judges body text (html_text.p
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections import deque
 from collections.abc import Iterator
@@ -16,6 +15,8 @@ from typing import Any
 from urllib.parse import urljoin
 
 from lxml import etree
+
+from transforms.surrogates import loads_json
 
 _ARTICLE_TYPES = frozenset(
     "article newsarticle reportagenewsarticle analysisnewsarticle opinionnewsarticle "
@@ -121,7 +122,7 @@ def find_json_ld(root: etree._Element) -> dict[str, Any] | None:
         if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
             continue
         try:
-            data = json.loads(script.text, strict=False)
+            data = loads_json(script.text, strict=False)
         except (ValueError, RecursionError):
             continue  # sites ship broken JSON-LD; it is a hint, not a requirement
         for node in _ld_nodes(data):

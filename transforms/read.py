@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import logging
 import uuid
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -27,11 +28,19 @@ from transforms.formats import JsonlConfig, detect_format, parse_jsonl_line
 from transforms.lines import InflationLimitError, LimitedReader, plan_chunks, read_lines
 from transforms.matching import match_inputs
 from transforms.progress import ProgressLog
-from transforms.records import PickledAsArguments, Reject, RejectReason, make_doc_id
+from transforms.records import (
+    PickledAsArguments,
+    Reject,
+    RejectReason,
+    failure_detail,
+    make_doc_id,
+)
 from transforms.stage import MAIN, REJECTS, route
+from transforms.surrogates import source_name
 from transforms.warc import SKIPPED, warc_documents
 
 NAMESPACE = "read"
+_LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,31 +147,34 @@ class _ReadFn(beam.DoFn):
         self._counters.flush()
 
     def _outputs(self, task: ReadTask) -> Iterator[Any]:
+        source = source_name(task.path)
         try:
-            for result in self._read(task):
+            for result in self._read(task, source):
                 if result is SKIPPED:
                     continue
                 self._counters.inc(NAMESPACE, "documents_in")
                 yield route(self._counters, NAMESPACE, result)
-        except OSError as error:  # the file itself went away or cannot be read
+        except Exception as error:  # the rest of this file is one reject; the next file goes on
+            # OSError: the file went away or cannot be read; anything else is a bug, kept as a
+            # dead letter (the documents read before it stay counted and routed).
+            unreadable = isinstance(error, OSError)
+            reason = RejectReason.UNREADABLE if unreadable else RejectReason.INTERNAL_ERROR
+            _LOG.debug("reading %s failed", source, exc_info=True)
             self._counters.inc(NAMESPACE, "documents_in")
-            self._counters.inc(NAMESPACE, f"rejected.{RejectReason.UNREADABLE}")
-            yield TaggedOutput(
-                REJECTS,
-                Reject(
-                    task.path, None, RejectReason.UNREADABLE, repr(error), b"", task.input_format
-                ),
-            )
+            self._counters.inc(NAMESPACE, f"rejected.{reason}")
+            detail = failure_detail("read", error)
+            reject = Reject(source, None, reason, detail, b"", task.input_format)
+            yield TaggedOutput(REJECTS, reject)
 
-    def _read(self, task: ReadTask) -> Iterator[Any]:
+    def _read(self, task: ReadTask, source: str) -> Iterator[Any]:
         if task.input_format == "jsonl":
-            yield from self._read_jsonl(task)
+            yield from self._read_jsonl(task, source)
             return
         # Raw bytes, not Beam's auto-decompression: decode.inflate guards against bombs;
         # warcio inflates WARC record by record.
         with self._open(task.path) as handle:
             if task.input_format == "warc":
-                for result in warc_documents(handle, task.path, self._config):
+                for result in warc_documents(handle, source, self._config):
                     if result is SKIPPED:
                         self._counters.inc(NAMESPACE, "warc_records_skipped")
                     yield result
@@ -173,8 +185,7 @@ class _ReadFn(beam.DoFn):
             data = handle.read(min(task.size, cap) + 1)
             if len(data) > task.size:  # it grew since it was matched: read on, to the cap
                 data += handle.read(cap + 1 - len(data))
-        is_html = task.input_format == "html"
-        yield decode_document(data, task.path, task.input_format, self._config, is_html=is_html)
+        yield decode_file(data, source, task.input_format, self._config)
 
     def _open(self, path: str) -> BinaryIO:
         # FileSystems.open looks up and builds the path's filesystem on every call: 10 of the
@@ -185,7 +196,7 @@ class _ReadFn(beam.DoFn):
             filesystem = self._filesystems[scheme] = FileSystems.get_filesystem(path)
         return filesystem.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
 
-    def _read_jsonl(self, task: ReadTask) -> Iterator[Any]:
+    def _read_jsonl(self, task: ReadTask, source: str) -> Iterator[Any]:
         config = self._config
         number = task.first_line - 1
         with self._open(task.path) as handle:
@@ -196,14 +207,14 @@ class _ReadFn(beam.DoFn):
             lines = read_lines(stream, config.max_line_bytes, task.start, task.end, task.first_line)
             try:
                 for number, line, too_long in lines:
-                    yield self._jsonl_line(f"{task.path}#L{number}", line, too_long)
+                    yield self._jsonl_line(f"{source}#L{number}", line, too_long)
             except (InflationLimitError, EOFError, gzip.BadGzipFile, zlib.error) as error:
                 bomb = isinstance(error, InflationLimitError)
                 reason = (
                     RejectReason.DECOMPRESSION_BOMB if bomb else RejectReason.CORRUPT_COMPRESSION
                 )
                 detail = f"the rest of the file: {error}"[:500]
-                yield _line_reject(f"{task.path}#L{number + 1}", b"", reason, detail, config)
+                yield _line_reject(f"{source}#L{number + 1}", b"", reason, detail, config)
 
     def _jsonl_line(self, source: str, line: bytes, too_long: bool) -> Any:
         if too_long:
@@ -212,7 +223,25 @@ class _ReadFn(beam.DoFn):
         if not line.strip():
             self._counters.inc(NAMESPACE, "jsonl_blank_lines")
             return SKIPPED
-        return parse_jsonl_line(line, source, self._jsonl, self._config.reject_raw_bytes)
+        try:
+            return parse_jsonl_line(line, source, self._jsonl, self._config.reject_raw_bytes)
+        except Exception as error:  # this line is a dead letter; the file's next lines go on
+            _LOG.debug("parsing %s failed", source, exc_info=True)
+            detail = failure_detail("jsonl", error)
+            return _line_reject(source, line, RejectReason.INTERNAL_ERROR, detail, self._config)
+
+
+def decode_file(data: bytes, source: str, input_format: str, config: ReadConfig) -> Any:
+    """decode_document on a whole file's bytes; a decoder that raises makes the file an
+    ``internal_error`` reject (with its id and raw bytes), not a failed run."""
+    try:
+        return decode_document(data, source, input_format, config, is_html=input_format == "html")
+    except Exception as error:
+        _LOG.debug("decoding %s failed", source, exc_info=True)
+        raw = data[: config.reject_raw_bytes]
+        detail = failure_detail("decode", error)
+        doc_id = make_doc_id(source, data)
+        return Reject(source, doc_id, RejectReason.INTERNAL_ERROR, detail, raw, input_format)
 
 
 def _line_reject(

@@ -77,8 +77,7 @@ class _StagesFn(beam.DoFn):
             return Reject.of(record, RejectReason.TIMEOUT, f"{stage.name}: {error}")
         except Exception as error:  # the dead-letter output: never log-and-drop
             _LOG.debug("stage %s failed on %s", stage.name, record.source, exc_info=True)
-            detail = f"{stage.name}: {error!r}"[:2000]
-            return Reject.of(record, RejectReason.INTERNAL_ERROR, detail)
+            return Reject.failed(record, stage.name, error)
 
 
 class RunStages(beam.PTransform):

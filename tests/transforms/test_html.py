@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 import socket
 import subprocess
 import sys
+import tracemalloc
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from transforms.extract import extract_document
 from transforms.html import HtmlConfig, PageArticle, decode_html, extract_page
 from transforms.html_meta import parse_date, strip_site_suffix
 from transforms.html_text import clean_paragraphs, pick_summary
+from transforms.records import Document, Reject, RejectReason
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "html"
 CONFIG = HtmlConfig()
@@ -294,3 +299,37 @@ def test_html_modules_do_not_import_beam() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def nested_list_page(depth: int = 120, size: int = 160_000) -> str:
+    """A page whose JSON-LD articleBody nests <ul><li> ``depth`` deep: every <li> holds the
+    text of all the lists below it (issue 17: 160 KB gave 7.7 M characters)."""
+    words = ("lorem ipsum dolor " * (size // depth // 18 + 1))[: size // depth]
+    body = "".join(f"<ul><li>{words}" for _ in range(depth)) + "</li></ul>" * depth
+    ld = json.dumps({"@type": "NewsArticle", "headline": "Nested", "articleBody": body})
+    return (
+        f'<html><head><script type="application/ld+json">{ld}</script></head>'
+        "<body><p>Short.</p></body></html>"
+    )
+
+
+def test_text_past_the_cap_is_too_large_and_never_built_whole() -> None:
+    page = Document("p.html", "id", "html", b"", nested_list_page(), is_html=True)
+    extract_document(replace(page, text="<p>warm up: first-call imports</p>"), CONFIG)
+    tracemalloc.start()
+    try:
+        result = extract_document(page, CONFIG)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert isinstance(result, Reject) and result.reason == RejectReason.TOO_LARGE
+    assert peak < 8 * 1024 * 1024  # 2 MB measured; 28 MB building all 9.7 M characters
+
+
+def test_lone_surrogates_in_json_ld_are_dropped() -> None:
+    ld = r'{"@type": "NewsArticle", "headline": "Bridge\ud800 reopens", "description": "D\udfff"}'
+    html = f'<html><head><script type="application/ld+json">{ld}</script></head><body></body>'
+    article = extract_page(html + "<p>" + "Word " * 60 + "</p></body></html>", None, CONFIG)
+    assert article.headline == "Bridge reopens"
+    for text in (article.summary or "", *article.paragraphs):
+        text.encode("utf-8")

@@ -8,6 +8,7 @@ Beam wiring only.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -23,7 +24,7 @@ from transforms.counters import BundleCounters
 from transforms.duplicates import EXACT, NEAR, DropDuplicates
 from transforms.neardup import DedupConfig, NearDupConfig
 from transforms.quality import LanguageFilterConfig, QualityConfig, check_quality, filter_language
-from transforms.records import Article, Reject, RejectReason
+from transforms.records import Article, Reject
 from transforms.sitelines import (
     SiteLinesConfig,
     line_key,
@@ -44,6 +45,7 @@ TOP_LINES_FILE = "site_boilerplate.jsonl"  # under the run's output folder, for 
 # ("language_filter": the per-document stage `language` already counts under "language".)
 NAMESPACES = (SITELINES, EXACT, NEAR, "quality", "language_filter", "split")
 _REMOVED = "removed"
+_LOG = logging.getLogger(__name__)
 
 
 class CorpusOutputs(NamedTuple):
@@ -167,21 +169,24 @@ class StripSiteBoilerplate(beam.PTransform):
 
     def expand(self, articles: beam.PCollection) -> CorpusOutputs:
         config = self._config
-        # (article, its short_line_keys): hashed once, counted here and matched by the strip.
-        keyed = articles | "LineKeys" >> beam.Map(lambda a: (a, short_line_keys(a, config)))
+        # (article, site, its short_line_keys): hashed once, counted here, matched by the strip.
+        keyed = articles | "LineKeys" >> beam.ParDo(_LineKeysFn(config)).with_outputs(
+            REJECTS, main=MAIN
+        )
         chrome = (
-            keyed
+            keyed[MAIN]
             | "LineTables" >> beam.ParDo(_LineTablesFn(config))
             | "GroupSites" >> beam.GroupByKey()
             | "Decide" >> beam.FlatMap(_decide, config)
         )
-        stripped = hold(keyed, self._spill_dir) | "Strip" >> beam.ParDo(
+        stripped = hold(keyed[MAIN], self._spill_dir) | "Strip" >> beam.ParDo(
             _StripFn(config, spilled=self._spill_dir is not None), beam.pvalue.AsDict(chrome)
         ).with_outputs(REJECTS, _REMOVED, main=MAIN)
         top_lines = stripped[_REMOVED] | "TopLines" >> beam.CombinePerKey(
             _TopLinesFn(config.top_lines)
         )
-        return CorpusOutputs(stripped[MAIN], stripped[REJECTS], top_lines)
+        rejects = (keyed[REJECTS], stripped[REJECTS]) | "Rejects" >> beam.Flatten()
+        return CorpusOutputs(stripped[MAIN], rejects, top_lines)
 
 
 class WriteTopLines(beam.PTransform):
@@ -203,6 +208,28 @@ class WriteTopLines(beam.PTransform):
 _TABLE_FLUSH_ROWS = 65_536  # candidate lines buffered per window before a table goes out
 
 
+class _LineKeysFn(beam.DoFn):
+    """(article, its site, its short_line_keys) per article; an article they fail on leaves as an
+    ``internal_error`` reject (counted ``in`` and ``rejected.<reason>`` in ``sitelines``)."""
+
+    def __init__(self, config: SiteLinesConfig) -> None:
+        self._config = config
+        self._counters = BundleCounters()
+
+    def process(self, article: Article) -> Iterator[Any]:
+        try:
+            keyed = (article, site_of(article), short_line_keys(article, self._config))
+        except Exception as error:  # the dead-letter output, as RunStages does
+            _LOG.debug("site line keys failed on %s", article.source, exc_info=True)
+            self._counters.inc(SITELINES, "in")
+            yield route(self._counters, SITELINES, Reject.failed(article, SITELINES, error))
+            return
+        yield keyed
+
+    def finish_bundle(self) -> None:
+        self._counters.flush()
+
+
 class _LineTablesFn(BufferedFn):
     """Per bundle and site: (site, (documents, packed line keys)), one uint64 key per document
     and distinct candidate line (``site_line_keys``).
@@ -218,12 +245,12 @@ class _LineTablesFn(BufferedFn):
     def new_buffer(self) -> _SiteTables:
         return _SiteTables()
 
-    def add(self, buffer: _SiteTables, element: tuple[Article, list[int]]) -> bool:
-        article, short_keys = element
+    def add(self, buffer: _SiteTables, element: tuple[Article, str, list[int]]) -> bool:
+        _, site, short_keys = element
         keys = site_line_keys(short_keys)
-        site = buffer.sites.setdefault(site_of(article), _SiteTable())
-        site.documents += 1
-        site.keys.extend(keys)
+        table = buffer.sites.setdefault(site, _SiteTable())
+        table.documents += 1
+        table.keys.extend(keys)
         buffer.rows += len(keys)
         return buffer.rows >= _TABLE_FLUSH_ROWS
 
@@ -266,33 +293,42 @@ class _StripFn(beam.DoFn):
         self._counters = BundleCounters()
 
     def process(self, element: Any, chrome: dict[str, frozenset[int]]) -> Iterator[Any]:
-        for article, short_keys in held_records(element, self._spilled):
-            yield from self._strip(article, short_keys, chrome)
+        for article, site, short_keys in held_records(element, self._spilled):
+            yield from self._strip(article, site, short_keys, chrome)
 
     def _strip(
-        self, article: Article, short_keys: list[int], chrome: dict[str, frozenset[int]]
+        self,
+        article: Article,
+        site: str,
+        short_keys: list[int],
+        chrome: dict[str, frozenset[int]],
     ) -> Iterator[Any]:
         self._counters.inc(SITELINES, "in")
-        site = site_of(article)
         drop = chrome.get(site, frozenset())
         try:
             record, removed = (
                 strip_site_lines(article, drop, self._config, short_keys) if drop else (article, ())
             )
+            shown = _shown_lines(removed)
         except Exception as error:  # the dead-letter output, as RunStages does
-            detail = f"{SITELINES}: {error!r}"[:2000]
-            record, removed = Reject.of(article, RejectReason.INTERNAL_ERROR, detail), ()
+            _LOG.debug("site line strip failed on %s", article.source, exc_info=True)
+            record, removed, shown = Reject.failed(article, SITELINES, error), (), {}
         self._counters.inc(SITELINES, "lines_removed", len(removed))
-        shown: dict[int, str] = {}
-        for line in removed:
-            key = line_key(line)
-            shown[key] = min(shown.get(key, line), line)
         for key, line in sorted(shown.items()):
             yield TaggedOutput(_REMOVED, (site, (key, line)))
         yield route(self._counters, SITELINES, record)
 
     def finish_bundle(self) -> None:
         self._counters.flush()
+
+
+def _shown_lines(removed: Iterable[str]) -> dict[int, str]:
+    """Each removed line's key and its smallest verbatim form, for the top-lines list."""
+    shown: dict[int, str] = {}
+    for line in removed:
+        key = line_key(line)
+        shown[key] = min(shown.get(key, line), line)
+    return shown
 
 
 class _TopLinesFn(beam.CombineFn):

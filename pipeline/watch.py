@@ -4,7 +4,8 @@ Each poll lists the inputs, keeps those that are ready (a ``<file>.done`` marker
 not modified for ``settle`` seconds and unchanged since the previous poll: a file still being
 written is never read half-way), and runs one incremental batch on the ready files the ledger
 does not know. SIGINT/SIGTERM finish the current batch, then the loop exits 0; after a
-crash the ledger makes the next start resume exactly where the last committed batch ended.
+crash the ledger makes the next start resume exactly where the last committed batch ended. A
+batch that fails is retried file by file, and a file that fails alone waits until it changes.
 (Nothing here runs a true streaming graph: notes/beam-on-this-machine.md §5.)
 """
 
@@ -66,17 +67,21 @@ def watch(
         sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
     }
     seen: dict[str, tuple[int, float]] = {}
+    failed: dict[str, tuple[int, float]] = {}  # files whose batch failed alone, until they change
     batches = 0
     try:
         while not stop.is_set():
             listed = list_inputs(list(patterns))
             ready = ready_files(listed, seen, time.time(), options.settle)
             seen = {path: (size, mtime) for path, size, mtime in listed}
-            batch = select_new(ready, load_ledger(output))
+            batch = [
+                entry
+                for entry in select_new(ready, load_ledger(output))
+                if failed.get(entry.path) != (entry.size, entry.mtime)
+            ]
             if batch:
-                run_id, summary = run_batch(batch)
+                publish(batch, run_batch, failed, stop, log)
                 batches += 1
-                log_batch(run_id, summary, batch, log)
             if options.max_batches is not None and batches >= options.max_batches:
                 break
             stop.wait(options.interval)
@@ -84,6 +89,38 @@ def watch(
         for sig, handler in previous_handlers.items():
             signal.signal(sig, handler)
     return 0
+
+
+def publish(
+    batch: list[InputFile],
+    run_batch: Callable[[list[InputFile]], tuple[str, RunSummary]],
+    failed: dict[str, tuple[int, float]],
+    stop: threading.Event,
+    log: TextIO,
+) -> None:
+    """Run one batch; if it fails, run its files one at a time, so that a file on which every
+    run fails cannot hold back the files beside it (issue 17). A file that fails alone is noted
+    in ``failed`` and left out until it changes; one log line says so."""
+    try:
+        run_id, summary = run_batch(batch)
+    except Exception as error:  # the batch left nothing behind (run() publishes atomically)
+        reason = (str(error).splitlines() or [type(error).__name__])[0][:300]
+        if len(batch) == 1:
+            failed[batch[0].path] = (batch[0].size, batch[0].mtime)
+            log.write(
+                f"scrapeclean: batch failed on {batch[0].path}: {reason}; "
+                "left out until it changes\n"
+            )
+            log.flush()
+            return
+        log.write(f"scrapeclean: batch of {len(batch)} files failed: {reason}; one at a time\n")
+        log.flush()
+        for entry in batch:
+            if stop.is_set():
+                return
+            publish([entry], run_batch, failed, stop, log)
+        return
+    log_batch(run_id, summary, batch, log)
 
 
 def log_batch(run_id: str, summary: RunSummary, batch: list[InputFile], log: TextIO) -> None:

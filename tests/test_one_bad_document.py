@@ -11,13 +11,14 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import main
+from scrapeclean.pipeline.cli.main import main
+from scrapeclean.transforms.beam import write
+from scrapeclean.transforms.html.config import HtmlConfig
+from scrapeclean.transforms.html.extract import extract_document
+from scrapeclean.transforms.records import Article, Document, Reject
+from scrapeclean.transforms.text import stages
+from scrapeclean.transforms.text.stages import Stage
 from tests.conftest import SEEDS
-from transforms import chain, write
-from transforms.chain import Stage
-from transforms.extract import extract_document
-from transforms.html import HtmlConfig
-from transforms.records import Article, Document, Reject
 
 SEED = (SEEDS / "000_05c8e702dea443c3.txt").read_text(encoding="utf-8")
 PARAGRAPHS = [line for line in SEED.split("\n") if line.strip()]
@@ -49,13 +50,13 @@ def run(inputs: Path, output: Path) -> tuple[dict[str, Any], list[dict[str, Any]
 def test_a_stage_raising_in_the_sandbox_rejects_that_page_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stages = tuple(
+    patched = tuple(
         Stage(s.name, explode_on_marker, s.section, s.applies, s.sandboxed)
         if s.name == "extract"
         else s
-        for s in chain.DOCUMENT_STAGES
+        for s in stages.DOCUMENT_STAGES
     )
-    monkeypatch.setattr(chain, "DOCUMENT_STAGES", stages)
+    monkeypatch.setattr(stages, "DOCUMENT_STAGES", patched)
     inputs = tmp_path / "in"
     inputs.mkdir()
     (inputs / "good.html").write_text(page("Calm"), encoding="utf-8")

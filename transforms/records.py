@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from transforms.surrogates import drop_surrogates
+from scrapeclean.transforms.surrogates import drop_surrogates
 
 
 class RejectReason(StrEnum):
@@ -145,7 +145,13 @@ class Article(PickledAsArguments):
     boilerplate_removed: tuple[str, ...]
     input_format: str
     split: str | None = None  # train / validation / test, when the split stage runs
-    raw: bytes = field(default=b"", repr=False)  # not written with the article; kept for rejects
+    # The input's bytes (capped at read.reject_raw_bytes), never written with the article: kept
+    # on purpose for the corpus steps' rejects (duplicate, quality, language, site chrome only),
+    # whose `raw` column the contract fills with the input. Re-reading it at the write instead
+    # would need the source to still exist and be re-parsed (a JSONL line, a WARC record, a
+    # gzip member), which a moved or remote input cannot promise; the price is its bytes in
+    # each pickle (zlib-compressed by PickledAsArguments) and spill file: a few KB a news page.
+    raw: bytes = field(default=b"", repr=False)
 
     @property
     def text(self) -> str:
@@ -175,9 +181,3 @@ class Reject(PickledAsArguments):
             raw=record.raw,
             input_format=record.input_format,
         )
-
-    @classmethod
-    def failed(cls, record: Document | Article, where: str, error: BaseException) -> Reject:
-        """The dead letter of a record whose processing raised in ``where``: ``internal_error``
-        with the exception in ``detail`` (``failure_detail``)."""
-        return cls.of(record, RejectReason.INTERNAL_ERROR, failure_detail(where, error))

@@ -18,9 +18,9 @@ from typing import Any
 import pyarrow.dataset as ds
 import pytest
 
-from pipeline import run as run_module
-from pipeline.cli import main
-from pipeline.watch import ready_files
+from scrapeclean.pipeline.cli.main import main
+from scrapeclean.pipeline.job import run as run_module
+from scrapeclean.pipeline.job.watch import ready_files
 from tests.conftest import SEEDS
 
 SCRIPT = Path(sys.executable).parent / "scrapeclean"

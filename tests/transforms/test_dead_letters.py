@@ -18,20 +18,20 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.config import OutputConfig
-from pipeline.options import DEFAULT_RUNNER as RUNNER
+from scrapeclean.pipeline.cli.options import DEFAULT_RUNNER as RUNNER
+from scrapeclean.transforms.beam import corpus as corpus_steps
+from scrapeclean.transforms.beam import dedup, read, write
+from scrapeclean.transforms.beam.corpus import CleanCorpus
+from scrapeclean.transforms.beam.read import ReadDocuments
+from scrapeclean.transforms.beam.write import WriteArticles, WriteRejects
+from scrapeclean.transforms.config import OutputConfig
+from scrapeclean.transforms.corpus.sitelines import strip_corpus
+from scrapeclean.transforms.records import Article, Reject, RejectReason
+from scrapeclean.transforms.text.decode import ReadConfig
+from scrapeclean.transforms.text.formats import JsonlConfig
 from tests.transforms.test_corpus import SECTIONS, corpus, reference
 from tests.transforms.test_read import TEXT, write_warc
 from tests.transforms.test_write import ARTICLE
-from transforms import corpus as corpus_steps
-from transforms import duplicates, read, write
-from transforms.corpus import CleanCorpus
-from transforms.decode import ReadConfig
-from transforms.formats import JsonlConfig
-from transforms.read import ReadDocuments
-from transforms.records import Article, Reject, RejectReason
-from transforms.sitelines import strip_corpus
-from transforms.write import WriteArticles, WriteRejects
 
 BOOM = "RuntimeError: boom"
 
@@ -134,8 +134,8 @@ def stripped_victim() -> Article:
 CORPUS_INJECTIONS = {
     "sitelines-keys": (corpus_steps, "short_line_keys", lambda a, *_: a.doc_id == VICTIM),
     "sitelines-strip": (corpus_steps, "strip_site_lines", lambda a, *_: a.doc_id == VICTIM),
-    "dedup": (duplicates, "hash_shard", lambda h: h == stripped_victim().content_hash),
-    "neardup": (duplicates, "signatures", lambda texts, _: stripped_victim().text in texts),
+    "dedup": (dedup, "hash_shard", lambda h: h == stripped_victim().content_hash),
+    "neardup": (dedup, "signatures", lambda texts, _: stripped_victim().text in texts),
     "quality": (corpus_steps, "check_quality", lambda a, _: a.doc_id == VICTIM),
     "split": (corpus_steps, "assign_split", lambda a, _: a.doc_id == VICTIM),
 }

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.config import RunConfig
+from scrapeclean.transforms.config import RunConfig
+from scrapeclean.transforms.records import Reject, RejectReason
+from scrapeclean.transforms.text.repair import RepairConfig, repair_text
+from scrapeclean.transforms.text.stages import clean_bytes
 from tests.conftest import SEEDS
-from transforms.chain import clean_bytes
-from transforms.records import Reject, RejectReason
-from transforms.repair import RepairConfig, repair_text
 
 CONFIG = RepairConfig()
 

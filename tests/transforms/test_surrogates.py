@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.decode import ReadConfig, decode_document
-from transforms.records import Document, failure_detail
-from transforms.surrogates import drop_surrogates, loads_json, source_name
+from scrapeclean.transforms.records import Document, failure_detail
+from scrapeclean.transforms.surrogates import drop_surrogates, loads_json, source_name
+from scrapeclean.transforms.text.decode import ReadConfig, decode_document
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import pickle
 import socket
 import subprocess
@@ -21,6 +20,7 @@ from scrapeclean.transforms.html.page import PageArticle, extract_page
 from scrapeclean.transforms.html.paragraphs import clean_paragraphs, pick_summary
 from scrapeclean.transforms.records import Document, Reject, RejectReason
 from scrapeclean.transforms.text.decode import decode_html
+from scripts.make_bad_inputs import nested_list_page
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "html"
 CONFIG = HtmlConfig()
@@ -301,18 +301,6 @@ def test_html_modules_do_not_import_beam() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
-
-
-def nested_list_page(depth: int = 120, size: int = 160_000) -> str:
-    """A page whose JSON-LD articleBody nests <ul><li> ``depth`` deep: every <li> holds the
-    text of all the lists below it (issue 17: 160 KB gave 7.7 M characters)."""
-    words = ("lorem ipsum dolor " * (size // depth // 18 + 1))[: size // depth]
-    body = "".join(f"<ul><li>{words}" for _ in range(depth)) + "</li></ul>" * depth
-    ld = json.dumps({"@type": "NewsArticle", "headline": "Nested", "articleBody": body})
-    return (
-        f'<html><head><script type="application/ld+json">{ld}</script></head>'
-        "<body><p>Short.</p></body></html>"
-    )
 
 
 def test_text_past_the_cap_is_too_large_and_never_built_whole() -> None:

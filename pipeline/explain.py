@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 import traceback
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from transforms.chain import DOCUMENT_STAGES
 from transforms.decode import GZIP_MAGIC, decode_document
 from transforms.formats import detect_format
 from transforms.records import Article, Document, Reject, RejectReason
+from transforms.sources import NotRegularFileError, open_regular, path_of, source_of
 
 # Formats where one file is one document; a JSONL or WARC file holds many (explain one record
 # by saving it as its own file).
@@ -52,7 +54,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "diff of the text, the fixes added and the boilerplate removed, then the Article fields "
         "or the reject reason. Uses the same config as `run` (defaults, --config, --set).",
     )
-    parser.add_argument("file", metavar="FILE", help="one input file (a text dump, may be .gz)")
+    parser.add_argument(
+        "file",
+        metavar="FILE",
+        help="one input file (a text dump, may be .gz): its path, or its `source` as a run "
+        "wrote it (docs/sources.md)",
+    )
     add_config_flags(parser)
     parser.set_defaults(handler=run)
 
@@ -60,14 +67,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     """Explain ``args.file`` on stdout, coloured when stdout is a terminal."""
     config = resolve_config(args.config, args.set)
-    input_format = detect_format(args.file, args.format)
+    path = input_path(args.file)
+    input_format = detect_format(path, args.format)
     if input_format not in EXPLAINABLE_FORMATS:
         raise UsageError(
             f"{args.file!r}: explain handles {', '.join(EXPLAINABLE_FORMATS)} input, "
             f"not {input_format} (try --format text)"
         )
-    data = read_input(args.file, config.read.max_document_bytes)
-    steps = trace(data, args.file, input_format, config)
+    data = read_input(path, config.read.max_document_bytes)
+    steps = trace(data, source_of(path), input_format, config)
     print(render(steps, data, input_format, color=sys.stdout.isatty()), end="")
     return 0
 
@@ -80,18 +88,24 @@ def resolve_config(path: str | None, overrides: list[str]) -> RunConfig:
         raise UsageError(str(error)) from None
 
 
+def input_path(location: str) -> str:
+    """The path FILE names: itself when something is there, else FILE read as a ``source``
+    (a name with a backslash or a non-UTF-8 byte is written escaped there)."""
+    return location if os.path.lexists(location) else path_of(location)
+
+
 def read_input(location: str, max_bytes: int) -> bytes:
-    """The file's bytes, capped one past the size limit as the reader does (too_large shows)."""
-    path = Path(location)
-    if not path.exists():
-        raise UsageError(f"{location!r} does not exist")
-    if not path.is_file():
-        raise UsageError(f"{location!r} is not a file")
+    """The file's bytes, capped one past the size limit as the reader does (too_large shows);
+    only a regular file is opened (a FIFO would wait for a writer forever)."""
+    if not os.path.lexists(location):
+        raise UsageError(f"{source_of(location)!r} does not exist")
     try:
-        with path.open("rb") as handle:
+        with open_regular(location) as handle:
             return handle.read(max_bytes + 1)
+    except NotRegularFileError as error:
+        raise UsageError(f"{source_of(location)!r} is {error.strerror}") from None
     except OSError as error:
-        raise UsageError(f"{location!r}: cannot read ({error.strerror})") from None
+        raise UsageError(f"{source_of(location)!r}: cannot read ({error.strerror})") from None
 
 
 def trace(data: bytes, source: str, input_format: str, config: RunConfig) -> list[Step]:

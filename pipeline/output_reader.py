@@ -20,6 +20,7 @@ import pyarrow.dataset as ds
 
 from pipeline.options import UsageError
 from transforms.decode import GZIP_MAGIC, ReadConfig, RefusedError, inflate, is_binary
+from transforms.sources import NotRegularFileError, open_regular, path_of
 
 ARTICLES = "articles"
 REJECTS = "rejects"
@@ -112,11 +113,14 @@ def site_of(url: str | None, source: str | None) -> str:
     if not source:
         return "(unknown)"
     path = _SOURCE_SUFFIX.sub("", source)
-    return posixpath.dirname(path.replace("\\", "/")) or "."
+    # "/" only, as transforms/sitelines.py groups sites: in a source "\\" begins an escape
+    # (docs/sources.md), never a folder separator.
+    return posixpath.dirname(path) or "."
 
 
 def preview_source(source: str, max_chars: int) -> RawPreview:
-    """The input a record came from, read back from its file when that is local and small."""
+    """The input a record came from, read back from its file when that is local, small and a
+    regular file (``source`` unescaped as docs/sources.md says)."""
     if "://" in source:
         return RawPreview(None, "unavailable: the source is not a local file")
     path_text, line_number = source, None
@@ -125,14 +129,16 @@ def preview_source(source: str, max_chars: int) -> RawPreview:
         if not suffix.group(1):
             return RawPreview(None, "unavailable: a WARC record (see the rejects' raw column)")
         path_text, line_number = source[: suffix.start()], int(suffix.group(2))
-    path = Path(path_text)
     try:
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            return RawPreview(None, f"unavailable: the source file is large ({size:,} bytes)")
-        data = path.read_bytes()
+        with open_regular(path_of(path_text)) as handle:
+            data = handle.read(MAX_SOURCE_BYTES + 1)
+    except NotRegularFileError as error:
+        return RawPreview(None, f"unavailable: the source is {error.strerror}")
     except OSError:
         return RawPreview(None, "unavailable: the source file no longer exists here")
+    if len(data) > MAX_SOURCE_BYTES:
+        limit = f"{MAX_SOURCE_BYTES:,}"
+        return RawPreview(None, f"unavailable: the source file is larger than {limit} bytes")
     if line_number is not None:
         lines = data.split(b"\n")
         if not 1 <= line_number <= len(lines):

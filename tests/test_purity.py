@@ -22,6 +22,7 @@ PURE_MODULES = [
     "transforms.lines",
     "transforms.warc",
     "transforms.sandbox",
+    "transforms.sources",
     "transforms.neardup",
     "transforms.quality",
     "transforms.sitelines",

@@ -2,9 +2,9 @@
 or changed files and publishes them as a partition of its own.
 
 The ledger is not a file of its own: each committed run's manifest (``manifests/<run_id>.json``,
-written by one atomic rename after its partition is in place) lists the files it read. So a run
-killed at any point is simply redone: a partition without a manifest is removed at the next
-start, and its files are still new.
+written by one atomic rename after its partition is in place) lists the files it read, as they
+were once the run had read them. So a run killed at any point is simply redone: a partition
+without a manifest is removed at the next start, and its files are still new.
 """
 
 from __future__ import annotations
@@ -12,22 +12,36 @@ from __future__ import annotations
 import glob
 import hashlib
 import json
+import posixpath
 import re
-import shutil
-from dataclasses import asdict, dataclass
+import string
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.options import UsageError
-from pipeline.outputdir import PUBLISHED
+from pipeline.outputdir import (
+    MANIFESTS,
+    MARKER,
+    PUBLISHED,
+    NotOursError,
+    foreign_files,
+    is_legacy,
+    join,
+    list_files,
+    write_marker,
+)
+from transforms.matching import match_lazily
+from transforms.read import open_input
+from transforms.sources import path_of, source_of
 
-MANIFESTS = "manifests"
 INDEX = "runs.json"
 _SAFE_PARTITION = re.compile(r"^[\w.=-]+(/[\w.=-]+)*$")
+_RUN_ID_FIELD = ("run_id", "", None)  # "{run_id}" as string.Formatter parses it
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +59,29 @@ def default_run_id(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
 
 
+class InputChangedError(RuntimeError):
+    """An input's bytes changed while a batch read it: the batch publishes nothing."""
+
+
 def partition_path(template: str, run_id: str, run_date: str) -> str:
-    """Fill a partition template ({run_id}, {run_date}); refuse anything path-like but plain."""
+    """Fill a partition template ({run_id}, {run_date}); refuse anything path-like but plain,
+    and a template without a plain {run_id}.
+
+    Refused rather than made unique: without {run_id} a second run (the same day, for
+    {run_date}) would write the first one's partition again, and adding the id silently would
+    move data where the user's readers do not look; "day={run_date}/run={run_id}" keeps a
+    day's folder and is collision-free (run ids are unique in an output, new_run_id).
+    """
     try:
+        fields = [field[1:] for field in string.Formatter().parse(template) if field[1]]
         path = template.format(run_id=run_id, run_date=run_date)
     except (KeyError, IndexError, ValueError) as error:
         raise UsageError(f"--partition {template!r}: {error!r}") from None
+    if _RUN_ID_FIELD not in fields:
+        raise UsageError(
+            f"--partition {template!r} has no plain {{run_id}}: two runs would write the same "
+            "files (e.g. 'day={run_date}/run={run_id}')"
+        )
     if not _SAFE_PARTITION.match(path) or ".." in path.split("/"):
         raise UsageError(f"--partition {template!r} gives {path!r}: not a plain relative path")
     return path
@@ -68,22 +99,51 @@ def load_ledger(output: Path) -> dict[str, InputFile]:
     ledger: dict[str, InputFile] = {}
     for manifest in committed_manifests(output):
         for entry in manifest.get("files", []):
-            ledger[entry["path"]] = InputFile(**entry)
+            path = path_of(entry["path"])
+            ledger[path] = InputFile(**{**entry, "path": path})
     return ledger
 
 
 def remove_uncommitted(output: Path) -> None:
-    """Delete partitions that no committed manifest names (left by a killed run)."""
+    """Delete the partitions no committed manifest names (published by a killed run): only a
+    folder our marker marks as a partition and lists in full; a committed one is never
+    touched, whatever its subfolders (``output.partition_by``)."""
     committed = {m["partition"]["path"] for m in committed_manifests(output)}
+    files = list_files(str(output))
+    if is_legacy(files):
+        files = mark_partitions(str(output), files, committed)
     orphans = {
-        marker.parent
-        for name in PUBLISHED
-        if (output / name).is_dir()
-        for marker in (output / name).rglob("*.parquet")
-        if marker.parent.relative_to(output / name).as_posix() not in committed
+        posixpath.dirname(path)
+        for path in files
+        if posixpath.basename(path) == MARKER
+        and path.split("/", 1)[0] in PUBLISHED
+        and posixpath.dirname(path).split("/", 1)[-1] not in committed
+        and "/" in posixpath.dirname(path)  # below articles/, not articles/ itself
     }
-    for orphan in orphans:  # collected first: deleting while rglob walks would trip it
-        shutil.rmtree(orphan, ignore_errors=True)
+    inside = [path for path in files if any(path.startswith(f"{o}/") for o in orphans)]
+    foreign = foreign_files(str(output), inside)
+    if foreign:
+        raise NotOursError(f"{foreign[0]!r} in --output was not written by scrapeclean")
+    if orphans:
+        FileSystems.delete([join(str(output), orphan) for orphan in sorted(orphans)])
+
+
+def mark_partitions(output: str, files: list[str], committed: set[str]) -> list[str]:
+    """Adopt an incremental output of a scrapeclean older than the markers: mark each
+    committed partition as ours; return what the output then holds.
+
+    An older output counts as ours only with its _SUCCESS (is_legacy), which no run killed
+    before its commit left behind: a folder no committed manifest names is not adopted.
+    """
+    inside: dict[tuple[str, str], list[str]] = {}
+    for path in files:
+        top, _, rest = path.partition("/")
+        partition = next((p for p in committed if rest.startswith(f"{p}/")), None)
+        if top in PUBLISHED and partition is not None:
+            inside.setdefault((top, partition), []).append(rest[len(partition) + 1 :])
+    for (top, partition), names in inside.items():
+        write_marker(join(output, top, *partition.split("/")), names)
+    return list_files(output)
 
 
 def select_new(
@@ -92,7 +152,8 @@ def select_new(
     """The inputs to process: unknown paths, and known ones whose content changed.
 
     Size and mtime decide cheaply; only a file whose size or mtime moved is hashed, and a file
-    touched without a change in content is skipped.
+    touched without a change in content is skipped. Something that is not a regular file
+    (a FIFO, a dangling link) hashes to "": the run rejects it `unreadable`, once.
     """
     selected = []
     for path, size, mtime in paths:
@@ -106,11 +167,12 @@ def select_new(
     return selected
 
 
-def list_inputs(patterns: list[str]) -> list[tuple[str, int, float]]:
-    """(path, size, mtime) of every file the patterns match, in a stable order."""
+def list_inputs(patterns: Sequence[str]) -> list[tuple[str, int, float]]:
+    """(path, size, mtime) of every file the patterns match (as the run matches them:
+    transforms/matching.py), in a stable order."""
     found: dict[str, tuple[str, int, float]] = {}
-    for result in FileSystems.match(patterns):
-        for metadata in result.metadata_list:
+    for pattern in patterns:
+        for metadata in match_lazily(pattern):
             found[metadata.path] = (
                 metadata.path,
                 metadata.size_in_bytes,
@@ -120,22 +182,51 @@ def list_inputs(patterns: list[str]) -> list[tuple[str, int, float]]:
 
 
 def file_sha256(path: str) -> str:
-    """SHA-256 of a file's bytes as stored, read in 1 MiB blocks."""
+    """SHA-256 of a file's bytes as stored, read in 1 MiB blocks; "" for what is not a regular
+    file or cannot be read (never opened blocking: a FIFO would hang the run)."""
     digest = hashlib.sha256()
-    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-        while block := handle.read(1024 * 1024):
-            digest.update(block)
+    try:
+        with open_input(path, FileSystems.get_filesystem(path)) as handle:
+            while block := handle.read(1024 * 1024):
+                digest.update(block)
+    except OSError:
+        return ""
     return digest.hexdigest()
 
 
-def as_patterns(files: list[InputFile]) -> list[str]:
+def confirm_unchanged(files: Sequence[InputFile]) -> list[InputFile]:
+    """The selected inputs as the run read them, checked once the run has read them all.
+
+    A file whose size or mtime moved since it was selected is hashed again: the same bytes
+    (touched) commit with the new size and mtime; new bytes raise InputChangedError, since
+    what the run read of them is unknown (old, new or half of each): the batch publishes
+    nothing and the next one reads the file's bytes then, once. A file gone since then
+    commits as selected: what the run read of it is published, once.
+    """
+    now = {path: (size, mtime) for path, size, mtime in list_inputs(as_patterns(files))}
+    confirmed = []
+    for entry in files:
+        size, mtime = now.get(entry.path, (entry.size, entry.mtime))
+        if (size, mtime) != (entry.size, entry.mtime):
+            if file_sha256(entry.path) != entry.sha256:
+                raise InputChangedError(
+                    f"{source_of(entry.path)} changed while the run read it; nothing was "
+                    "published, the next run reads it again"
+                )
+            entry = replace(entry, size=size, mtime=mtime)
+        confirmed.append(entry)
+    return confirmed
+
+
+def as_patterns(files: Sequence[InputFile]) -> list[str]:
     """Exact-match patterns for the selected files (glob characters in names escaped)."""
     return [glob.escape(entry.path) if "://" not in entry.path else entry.path for entry in files]
 
 
-def ledger_entries(files: list[InputFile]) -> list[dict[str, object]]:
-    """The ledger entries a run's manifest commits."""
-    return [asdict(entry) for entry in files]
+def ledger_entries(files: Sequence[InputFile]) -> list[dict[str, object]]:
+    """The ledger entries a run's manifest commits; paths as sources are written, valid UTF-8
+    (docs/sources.md)."""
+    return [{**asdict(entry), "path": source_of(entry.path)} for entry in files]
 
 
 def write_index(output: Path) -> None:
@@ -205,7 +296,7 @@ def run_batch(
     run_id = new_run_id(spec.output, run_id)
     run_date = spec.run_date or datetime.now(UTC).date().isoformat()
     path = partition_path(spec.partition_template, run_id, run_date)
-    partition = Partition(run_id, path, ledger_entries(files))
+    partition = Partition(run_id, path, tuple(files))
     summary = run(
         spec.config,
         as_patterns(files),

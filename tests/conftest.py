@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import RunConfig, load_config
+from scrapeclean.pipeline.job.config import load_config
+from scrapeclean.transforms.config import RunConfig
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"

@@ -15,10 +15,10 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
-from pipeline.cli import main
-from pipeline.output_reader import preview_source
+from scrapeclean.pipeline.cli.main import main
+from scrapeclean.pipeline.tools.output_reader import preview_source
+from scrapeclean.transforms.text.sources import source_of
 from tests.conftest import SEEDS
-from transforms.sources import source_of
 
 SCRIPT = Path(sys.executable).parent / "scrapeclean"
 CONTROL = SEEDS / "000_05c8e702dea443c3.txt"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import main
+from scrapeclean.pipeline.cli.main import main
 from tests.conftest import SEEDS
 
 VENV_BIN = str(Path(sys.executable).parent)
@@ -40,7 +40,8 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="module")
 def portable_endpoints() -> Iterator[tuple[int, int]]:
     """A local job service and a worker pool, as separate processes on loopback ports."""
-    # worker_pool_main starts workers as the bare `python` on PATH (notes §6): the venv's.
+    # worker_pool_main starts workers as the bare `python` on PATH: the venv's
+    # (docs/beam-notes.md §6).
     env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     job_port, pool_port = free_port(), free_port()
     commands = [

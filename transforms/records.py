@@ -131,7 +131,13 @@ class Article(PickledAsArguments):
     boilerplate_removed: tuple[str, ...]
     input_format: str
     split: str | None = None  # train / validation / test, when the split stage runs
-    raw: bytes = field(default=b"", repr=False)  # not written with the article; kept for rejects
+    # The input's bytes (capped at read.reject_raw_bytes), never written with the article: kept
+    # on purpose for the corpus steps' rejects (duplicate, quality, language, site chrome only),
+    # whose `raw` column the contract fills with the input. Re-reading it at the write instead
+    # would need the source to still exist and be re-parsed (a JSONL line, a WARC record, a
+    # gzip member), which a moved or remote input cannot promise; the price is its bytes in
+    # each pickle (zlib-compressed by PickledAsArguments) and spill file: a few KB a news page.
+    raw: bytes = field(default=b"", repr=False)
 
     @property
     def text(self) -> str:

@@ -11,11 +11,12 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
-from pipeline import incremental as incremental_module
-from pipeline import run as run_module
-from pipeline.cli import main
-from pipeline.incremental import partition_path, select_new
-from pipeline.options import UsageError
+from scrapeclean.pipeline.cli.main import main
+from scrapeclean.pipeline.job import ledger as ledger_module
+from scrapeclean.pipeline.job import run as run_module
+from scrapeclean.pipeline.job.incremental import partition_path
+from scrapeclean.pipeline.job.ledger import select_new
+from scrapeclean.transforms.errors import UsageError
 from tests.conftest import SEEDS
 
 ARTICLES = ["000_05c8e702dea443c3.txt", "001_headline_first_crlf.txt", "003_cp1252_german.txt"]
@@ -149,14 +150,14 @@ def test_an_input_rewritten_while_the_run_reads_it_is_published_once(
 ) -> None:
     landing, output = tmp_path / "landing", tmp_path / "out"
     land(landing, ARTICLES[0])
-    original = incremental_module.select_new
+    original = ledger_module.select_new
 
     def select_then_rewrite(*args: object) -> object:  # the scraper rewrites it meanwhile
         selected = original(*args)  # type: ignore[arg-type]
         shutil.copy(SEEDS / ARTICLES[1], landing / ARTICLES[0])
         return selected
 
-    monkeypatch.setattr(incremental_module, "select_new", select_then_rewrite)
+    monkeypatch.setattr(ledger_module, "select_new", select_then_rewrite)
     assert incremental(landing, output) == 1  # which bytes it read is unknown: none published
     monkeypatch.undo()
     assert not (output / "manifests").exists() or not list((output / "manifests").iterdir())

@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import main
+from scrapeclean.pipeline.cli.main import main
 from tests.conftest import SEEDS
 
 SCRIPT = Path(sys.executable).parent / "scrapeclean"
@@ -128,7 +128,7 @@ def test_overwrite_replaces_only_our_own_files(
 def test_a_file_added_during_a_run_is_not_deleted_by_its_publish(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from pipeline import run as run_module
+    from scrapeclean.pipeline.job import run as run_module
 
     output = tmp_path / "out"
     argv = ["run", "--input", str(SEED), "--output", str(output), "--quiet"]

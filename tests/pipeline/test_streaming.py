@@ -1,5 +1,5 @@
 """The streaming graph: per-window articles and rejects, window-named Parquet files, and a graph
-that builds with MatchContinuously (which no local runner runs; notes §5).
+that builds with MatchContinuously (which no local runner runs; docs/beam-notes.md §5).
 
 TestStream sends these pipelines to the BundleBasedDirectRunner, the one local runner that
 honours event-time windows and watermarks.
@@ -23,19 +23,20 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to_per_window
 from apache_beam.transforms.window import GlobalWindow, IntervalWindow, TimestampedValue
 
-from pipeline.config import RunConfig, load_config
-from pipeline.streaming import (
+from scrapeclean.pipeline.job.config import load_config
+from scrapeclean.pipeline.job.streaming import (
     build_stream_body,
     build_streaming_graph,
     build_windowed_tail,
 )
+from scrapeclean.transforms.beam.parquet_files import ParquetFileSink, parquet_file_name
+from scrapeclean.transforms.beam.run_stages import MAIN, REJECTS, RunStages
+from scrapeclean.transforms.config import RunConfig
+from scrapeclean.transforms.corpus.split import assign_split
+from scrapeclean.transforms.records import Article, Document, Reject, RejectReason, make_doc_id
+from scrapeclean.transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA, to_row
+from scrapeclean.transforms.text.stages import bind_stages, run_stages
 from tests.conftest import REPO
-from transforms.chain import bind_stages, run_stages
-from transforms.parquet_files import ParquetFileSink, parquet_file_name
-from transforms.records import Article, Document, Reject, RejectReason, make_doc_id
-from transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA, to_row
-from transforms.split import assign_split
-from transforms.stage import MAIN, REJECTS, RunStages
 
 WINDOW = 60
 T0 = 1_795_770_000  # 2026-11-27T09:00:00Z, a window boundary
@@ -251,7 +252,7 @@ def test_parquet_file_name_is_flat_utc_and_unique_per_call() -> None:
 def test_streaming_graph_builds_with_match_continuously(
     tmp_path: Path, config: RunConfig, profile: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Construction only: MatchContinuously cannot run on a local runner (notes §5)."""
+    """Construction only: MatchContinuously cannot run on a local runner (docs/beam-notes.md §5)."""
     if profile == "training":
         config = load_config(REPO / "configs" / "training.yaml")
     elif profile == "corpus_off":  # CleanCorpus then returns a global Create([]) of rejects
@@ -292,7 +293,7 @@ def test_bad_window_is_refused(tmp_path: Path, config: RunConfig, window_seconds
 def test_the_cli_refuses_streaming_on_a_batch_runner(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from pipeline.cli import main
+    from scrapeclean.pipeline.cli.main import main
 
     argv = ["run", "--streaming", "--input", str(tmp_path / "*.jsonl"), "--output", str(tmp_path)]
     assert main(argv) == 2

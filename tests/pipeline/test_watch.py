@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pyarrow.dataset as ds
 
-from pipeline.incremental import InputChangedError, InputFile
-from pipeline.run import RunSummary
-from pipeline.watch import WatchOptions, ready_files, watch
+from scrapeclean.pipeline.job.ledger import InputChangedError, InputFile
+from scrapeclean.pipeline.job.run import RunSummary
+from scrapeclean.pipeline.job.watch import WatchOptions, ready_files, watch
 from tests.conftest import SEEDS
 
 SCRIPT = Path(sys.executable).parent / "scrapeclean"

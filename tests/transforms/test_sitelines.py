@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from transforms.dedup import content_hash
-from transforms.records import Article, Reject, RejectReason
-from transforms.sitelines import (
+from scrapeclean.transforms.corpus.sitelines import (
     SiteLinesConfig,
     is_site_boilerplate,
     line_key,
@@ -19,6 +17,8 @@ from transforms.sitelines import (
     strip_corpus,
     strip_site_lines,
 )
+from scrapeclean.transforms.records import Article, Reject, RejectReason
+from scrapeclean.transforms.text.words import content_hash
 
 FOOTER = "The Harbor Gazette is owned by the Bayside Media Trust."
 CONFIG = SiteLinesConfig(enabled=True)
@@ -66,7 +66,8 @@ def make_article(
     ],
 )
 def test_site_of(url: str | None, source: str, site: str) -> None:
-    assert site_of(make_article("d", ["Text."], source=source, url=url)) == site
+    article = make_article("d", ["Text."], source=source, url=url)
+    assert site_of(article.url, article.source) == site
 
 
 def test_line_keys_are_per_short_line_and_table_rows_distinct() -> None:

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from transforms.sources import NotRegularFileError, open_regular, path_of, source_of
+from scrapeclean.transforms.text.sources import (
+    NotRegularFileError,
+    open_regular,
+    path_of,
+    source_of,
+)
 
 
 @pytest.mark.parametrize(

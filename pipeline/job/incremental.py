@@ -1,0 +1,216 @@
+"""Incremental runs for schedulers: a ledger of processed inputs, so each run processes only new
+or changed files and publishes them as a partition of its own.
+
+The ledger is not a file of its own: each committed run's manifest (``manifests/<run_id>.json``,
+written by one atomic rename after its partition is in place) lists the files it read, as they
+were once the run had read them. So a run killed at any point is simply redone: a partition
+without a manifest is removed at the next start, and its files are still new.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import string
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from apache_beam.io.filesystems import FileSystems
+
+from scrapeclean.pipeline.job.ledger import InputFile, as_patterns
+from scrapeclean.pipeline.job.outputdir import (
+    MANIFESTS,
+    MARKER,
+    PUBLISHED,
+    NotOursError,
+    foreign_files,
+    is_legacy,
+    join,
+    list_files,
+    write_marker,
+)
+from scrapeclean.transforms.config import RunConfig
+from scrapeclean.transforms.errors import UsageError
+from scrapeclean.transforms.text.sources import path_of
+
+INDEX = "runs.json"
+_SAFE_PARTITION = re.compile(r"^[\w.=-]+(/[\w.=-]+)*$")
+_RUN_ID_FIELD = ("run_id", "", None)  # "{run_id}" as string.Formatter parses it
+
+
+def default_run_id(now: datetime | None = None) -> str:
+    """A sortable UTC timestamp id, e.g. 20261127T101500Z."""
+    return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+
+
+def partition_path(template: str, run_id: str, run_date: str) -> str:
+    """Fill a partition template ({run_id}, {run_date}); refuse anything path-like but plain,
+    and a template without a plain {run_id}.
+
+    Refused rather than made unique: without {run_id} a second run (the same day, for
+    {run_date}) would write the first one's partition again, and adding the id silently would
+    move data where the user's readers do not look; "day={run_date}/run={run_id}" keeps a
+    day's folder and is collision-free (run ids are unique in an output, new_run_id).
+    """
+    try:
+        fields = [field[1:] for field in string.Formatter().parse(template) if field[1]]
+        path = template.format(run_id=run_id, run_date=run_date)
+    except (KeyError, IndexError, ValueError) as error:
+        raise UsageError(f"--partition {template!r}: {error!r}") from None
+    if _RUN_ID_FIELD not in fields:
+        raise UsageError(
+            f"--partition {template!r} has no plain {{run_id}}: two runs would write the same "
+            "files (e.g. 'day={run_date}/run={run_id}')"
+        )
+    if not _SAFE_PARTITION.match(path) or ".." in path.split("/"):
+        raise UsageError(f"--partition {template!r} gives {path!r}: not a plain relative path")
+    return path
+
+
+def committed_manifests(output: Path) -> list[dict[str, Any]]:
+    """Every committed run's manifest, oldest first."""
+    folder = output / MANIFESTS
+    paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    return [json.loads(path.read_text(encoding="utf-8")) for path in paths]
+
+
+def load_ledger(output: Path) -> dict[str, InputFile]:
+    """The newest committed entry per input path."""
+    ledger: dict[str, InputFile] = {}
+    for manifest in committed_manifests(output):
+        for entry in manifest.get("files", []):
+            path = path_of(entry["path"])
+            ledger[path] = InputFile(**{**entry, "path": path})
+    return ledger
+
+
+def remove_uncommitted(output: Path) -> None:
+    """Delete the partitions no committed manifest names (published by a killed run): only a
+    folder our marker marks as a partition and lists in full; a committed one is never
+    touched, whatever its subfolders (``output.partition_by``)."""
+    committed = {m["partition"]["path"] for m in committed_manifests(output)}
+    files = list_files(str(output))
+    if is_legacy(files):
+        files = mark_partitions(str(output), files, committed)
+    orphans = {
+        posixpath.dirname(path)
+        for path in files
+        if posixpath.basename(path) == MARKER
+        and path.split("/", 1)[0] in PUBLISHED
+        and posixpath.dirname(path).split("/", 1)[-1] not in committed
+        and "/" in posixpath.dirname(path)  # below articles/, not articles/ itself
+    }
+    inside = [path for path in files if any(path.startswith(f"{o}/") for o in orphans)]
+    foreign = foreign_files(str(output), inside)
+    if foreign:
+        raise NotOursError(f"{foreign[0]!r} in --output was not written by scrapeclean")
+    if orphans:
+        FileSystems.delete([join(str(output), orphan) for orphan in sorted(orphans)])
+
+
+def mark_partitions(output: str, files: list[str], committed: set[str]) -> list[str]:
+    """Adopt an incremental output of a scrapeclean older than the markers: mark each
+    committed partition as ours; return what the output then holds.
+
+    An older output counts as ours only with its _SUCCESS (is_legacy), which no run killed
+    before its commit left behind: a folder no committed manifest names is not adopted.
+    """
+    inside: dict[tuple[str, str], list[str]] = {}
+    for path in files:
+        top, _, rest = path.partition("/")
+        partition = next((p for p in committed if rest.startswith(f"{p}/")), None)
+        if top in PUBLISHED and partition is not None:
+            inside.setdefault((top, partition), []).append(rest[len(partition) + 1 :])
+    for (top, partition), names in inside.items():
+        write_marker(join(output, top, *partition.split("/")), names)
+    return list_files(output)
+
+
+def write_index(output: Path) -> None:
+    """Rewrite runs.json, the human-readable index of committed runs (derived, not the ledger)."""
+    runs = [
+        {
+            "run_id": manifest["partition"]["run_id"],
+            "partition": manifest["partition"]["path"],
+            "started": manifest["timings"]["started"],
+            "finished": manifest["timings"]["finished"],
+            "files": len(manifest.get("files", [])),
+            **{k: manifest["counts"][k] for k in ("documents_in", "articles", "rejects")},
+        }
+        for manifest in committed_manifests(output)
+    ]
+    temporary = output / f".{INDEX}.tmp"
+    temporary.write_text(json.dumps({"runs": runs}, indent=2) + "\n", encoding="utf-8")
+    temporary.replace(output / INDEX)
+
+
+def check_incremental_output(output: Path, incremental: bool) -> None:
+    """Refuse mixing layouts: one output folder is either incremental (partitions) or not."""
+    holds_partitions = (output / MANIFESTS).is_dir()
+    holds_plain_run = any((output / "articles").glob("*.parquet"))
+    if incremental and holds_plain_run:
+        raise UsageError(
+            f"--output {str(output)!r} holds a plain run; incremental runs need their own"
+        )
+    if not incremental and holds_partitions:
+        raise UsageError(f"--output {str(output)!r} holds incremental runs; pass --incremental")
+
+
+def new_run_id(output: Path, requested: str | None) -> str:
+    """The requested id (refused if committed already), or a fresh timestamp id."""
+    if requested is None:
+        run_id, suffix = default_run_id(), 1
+        while (output / MANIFESTS / f"{run_id}.json").exists():  # two batches in one second
+            run_id, suffix = f"{default_run_id()}-{suffix}", suffix + 1
+        return run_id
+    if not re.fullmatch(r"[\w.-]+", requested):
+        raise UsageError(f"--run-id {requested!r}: letters, digits, '.', '-' and '_' only")
+    if (output / MANIFESTS / f"{requested}.json").exists():
+        raise UsageError(f"--run-id {requested!r} is already committed in {str(output)!r}")
+    return requested
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSpec:
+    """What every incremental batch of one command shares."""
+
+    config: RunConfig
+    output: Path
+    beam_args: list[str]
+    input_format: str
+    partition_template: str
+    run_date: str | None = None
+    max_reject_rate: float | None = None
+
+
+def run_batch(
+    spec: BatchSpec, files: list[InputFile], run_id: str | None = None
+) -> tuple[str, Any]:
+    """Run and commit one incremental batch over ``files``; returns (run_id, RunSummary)."""
+    from scrapeclean.pipeline.job.run import (  # Beam's runner machinery loads only for a batch
+        Partition,
+        RunRequest,
+        run,
+    )
+
+    remove_uncommitted(spec.output)
+    run_id = new_run_id(spec.output, run_id)
+    run_date = spec.run_date or datetime.now(UTC).date().isoformat()
+    path = partition_path(spec.partition_template, run_id, run_date)
+    partition = Partition(run_id, path, tuple(files))
+    summary = run(
+        RunRequest(
+            spec.config,
+            tuple(as_patterns(files)),
+            spec.output,
+            tuple(spec.beam_args),
+            spec.input_format,
+            spec.max_reject_rate,
+            partition=partition,
+        )
+    )
+    write_index(spec.output)
+    return run_id, summary

@@ -1,0 +1,154 @@
+"""HTML page to article: headline, summary, date and paragraph extraction from parsed markup.
+
+The main text comes from trafilatura (its tree cleaning and content scoring are the best we
+measured on bench/html-dev, see scripts/bench_html.py); around it we add what it lacks for our
+schema: JSON-LD and <meta> metadata, the visible <h1> headline, the dek as summary, and paragraph
+rules that move bylines and wire credits to ``credits`` and drop teasers, captions and share UI
+(meta.py, paragraphs.py). It does no text repair (text/repair.py) and never touches the network.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from html import unescape
+
+import lxml.html
+from lxml import etree
+
+from scrapeclean.transforms.html.body import extract_blocks
+from scrapeclean.transforms.html.config import HtmlConfig
+from scrapeclean.transforms.html.intro import Intro, find_intro
+from scrapeclean.transforms.html.meta import PageMeta, norm_space, read_meta
+from scrapeclean.transforms.html.paragraphs import clean_paragraphs, pick_summary
+
+
+@dataclass(frozen=True, slots=True)
+class PageArticle:
+    """The article found on one HTML page; every field may be empty for a non-article page."""
+
+    headline: str | None
+    summary: str | None
+    published: datetime | None
+    url: str | None
+    language_hint: str | None
+    paragraphs: tuple[str, ...]
+    credits: tuple[str, ...]
+
+
+def extract_page(html: str, url: str | None, config: HtmlConfig) -> PageArticle:
+    """Extract the article of one page; oversized, too deep or unparsable input gives an empty one.
+
+    It never raises on bad input and never touches the network: the stage can run it on any
+    bytes a crawler saved.
+    """
+    empty = PageArticle(None, None, None, url, None, (), ())
+    if not html or len(html) > config.max_chars or html.count("<") > 4 * config.max_elements:
+        return empty
+    root = _parse(html, config)
+    if root is None:
+        return empty
+    try:
+        meta = read_meta(root, url)
+        intro = find_intro(root, meta.description)
+        blocks = extract_blocks(root, url, config)
+    except (ValueError, TypeError, RecursionError, etree.LxmlError):
+        return empty  # garbage in: an empty article, never an exception out of the stage
+    return _assemble(meta, intro, blocks, config)
+
+
+def _parse(html: str, config: HtmlConfig) -> etree._Element | None:
+    """Parse with lxml, or None when the tree breaks a work cap or is not HTML at all."""
+    # lxml rejects str input that carries an XML encoding declaration.
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", html[:200]) + html[200:]
+    try:
+        root = lxml.html.document_fromstring(text.replace("\x00", ""))
+    except (ValueError, etree.LxmlError):
+        return None
+    count = depth = deepest = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        if event == "start":
+            count, depth = count + 1, depth + 1
+            deepest = max(deepest, depth)
+            if count > config.max_elements or deepest > config.max_depth:
+                return None
+        else:
+            depth -= 1
+    return root
+
+
+def _assemble(
+    meta: PageMeta, intro: Intro | None, blocks: list[tuple[str, str]], config: HtmlConfig
+) -> PageArticle:
+    ld = meta.json_ld or {}
+    headline = meta.h1 or _ld_text(ld.get("headline")) or meta.title
+    ld_blocks = _ld_body_blocks(ld.get("articleBody"))
+    if config.use_json_ld_body and ld_blocks and _prefer_ld_body(blocks, ld_blocks, config):
+        blocks = ld_blocks
+    if intro and intro.is_dek and config.dek_as_lead:
+        intro = Intro(text=intro.text, is_dek=False)
+    dek = intro.text if intro and intro.is_dek else None
+    paragraphs, credits = clean_paragraphs(
+        blocks, (headline, dek), config.max_rule_words, config.extra_teaser_prefixes
+    )
+    if (
+        intro
+        and not intro.is_dek
+        and config.recover_lead
+        and _missing(intro.text, paragraphs, headline)
+    ):
+        paragraphs.insert(0, intro.text)
+    if meta.byline and meta.byline not in credits and meta.byline not in paragraphs:
+        credits.insert(0, meta.byline)
+    return PageArticle(
+        headline=headline,
+        summary=dek or pick_summary(meta.description, paragraphs),
+        published=meta.published,
+        url=meta.url,
+        language_hint=meta.language,
+        paragraphs=tuple(paragraphs),
+        credits=tuple(credits),
+    )
+
+
+def _prefer_ld_body(
+    blocks: list[tuple[str, str]], ld_blocks: list[tuple[str, str]], config: HtmlConfig
+) -> bool:
+    """Use articleBody when the DOM gave much less text, or the same text without its breaks.
+
+    trafilatura itself falls back to articleBody on script-rendered pages, as one blob; our
+    copy keeps the paragraph breaks.
+    """
+    extracted = sum(len(text) for _, text in blocks)
+    if extracted < config.json_ld_body_ratio * sum(len(text) for _, text in ld_blocks):
+        return True
+    joined = norm_space(" ".join(text for _, text in blocks))
+    return joined == norm_space(" ".join(text for _, text in ld_blocks))
+
+
+def _missing(text: str, paragraphs: list[str], headline: str | None) -> bool:
+    """True when the intro is neither the headline nor already among the first paragraphs."""
+    probe = text[:80].casefold()
+    if headline and norm_space(headline).casefold() == text.casefold():
+        return False
+    return not any(probe in p.casefold() or p.casefold() in probe for p in paragraphs[:3])
+
+
+def _ld_text(value: object) -> str | None:
+    if isinstance(value, list) and value:
+        value = value[0]
+    return norm_space(unescape(value)) if isinstance(value, str) and value.strip() else None
+
+
+def _ld_body_blocks(value: object) -> list[tuple[str, str]]:
+    """Paragraphs of a JSON-LD articleBody: plain lines, or the <p>s when it carries markup."""
+    if not isinstance(value, str) or not value.strip():
+        return []
+    if "<" in value:
+        try:
+            fragment = lxml.html.fragment_fromstring(value, create_parent="div")
+        except (ValueError, etree.LxmlError):
+            return []
+        value = "\n".join(block.text_content() for block in fragment.iter("p", "h2", "h3", "li"))
+    return [("p", line) for line in unescape(value).splitlines() if line.strip()]

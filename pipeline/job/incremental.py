@@ -95,14 +95,13 @@ def remove_uncommitted(output: Path) -> None:
     files = list_files(str(output))
     if is_legacy(files):
         files = mark_partitions(str(output), files, committed)
-    orphans = {
-        posixpath.dirname(path)
-        for path in files
-        if posixpath.basename(path) == MARKER
-        and path.split("/", 1)[0] in PUBLISHED
-        and posixpath.dirname(path).split("/", 1)[-1] not in committed
-        and "/" in posixpath.dirname(path)  # below articles/, not articles/ itself
-    }
+    kept = {"", *committed}  # "": the marker of articles/ itself (a plain run's)
+    orphans = set()
+    for path in files:
+        top, _, rest = path.partition("/")
+        folder = posixpath.dirname(rest)  # a partition's marker sits at its top
+        if top in PUBLISHED and posixpath.basename(rest) == MARKER and folder not in kept:
+            orphans.add(f"{top}/{folder}")
     inside = [path for path in files if any(path.startswith(f"{o}/") for o in orphans)]
     foreign = foreign_files(str(output), inside)
     if foreign:

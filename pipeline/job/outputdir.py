@@ -39,8 +39,6 @@ _TEMPORARY = re.compile(
     r"(_staging|_trash)-[0-9a-f]+|\.(manifest\.json|runs\.json|report\.html)\.tmp"
 )
 _MANIFEST_TEMPORARY = re.compile(r"\.[\w.-]+\.json\.tmp")
-
-
 _GLOB_CHARACTERS = re.compile(r"[\[*?]")
 
 

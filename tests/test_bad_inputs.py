@@ -10,10 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from scrapeclean.pipeline.cli.main import main
-from scripts.make_bad_inputs import NOT_UTF8_NAME, source_of, write
+from scripts.make_bad_inputs import NOT_UTF8_SOURCE, write
 from tests.conftest import SEEDS
-
-NOT_UTF8 = source_of(NOT_UTF8_NAME)  # "not utf-8 \\xff name.txt"
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +43,8 @@ def test_the_control_article_is_intact(outcome: tuple[dict[str, str], Path]) -> 
     _, output = outcome
     rows = {Path(r["source"]).name: r for r in pq.read_table(output / "articles").to_pylist()}
     golden = json.loads((SEEDS.parent / "tests/golden/000_05c8e702dea443c3.txt.json").read_text())
-    for name in ("control.txt", "Ünïcødé náme — with spaces.txt", "ansi colours.txt", NOT_UTF8):
+    copies = ("Ünïcødé náme — with spaces.txt", "ansi colours.txt", NOT_UTF8_SOURCE)
+    for name in ("control.txt", *copies):
         row = rows[name]
         for column in ("headline", "summary", "lead", "body", "credits", "boilerplate_removed"):
             assert row[column] == golden[column], (name, column)

@@ -4,7 +4,8 @@ They enter three ways, each handled where it enters so that every string column 
 or a Reject is valid UTF-8 long before the write: JSON's ``"\\ud800"`` escapes (``loads_json``,
 for JSONL records and JSON-LD), decoders that can emit them (``drop_surrogates`` at the end of
 decoding: UTF-7 and ``unicode_escape`` are codecs a page may declare) and file names with
-bytes that are not UTF-8 (``source_name``). This module does nothing else.
+bytes that are not UTF-8 (escaped by ``text.sources.source_of``). This module does nothing
+else.
 """
 
 from __future__ import annotations
@@ -58,14 +59,3 @@ def _scrubbed(value: Any) -> Any:
             container[key] = cleaned
             stack.extend((cleaned, name) for name in cleaned)
     return root[0]
-
-
-def source_name(path: str) -> str:
-    """A path as valid UTF-8 text for the ``source`` column: bytes that were not UTF-8 in the
-    file name (Python keeps them as surrogates) are written as ``\\xNN``."""
-    if path.isascii() or not _SURROGATE.search(path):
-        return path
-    try:
-        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # a surrogate that does not stand for a byte
-        return drop_surrogates(path)

@@ -4,6 +4,7 @@ rejects, and a batch that fails is retried file by file (issue 17)."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -20,7 +21,9 @@ import pytest
 
 from scrapeclean.pipeline.cli.main import main
 from scrapeclean.pipeline.job import run as run_module
-from scrapeclean.pipeline.job.watch import ready_files
+from scrapeclean.pipeline.job.ledger import InputChangedError, InputFile
+from scrapeclean.pipeline.job.run import RunSummary
+from scrapeclean.pipeline.job.watch import WatchOptions, ready_files, watch
 from tests.conftest import SEEDS
 
 SCRIPT = Path(sys.executable).parent / "scrapeclean"
@@ -153,3 +156,22 @@ def test_a_failing_batch_is_retried_file_by_file(
     err = capsys.readouterr().err
     assert "batch of 3 files failed: the runner died; one at a time" in err
     assert f"batch failed on {landing / 'poison.txt'}: the runner died; left out" in err
+
+
+def test_a_batch_whose_input_changed_is_logged_and_read_again(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(SEED, encoding="utf-8")
+    batches: list[list[str]] = []
+
+    def run_batch(files: list[InputFile]) -> tuple[str, RunSummary]:
+        batches.append([Path(entry.path).name for entry in files])
+        if len(batches) == 1:  # what run_batch raises when confirm_unchanged sees new bytes
+            raise InputChangedError("a.txt changed while the run read it")
+        return "r1", RunSummary(tmp_path, 1, 1, 0, {}, 0.0, {})
+
+    log = io.StringIO()
+    options = WatchOptions(interval=0, settle=0, max_batches=1)
+    assert watch([str(tmp_path / "*.txt")], tmp_path / "out", run_batch, options, log) == 0
+    assert batches == [["a.txt"], ["a.txt"]]  # the service goes on; the file is not lost
+    first, second = log.getvalue().splitlines()
+    assert first == "scrapeclean: batch discarded: a.txt changed while the run read it"
+    assert second.startswith("scrapeclean: batch r1: 1 files, 1 articles, 0 rejects")

@@ -1,12 +1,12 @@
-"""surrogates: lone surrogates never leave the places where text enters (JSON, decoding, file
-names), so every string of a record has a UTF-8 form."""
+"""surrogates: lone surrogates never leave the places where text enters (JSON, decoding), so
+every string of a record has a UTF-8 form."""
 
 from __future__ import annotations
 
 import pytest
 
 from scrapeclean.transforms.records import Document, failure_detail
-from scrapeclean.transforms.surrogates import drop_surrogates, loads_json, source_name
+from scrapeclean.transforms.surrogates import drop_surrogates, loads_json
 from scrapeclean.transforms.text.decode import ReadConfig, decode_document
 
 
@@ -43,12 +43,6 @@ def test_loads_json_raises_what_json_raises() -> None:
         loads_json(b"[" * 50_000 + b"]" * 50_000)
     with pytest.raises(ValueError):
         loads_json(b"{not json")
-
-
-def test_source_name_escapes_bytes_that_are_not_utf8() -> None:
-    assert source_name("in/a b.txt") == "in/a b.txt"
-    assert source_name("in/bad\udcffname.txt") == "in/bad\\xffname.txt"
-    assert source_name("in/\ud800.txt") == "in/.txt"  # not from a byte: dropped
 
 
 def test_decoding_drops_surrogates_a_declared_charset_produces() -> None:

@@ -22,9 +22,7 @@ class ProgressLog:
             return
         try:
             Path(self._folder).mkdir(parents=True, exist_ok=True)
-            # A file name with bytes that are not UTF-8 is noted escaped, not a failed write.
-            path = Path(self._folder) / f"{name}.tsv"
-            self._handle = path.open("a", encoding="utf-8", errors="backslashreplace")
+            self._handle = (Path(self._folder) / f"{name}.tsv").open("a", encoding="utf-8")
         except OSError:
             self._handle = None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import logging
+import os
 import uuid
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,6 +21,7 @@ from typing import Any, BinaryIO
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes, FileMetadata, FileSystem
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.io.localfilesystem import LocalFileSystem
 from apache_beam.pvalue import TaggedOutput
 
 from scrapeclean.transforms.beam.counters import BundleCounters
@@ -33,7 +35,6 @@ from scrapeclean.transforms.records import (
     failure_detail,
     make_doc_id,
 )
-from scrapeclean.transforms.surrogates import source_name
 from scrapeclean.transforms.text.decode import ReadConfig, decode_document
 from scrapeclean.transforms.text.formats import JsonlConfig, detect_format, parse_jsonl_line
 from scrapeclean.transforms.text.lines import (
@@ -42,6 +43,7 @@ from scrapeclean.transforms.text.lines import (
     plan_chunks,
     read_lines,
 )
+from scrapeclean.transforms.text.sources import NotRegularFileError, open_regular, source_of
 from scrapeclean.transforms.text.warc import SKIPPED, warc_documents
 
 NAMESPACE = "read"
@@ -77,11 +79,22 @@ def plan_file(path: str, size: int, config: ReadConfig, requested_format: str) -
     if input_format != "jsonl" or path.endswith(".gz"):
         return [ReadTask(path, input_format, size)]
     try:
-        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        with open_input(path, FileSystems.get_filesystem(path)) as handle:
             chunks = list(plan_chunks(handle, config.jsonl_chunk_bytes))
     except OSError:
         chunks = [(0, None, 1)]  # _ReadFn reports it unreadable, once
     return [ReadTask(path, input_format, size, start, end, line) for start, end, line in chunks]
+
+
+def open_input(path: str, filesystem: FileSystem) -> BinaryIO:
+    """The input's raw bytes; a local one only when it is a regular file (NotRegularFileError).
+
+    Object stores hold nothing but objects; a local name can be a FIFO, which a plain open
+    waits on forever, or a device, socket, folder or dangling link (transforms/text/sources.py).
+    """
+    if isinstance(filesystem, LocalFileSystem):
+        return open_regular(path)
+    return filesystem.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
 
 
 def batch_tasks(tasks: Iterable[ReadTask], files_per_batch: int) -> Iterator[ReadBatch]:
@@ -113,14 +126,14 @@ class _PlanFn(beam.DoFn):
         self._config = config
         self._format = requested_format
 
-    def process(self, patterns: tuple[str, ...]) -> Iterator[ReadBatch]:
+    def process(self, patterns: tuple[bytes, ...]) -> Iterator[ReadBatch]:
         # Every glob at once (an empty match is allowed: the CLI refuses that up front unless
         # --allow-empty): a file that two globs match is one input, read once, and files are
         # batched here instead of moving each file name through the shuffle. Lazily, file by
         # file: the runner's peak does not grow with the number of files (transforms/matching).
         tasks = (
             task
-            for path, size in match_inputs(patterns)
+            for path, size in match_inputs([os.fsdecode(pattern) for pattern in patterns])
             for task in plan_file(path, size, self._config, self._format)
         )
         yield from batch_tasks(tasks, self._config.files_per_batch)
@@ -143,16 +156,16 @@ class _ReadFn(beam.DoFn):
     def process(self, batch: ReadBatch) -> Iterator[Any]:
         for task in batch.tasks:
             documents = 0
-            for output in self._outputs(task):  # one output per input document
+            source = source_of(task.path)  # valid UTF-8 whatever bytes the name holds
+            for output in self._outputs(task, source):  # one output per input document
                 documents += 1
                 yield output
-            self._progress.record(task.path, documents)
+            self._progress.record(source, documents)
 
     def finish_bundle(self) -> None:
         self._counters.flush()
 
-    def _outputs(self, task: ReadTask) -> Iterator[Any]:
-        source = source_name(task.path)
+    def _outputs(self, task: ReadTask, source: str) -> Iterator[Any]:
         try:
             for result in self._read(task, source):
                 if result is SKIPPED:
@@ -160,14 +173,17 @@ class _ReadFn(beam.DoFn):
                 self._counters.inc(NAMESPACE, "documents_in")
                 yield route(self._counters, NAMESPACE, result)
         except Exception as error:  # the rest of this file is one reject; the next file goes on
-            # OSError: the file went away or cannot be read; anything else is a bug, kept as a
-            # dead letter (the documents read before it stay counted and routed).
-            unreadable = isinstance(error, OSError)
-            reason = RejectReason.UNREADABLE if unreadable else RejectReason.INTERNAL_ERROR
+            # An OSError: the file went away, cannot be read, or is no file (`unreadable`);
+            # anything else is a bug, kept as a dead letter. Documents read before it stay.
             _LOG.debug("reading %s failed", source, exc_info=True)
+            if isinstance(error, NotRegularFileError):
+                reason, detail = RejectReason.UNREADABLE, str(error.strerror)
+            else:
+                unreadable = isinstance(error, OSError)
+                reason = RejectReason.UNREADABLE if unreadable else RejectReason.INTERNAL_ERROR
+                detail = failure_detail("read", error)
             self._counters.inc(NAMESPACE, "documents_in")
             self._counters.inc(NAMESPACE, f"rejected.{reason}")
-            detail = failure_detail("read", error)
             reject = Reject(source, None, reason, detail, b"", task.input_format)
             yield TaggedOutput(REJECTS, reject)
 
@@ -199,7 +215,7 @@ class _ReadFn(beam.DoFn):
         filesystem = self._filesystems.get(scheme)
         if filesystem is None:
             filesystem = self._filesystems[scheme] = FileSystems.get_filesystem(path)
-        return filesystem.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+        return open_input(path, filesystem)
 
     def _read_jsonl(self, task: ReadTask, source: str) -> Iterator[Any]:
         config = self._config
@@ -336,7 +352,9 @@ class ReadDocuments(beam.PTransform):
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.pvalue.DoOutputsTuple:
         return (
             pbegin
-            | "Patterns" >> beam.Create([tuple(self._patterns)])
+            # As bytes: Beam's str coder is strict UTF-8, and a glob naming a file by its
+            # non-UTF-8 bytes (Python holds them as lone surrogates) would fail the run.
+            | "Patterns" >> beam.Create([tuple(os.fsencode(p) for p in self._patterns)])
             | "Plan" >> beam.ParDo(_PlanFn(self._config, self._format))
             | "Read" >> ReadTasks(self._config, self._jsonl, self._progress_dir)
         )

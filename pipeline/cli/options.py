@@ -130,10 +130,10 @@ def add_watch_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
         ),
     )
     add_input_flags(watch)
-    watch.add_argument("--interval", type=_seconds, default=5.0, metavar="SECONDS")
+    watch.add_argument("--interval", type=_wait, default=5.0, metavar="SECONDS")
     watch.add_argument(
         "--settle",
-        type=bounded(float, 0, MAX_WAIT_SECONDS),
+        type=_wait,
         default=2.0,
         metavar="SECONDS",
         help="how long a file without a .done marker must stay unchanged (default 2)",
@@ -219,6 +219,7 @@ def _runner_name(beam_args: list[str]) -> str:
 
 _positive_int = bounded(int, 1)
 _seconds = bounded(float, 0, MAX_WAIT_SECONDS, strict=True)
+_wait = bounded(float, 0, MAX_WAIT_SECONDS)  # 0: poll again at once (tests, catch-ups)
 _rate = bounded(float, 0, 1)
 
 

@@ -103,7 +103,7 @@ def test_a_bad_flag_is_one_short_line(
 @pytest.mark.parametrize(
     ("flags", "fragment"),
     [
-        (["--interval", "-1"], "argument --interval: '-1' is not > 0 and <= 86400"),
+        (["--interval", "-1"], "argument --interval: '-1' is not between 0 and 86400"),
         (["--interval", "inf"], "argument --interval: 'inf' is not a finite number"),
         (["--settle", "-1"], "argument --settle: '-1' is not between 0 and 86400"),
         (["--max-batches", "0"], "argument --max-batches: '0' is not >= 1"),

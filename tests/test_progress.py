@@ -9,10 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, TWO_WORKERS
 
 SCRIPT = Path(sys.executable).parent / "scrapeclean"
-TWO_WORKERS = ("--direct_num_workers=2", "--direct_running_mode=multi_processing")
 
 
 def command(output: Path, *extra: str) -> list[str]:
@@ -40,7 +39,6 @@ def test_quiet_prints_nothing_but_errors(tmp_path: Path) -> None:
     )
     assert (result.stdout, result.stderr) == ("", "")
     workers = subprocess.run(  # Beam's worker processes log to stderr unless silenced
-        # Beam's own flags: `--workers 2` would run the seeds in-process (too small for workers)
         command(tmp_path / "two", "--quiet", *TWO_WORKERS),
         capture_output=True,
         text=True,

@@ -53,7 +53,11 @@ _REJECT_COLUMNS = tuple(REJECT_SCHEMA.names)
 
 
 def to_row(record: Article | Reject) -> dict[str, Any]:
-    """The Parquet row for an article or a reject, with exactly its schema's columns."""
+    """The Parquet row for an article or a reject, with exactly its schema's columns.
+
+    Raises UnicodeEncodeError for a string that has no UTF-8 form (a lone surrogate): Parquet
+    encodes a whole batch of rows at once, so one such row would fail the write of every row.
+    """
     columns = _ARTICLE_COLUMNS if isinstance(record, Article) else _REJECT_COLUMNS
     row: dict[str, Any] = {name: getattr(record, name, None) for name in columns}
     row["schema_version"] = SCHEMA_VERSION
@@ -62,4 +66,8 @@ def to_row(record: Article | Reject) -> dict[str, Any]:
         row["boilerplate_removed"] = list(record.boilerplate_removed)
     else:
         row["reason"] = str(record.reason)
+    for value in row.values():
+        for text in value if isinstance(value, list) else (value,):
+            if isinstance(text, str) and not text.isascii():  # isascii is O(1) in CPython
+                text.encode("utf-8")
     return row

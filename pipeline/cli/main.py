@@ -1,5 +1,6 @@
 """``scrapeclean`` command line: exit 0 done, 2 bad usage or config (one line, nothing written),
-1 the run failed (no _SUCCESS)."""
+1 the run failed (no _SUCCESS), 130 / 143 a run stopped by SIGINT / SIGTERM (nothing published);
+docs/exit-codes.md."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 from scrapeclean.pipeline.cli.options import parse_args, worker_flags
 from scrapeclean.pipeline.cli.readback import run_readback
 from scrapeclean.pipeline.job.config import load_config
-from scrapeclean.pipeline.job.outputdir import OutputExistsError, check_output_free
+from scrapeclean.pipeline.job.stopping import Stopped, stop_on_signals
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.errors import ConfigError, UsageError
 
@@ -32,19 +33,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line in-process and return its exit status."""
     _configure_logging()
     try:
-        args, beam_args = parse_args(sys.argv[1:] if argv is None else argv)
+        return run_cli(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:  # Ctrl-C before or after a run (listing inputs, read-back tools)
+        print("scrapeclean: stopped by SIGINT", file=sys.stderr)
+        return 128 + signal.SIGINT
+
+
+def run_cli(argv: Sequence[str]) -> int:
+    """The command line's work: usage checks, then the command; returns the exit status."""
+    try:
+        args, beam_args = parse_args(argv)
         if args.command not in ("run", "watch"):
             return run_command(args)
         config = load_config(Path(args.config) if args.config else None, args.set)
         if getattr(args, "streaming", False):
             check_inputs(args.input, allow_empty=True, count=False)  # bad globs fail now
-            return stream(args, config, check_stream_output(args.output), beam_args)
-        output = check_output(args.output)
+            output_url = check_stream_output(args.output, args.input)
+            return stream(args, config, output_url, beam_args)
+        output = check_output(args.output, args.input)
         incremental = args.command == "watch" or args.incremental
         total_files = check_input_layout(args, output, incremental)
-    except (UsageError, ConfigError, OutputExistsError) as error:
-        print(f"scrapeclean: error: {error}", file=sys.stderr)
-        return 2
+    except (UsageError, ConfigError) as error:
+        return usage_error(error)
     workers = getattr(args, "workers", None) or 1
     if workers > 1 and not incremental:
         beam_args, workers = plan_workers(args, beam_args)
@@ -53,15 +63,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "watch":
             return watch_landing(args, config, output, beam_args)
-        with silenced_stderr() if args.quiet else contextlib.nullcontext():
+        with stop_on_signals(), silenced_stderr() if args.quiet else contextlib.nullcontext():
             summary = (
                 run_incremental(args, config, output, beam_args)
                 if incremental
                 else run_plain(args, config, output, beam_args, total_files)
             )
-    except UsageError as error:  # a run id taken meanwhile
-        print(f"scrapeclean: error: {error}", file=sys.stderr)
-        return 2
+    except Stopped as stopped:  # the staging folder is gone: the output is as it was
+        print(f"scrapeclean: stopped by {stopped}; nothing published", file=sys.stderr)
+        return 128 + stopped.signum  # the shell's status for a process ended by that signal
+    except UsageError as error:  # a run id taken, or a file of the user's added, meanwhile
+        return usage_error(error)
     except Exception as error:  # the run failed: one line, details at DEBUG, no _SUCCESS
         _LOG.debug("run failed", exc_info=True)
         print(f"scrapeclean: run failed: {error}", file=sys.stderr)
@@ -92,6 +104,39 @@ def plan_workers(args: argparse.Namespace, beam_args: list[str]) -> tuple[list[s
         )
     asked = worker_flags(args.workers)
     return [arg for arg in beam_args if arg not in asked] + worker_flags(1), 1
+
+
+# An error is one line a terminal shows whole; its message may quote any input (a path, a
+# config value), so it is cut here whatever its source.
+MAX_ERROR_CHARS = 300
+
+
+def usage_error(error: Exception) -> int:
+    """Print a usage or config error as one short line on stderr (control characters escaped,
+    cut at MAX_ERROR_CHARS); returns exit status 2."""
+    text = str(error)
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:MAX_ERROR_CHARS])
+    print(
+        f"scrapeclean: error: {shown}{'...' if len(text) > MAX_ERROR_CHARS else ''}",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def print_output(text: str) -> None:
+    """Print ``text`` on stdout; a reader that went away (``| head -1``) is a normal end."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        stdout_closed()
+
+
+def stdout_closed() -> None:
+    """Point stdout at /dev/null after its reader went away, so the flush at exit does not
+    fail again (the recipe in Python's docs: signal, "Note on SIGPIPE")."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 # glibc malloc settings for --workers runs: name -> (value, its mallopt option number).
@@ -156,14 +201,14 @@ def silenced_stderr() -> Iterator[None]:
 def check_input_layout(args: argparse.Namespace, output: Path, incremental: bool) -> int:
     """Usage checks before anything is written; returns how many files the inputs match."""
     from scrapeclean.pipeline.job.incremental import check_incremental_output, partition_path
+    from scrapeclean.pipeline.job.outputdir import check_output_folder
 
+    check_output_folder(str(output), getattr(args, "overwrite", False), incremental)
     check_incremental_output(output, incremental)
     if incremental:
         partition_path(args.partition, "run", "2000-01-01")  # a bad template fails now
         return 0
-    total_files = check_inputs(args.input, args.allow_empty, count=not args.quiet)
-    check_output_free(output, args.overwrite)
-    return total_files
+    return check_inputs(args.input, args.allow_empty, count=not args.quiet)
 
 
 def run_plain(
@@ -193,13 +238,8 @@ def run_incremental(
     args: argparse.Namespace, config: RunConfig, output: Path, beam_args: list[str]
 ) -> RunSummary | None:
     """One incremental batch over the inputs the ledger does not know (None: nothing new)."""
-    from scrapeclean.pipeline.job.incremental import (
-        BatchSpec,
-        list_inputs,
-        load_ledger,
-        run_batch,
-        select_new,
-    )
+    from scrapeclean.pipeline.job.incremental import BatchSpec, load_ledger, run_batch
+    from scrapeclean.pipeline.job.ledger import list_inputs, select_new
 
     files = select_new(list_inputs(args.input), load_ledger(output))
     if not files:
@@ -252,13 +292,18 @@ def stream(args: argparse.Namespace, config: RunConfig, output: str, beam_args: 
     return 0
 
 
-def check_stream_output(output: str) -> str:
+def check_stream_output(output: str, inputs: Sequence[str]) -> str:
     """Where a streaming job writes: a Beam filesystem URL as is, a local folder made absolute.
 
-    Refuses a folder that holds a batch dataset: window files would mix into its layout.
+    Refuses a folder that holds a batch dataset (window files would mix into its layout), or
+    that the inputs read.
     """
+    from scrapeclean.pipeline.job.outputdir import check_apart, check_output_name
+
+    check_output_name(output)
     if "://" in output:  # written by the workers through Beam's FileSystems; no local rename
         return output
+    check_apart(output, inputs)
     path = Path(output).resolve()  # workers do not share the launcher's working directory
     if path.exists() and not path.is_dir():
         raise UsageError(f"--output {output!r} exists and is not a folder")
@@ -275,10 +320,10 @@ def report_run(args: argparse.Namespace, summary: RunSummary | None) -> int:
     """Print the closing summary (unless --quiet); exit 1 past --max-reject-rate."""
     if summary is None:
         if not args.quiet:
-            print("scrapeclean: nothing new since the last run; nothing written")
+            print_output("scrapeclean: nothing new since the last run; nothing written")
         return 0
     if not args.quiet:
-        print(format_summary(summary))
+        print_output(format_summary(summary))
     if summary.reject_rate_exceeded:
         rate = summary.rejects / summary.documents_in
         print(
@@ -293,7 +338,12 @@ def report_run(args: argparse.Namespace, summary: RunSummary | None) -> int:
 def run_command(args: argparse.Namespace) -> int:
     """Run report, inspect or explain; a failure that is not bad usage is one line, exit 1."""
     try:
-        return run_readback(args)
+        status = run_readback(args)
+        sys.stdout.flush()  # here, where a closed stdout is caught, not at exit
+        return status
+    except BrokenPipeError:  # the reader has what it wanted (``| head -1``)
+        stdout_closed()
+        return 0
     except (UsageError, ConfigError):
         raise
     except Exception as error:
@@ -343,13 +393,18 @@ def check_inputs(patterns: Sequence[str], allow_empty: bool = False, count: bool
     return sum(1 for _ in match_inputs(patterns)) if count else 0
 
 
-def check_output(output: str) -> Path:
-    """The output must be a folder (or not exist yet); local paths only for now."""
+def check_output(output: str, inputs: Sequence[str]) -> Path:
+    """The output must be a folder (or not exist yet) apart from the inputs; local paths only
+    for now."""
+    from scrapeclean.pipeline.job.outputdir import check_apart, check_output_name
+
+    check_output_name(output)
     if "://" in output:
         raise UsageError(f"--output {output!r}: only local output folders are supported")
     path = Path(output)
     if path.exists() and not path.is_dir():
         raise UsageError(f"--output {output!r} exists and is not a folder")
+    check_apart(output, inputs)
     return path
 
 

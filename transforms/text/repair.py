@@ -67,6 +67,12 @@ _MOJIBAKE_SIGNATURE = re.compile(
     "\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178])"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Terminal escape sequences (ECMA-48) go whole: dropping only their ESC left "[31m" in a lead
+# (issue 17). CSI (colours, cursor moves), OSC (titles, links; ended by BEL or ST), and the
+# two-character escapes.
+_ANSI_ESCAPE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,4096}(?:\x07|\x1b\\)|\x1b[@-Z\\-_]"
+)
 # Invisible characters scrapers leave inside words. ZWJ/ZWNJ and bidi marks are kept: they
 # carry meaning in emoji, Persian and Indic scripts.
 _ZERO_WIDTHS = "\u200b\u2060\ufeff\u00ad"
@@ -75,6 +81,14 @@ _ODD_SPACES = (
     "\t\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f"
 )
 _ODD_SPACE = re.compile(f"[{_ODD_SPACES}]")
+# Characters that show nothing: whitespace, format characters (zero-width, bidi marks, tags),
+# variation selectors, and the letters and symbols drawn blank (Hangul fillers, the Braille
+# blank) that pass for text in empty posts. A line of nothing else is blank (issue 17).
+_INVISIBLE_LINE = re.compile(
+    "[\\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
+    "\U000e0000-\U000e007f\U000e0100-\U000e01ef]*"
+)
 # re scans for a character class at ~6 ns a character, and "x in text" at a fraction of that:
 # the steps below look for their few characters with "in" first (zero-width: 76 -> 1.4 us on a
 # 12k-character page dump). Runs are written with a literal start ("\n\n\n+", not "\n{3,}"),
@@ -246,7 +260,10 @@ def fix_text_by_line(text: str) -> str:
 
 
 def remove_control_chars(text: str) -> str:
-    """Drop C0/C1 control characters other than newline (tabs are spaces by now or soon)."""
+    """Drop terminal escape sequences whole, then C0/C1 control characters other than newline
+    (tabs are spaces by now or soon)."""
+    if "\x1b" in text:
+        text = _ANSI_ESCAPE.sub("", text)
     return _CONTROL.sub("", text)
 
 
@@ -258,16 +275,23 @@ def remove_zero_width(text: str) -> str:
 
 
 def normalize_spaces(text: str) -> str:
-    """Tabs and non-breaking or typographic spaces become one plain space; lines are trimmed."""
+    """Tabs and non-breaking or typographic spaces become one plain space; lines are trimmed,
+    and a line of invisible characters only (U+3164, U+2800, zero-width, ...) becomes blank."""
     if any(char in text for char in _ODD_SPACES):
         text = _ODD_SPACE.sub(" ", text)
     if "  " in text:
         text = _SPACE_RUN.sub(" ", text)
-    # A line starts or ends with a space only where the text does or a newline touches one:
-    # clean text skips the split and join (25 us on a seed-sized dump).
-    if " \n" not in text and "\n " not in text and not text.startswith(" "):
+    # A line starts or ends with a space only where the text does or a newline touches one,
+    # and an ASCII line is never invisible: clean ASCII text skips the split and join (25 us on
+    # a seed-sized dump).
+    if text.isascii() and " \n" not in text and "\n " not in text and not text.startswith(" "):
         return text.rstrip(" ")
-    return "\n".join(line.strip(" ") for line in text.split("\n"))
+    return "\n".join("" if is_invisible(line) else line.strip(" ") for line in text.split("\n"))
+
+
+def is_invisible(line: str) -> bool:
+    """True for a non-ASCII line that shows nothing (ASCII blanks are trimmed anyway)."""
+    return not line.isascii() and _INVISIBLE_LINE.fullmatch(line) is not None
 
 
 def normalize_nfc(text: str) -> str:

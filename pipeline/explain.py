@@ -22,8 +22,8 @@ from pipeline.options import UsageError, add_config_flags
 from pipeline.output_reader import preview_bytes
 from transforms.chain import DOCUMENT_STAGES
 from transforms.decode import GZIP_MAGIC, decode_document
-from transforms.formats import detect_format
 from transforms.records import Article, Document, Reject, RejectReason
+from transforms.sniff import BY_CONTENT, SNIFF_BYTES, decide_format, sniff_format
 
 # Formats where one file is one document; a JSONL or WARC file holds many (explain one record
 # by saving it as its own file).
@@ -60,13 +60,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     """Explain ``args.file`` on stdout, coloured when stdout is a terminal."""
     config = resolve_config(args.config, args.set)
-    input_format = detect_format(args.file, args.format)
+    input_format, decided_by = decide_format(args.file, args.format)
+    data = read_input(args.file, config.read.max_document_bytes)
+    if decided_by == BY_CONTENT:  # as `run` reads a .php page or an extensionless file
+        input_format = sniff_format(data[:SNIFF_BYTES])
     if input_format not in EXPLAINABLE_FORMATS:
         raise UsageError(
             f"{args.file!r}: explain handles {', '.join(EXPLAINABLE_FORMATS)} input, "
             f"not {input_format} (try --format text)"
         )
-    data = read_input(args.file, config.read.max_document_bytes)
     steps = trace(data, args.file, input_format, config)
     print(render(steps, data, input_format, color=sys.stdout.isatty()), end="")
     return 0

@@ -54,6 +54,7 @@ def build_manifest(
         "boilerplate_lines_removed": counters.get((WRITE, "boilerplate_lines"), 0),
         "inputs": list(inputs),
         "input_format": input_format,
+        "formats_decided": formats_decided(counters),
         "beam_args": list(beam_args),
         "timings": timings,
         "versions": versions(),
@@ -69,6 +70,15 @@ def stage_counts(counters: Counters, stage: str) -> dict[str, Any]:
     }
     counts["rejected"] = _suffixed(counters, stage, "rejected.")
     return counts
+
+
+def formats_decided(counters: Counters) -> dict[str, dict[str, int]]:
+    """Documents per way their format was decided (flag, extension, content) and per format."""
+    decided: dict[str, dict[str, int]] = {}
+    for how_format, value in _suffixed(counters, READ, "format_by_").items():
+        how, _, input_format = how_format.partition(".")
+        decided.setdefault(how, {})[input_format] = value
+    return decided
 
 
 def versions() -> dict[str, str]:

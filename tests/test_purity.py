@@ -9,6 +9,7 @@ PURE_MODULES = [
     "transforms.records",
     "transforms.decode",
     "transforms.formats",
+    "transforms.sniff",
     "transforms.repair",
     "transforms.boilerplate",
     "transforms.segment",

@@ -36,19 +36,13 @@ class JsonlConfig:
     published_fields: tuple[str, ...] = ("published",)  # ISO 8601 string or Unix seconds
 
 
-def detect_format(path: str, requested: str = "auto") -> str:
-    """The input format of a file: the requested one, else by extension (``.gz`` looked through).
-
-    Under ``auto`` an unknown extension is a text dump: scrapers name dumps freely (``.dump``,
-    ``.md``, none at all), and decoding still refuses binary content.
-    """
-    if requested != "auto":
-        return requested
+def format_by_extension(path: str) -> str | None:
+    """The format a file's extension names (``.gz`` looked through), None when it names none."""
     name = path.rsplit("/", 1)[-1].lower()
     if name.endswith(".gz"):
         name = name[:-3]
     dot = name.rfind(".")
-    return _EXTENSIONS.get(name[dot:], "text") if dot > 0 else "text"
+    return _EXTENSIONS.get(name[dot:]) if dot > 0 else None
 
 
 def parse_jsonl_line(

@@ -167,6 +167,16 @@ def test_explain_reject_and_config_override(capsys: pytest.CaptureFixture[str]) 
     assert "━━ decode ━━ REJECT binary" in out and "89 50 4e 47" in out
 
 
+def test_explain_reads_a_page_saved_as_php_as_html(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "story.php"
+    page.write_bytes((Path(__file__).parents[1] / "fixtures/html/news_page.html").read_bytes())
+    result = run_ok(capsys, "explain", str(page)).split("━━ result: Article ━━")[1]
+    assert "  headline             Harbour bridge reopens after two-year repair" in result
+    assert "  input_format         html" in result
+
+
 def test_explain_colours_only_on_request() -> None:
     steps = explain.trace(
         MOJIBAKE_SEED.read_bytes(), "x.txt", "text", explain.resolve_config(None, [])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import main
+from scrapeclean.pipeline.cli.main import main
 from scripts.make_bad_inputs import write
 from tests.conftest import SEEDS
 

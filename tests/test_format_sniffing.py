@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import main
+from scrapeclean.pipeline.cli.main import main
 from tests.transforms.test_read import html_response_offset, write_warc
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"

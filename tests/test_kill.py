@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from pipeline.cli import main
+from scrapeclean.pipeline.cli.main import main
 from scripts.make_textdump_corpus import generate, write_corpus
 from tests.conftest import SEEDS
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import main
+from scrapeclean.pipeline.cli.main import main
 from tests.conftest import SEEDS
 
 VENV_BIN = str(Path(sys.executable).parent)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from transforms.records import Article, Reject
+from scrapeclean.transforms.records import Article, Reject
 
 SCHEMA_VERSION = 2  # 2: `split` column (README, "Contract changes")
 

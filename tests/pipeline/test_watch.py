@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyarrow.dataset as ds
 
-from pipeline.watch import ready_files
+from scrapeclean.pipeline.job.watch import ready_files
 from tests.conftest import SEEDS
 
 SCRIPT = Path(sys.executable).parent / "scrapeclean"

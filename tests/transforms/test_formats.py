@@ -7,8 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from transforms.formats import JsonlConfig, format_by_extension, parse_jsonl_line, parse_published
-from transforms.records import Document, Reject, RejectReason
+from scrapeclean.transforms.records import Document, Reject, RejectReason
+from scrapeclean.transforms.text.formats import (
+    JsonlConfig,
+    format_by_extension,
+    parse_jsonl_line,
+    parse_published,
+)
 
 CONFIG = JsonlConfig()
 

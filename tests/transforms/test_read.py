@@ -17,10 +17,16 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipeline.options import DEFAULT_RUNNER as RUNNER
-from transforms.decode import ReadConfig
-from transforms.formats import JsonlConfig
-from transforms.read import MIN_BATCHES, ReadBatch, ReadDocuments, ReadTask, batch_tasks
+from scrapeclean.pipeline.cli.options import DEFAULT_RUNNER as RUNNER
+from scrapeclean.transforms.beam.read import (
+    MIN_BATCHES,
+    ReadBatch,
+    ReadDocuments,
+    ReadTask,
+    batch_tasks,
+)
+from scrapeclean.transforms.text.decode import ReadConfig
+from scrapeclean.transforms.text.formats import JsonlConfig
 
 TEXT = "Headline Here\nA lead paragraph with enough words to count as text.\n"
 PAGE = "<html><head><title>T</title></head><body><p>Hello</p></body></html>"

@@ -8,7 +8,13 @@ import json
 
 import pytest
 
-from transforms.sniff import BY_CONTENT, BY_EXTENSION, BY_FLAG, decide_format, sniff_format
+from scrapeclean.transforms.text.sniff import (
+    BY_CONTENT,
+    BY_EXTENSION,
+    BY_FLAG,
+    decide_format,
+    sniff_format,
+)
 
 PAGE = "<html><head><title>T</title></head><body><p>Hello</p></body></html>"
 

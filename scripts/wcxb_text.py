@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import lxml.html
 from lxml import etree
+
 from scrapeclean.transforms.html.page import decode_html
 
 _WORD = re.compile(r"\w+")

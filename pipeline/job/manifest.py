@@ -18,7 +18,16 @@ from scrapeclean.transforms.schema import SCHEMA_VERSION
 from scrapeclean.transforms.text.stages import DOCUMENT_STAGES
 
 Counters = Mapping[tuple[str, str], int]
-_DISTRIBUTIONS = ("scrapeclean", "apache-beam", "pyarrow", "ftfy", "charset-normalizer", "PyYAML")
+_DISTRIBUTIONS = (
+    "scrapeclean",
+    "apache-beam",
+    "pyarrow",
+    "ftfy",
+    "charset-normalizer",
+    "PyYAML",
+    "trafilatura",  # HTML main content: its scoring changes between minor versions
+    "htmldate",  # HTML publication dates
+)
 
 
 def totals(counters: Counters) -> dict[str, Any]:

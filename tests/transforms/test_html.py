@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import pickle
 import socket
 import subprocess
@@ -170,6 +171,10 @@ def test_config_is_picklable_and_validated() -> None:
     assert pickle.loads(pickle.dumps(config)) == config
     with pytest.raises(ValueError, match="max_elements"):
         HtmlConfig(max_elements=0)
+    with pytest.raises(ValueError, match="recall_retry_share"):
+        HtmlConfig(recall_retry_share=1.5)
+    with pytest.raises(ValueError, match="recall_retry_gain"):
+        HtmlConfig(recall_retry_gain=0.9)
 
 
 @pytest.mark.parametrize(
@@ -294,3 +299,16 @@ def test_html_modules_do_not_import_beam() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_a_card_grid_the_balanced_run_drops_comes_back_from_the_recall_run() -> None:
+    # hrsa.gov/oral-health as fetched for WCXB (a U.S. government work, public domain): the
+    # topic cards are article text; trafilatura's balanced run keeps 8 blocks of the page, its
+    # recall run the cards as well (html/body.py).
+    html = decode_html(gzip.decompress((FIXTURES / "hrsa_oral_health.html.gz").read_bytes()))
+    card = "Having good oral health early in life sets your child up for good oral health"
+    retried = extract_page(html, None, CONFIG).paragraphs
+    balanced = extract_page(html, None, HtmlConfig(recall_retry_share=0.0)).paragraphs
+    assert any(p.startswith(card) for p in retried) and "Oral health for young children" in retried
+    assert not any(card in p for p in balanced)
+    assert balanced[0] == retried[0]  # the same article, only more of it

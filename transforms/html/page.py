@@ -2,16 +2,18 @@
 
 The main text comes from trafilatura (its tree cleaning and content scoring are the best we
 measured on bench/html-dev, see scripts/bench_html.py); around it we add what it lacks for our
-schema: JSON-LD and <meta> metadata, the visible <h1> headline, the dek as summary, and paragraph
-rules that move bylines and wire credits to ``credits`` and drop teasers, captions and share UI
-(html_meta.py, html_text.py). It does no text repair (repair.py) and never touches the network.
+schema: JSON-LD and <meta> metadata, the visible <h1> headline, htmldate's publication day, the
+dek as summary, and paragraph rules that move bylines and wire credits to ``credits`` and drop
+captions and share UI (html/meta.py, html/dates.py, html/paragraphs.py). Every rule group is
+measured on wcxb-dev pages it was not written on (docs/html-quality.md). It does no text repair
+and never touches the network.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from html import unescape
 
@@ -20,6 +22,7 @@ import lxml.html
 from lxml import etree
 
 from scrapeclean.transforms.html.body import extract_blocks
+from scrapeclean.transforms.html.dates import find_published
 from scrapeclean.transforms.html.intro import Intro, find_intro
 from scrapeclean.transforms.html.meta import PageMeta, norm_space, read_meta
 from scrapeclean.transforms.html.paragraphs import clean_paragraphs, pick_summary
@@ -63,6 +66,14 @@ class HtmlConfig:
     # F1 0.945 vs 0.940 favor_precision, 0.939 favor_recall.
     favor_precision: bool = False
     favor_recall: bool = False
+    # Where the balanced run kept less than this share of the page's visible words, trafilatura's
+    # recall-oriented run is tried as well (html/body.py); 0 never tries it. It changes nothing
+    # above 0.75 on wcxb-dev's dev part (F1 0.9441 tried on every page, 0.9440 below 0.75) and
+    # halves the pages that pay for a second run.
+    recall_retry_share: float = 0.75
+    # ... and wins when it finds more than this many times the words. Chosen by domain-grouped
+    # 5-fold cross-validation on wcxb-dev's dev part (every fold chose 1.05; docs/html-quality.md).
+    recall_retry_gain: float = 1.05
     # trafilatura compares its result with readability/jusText extractions (local, no network);
     # on bench/html-dev: F1 0.945 with vs 0.938 without, at ~1.4x the time.
     fallback: bool = True
@@ -91,8 +102,11 @@ class HtmlConfig:
         for name in ("max_chars", "max_elements", "max_depth", "max_rule_words"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}: must be >= 1")
-        if not 0 <= self.json_ld_body_ratio <= 1:
-            raise ValueError("json_ld_body_ratio: must be between 0 and 1")
+        for name in ("json_ld_body_ratio", "recall_retry_share"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name}: must be between 0 and 1")
+        if self.recall_retry_gain < 1:
+            raise ValueError("recall_retry_gain: must be >= 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +184,7 @@ def extract_page(html: str, url: str | None, config: HtmlConfig) -> PageArticle:
         return empty
     try:
         meta = read_meta(root, url)
+        meta = replace(meta, published=find_published(root, meta.published, meta.url))
         intro = find_intro(root, meta.description)
         blocks = extract_blocks(root, url, config)
     except (ValueError, TypeError, RecursionError, etree.LxmlError):
@@ -181,8 +196,12 @@ def _parse(html: str, config: HtmlConfig) -> etree._Element | None:
     """Parse with lxml, or None when the tree breaks a work cap or is not HTML at all."""
     # lxml rejects str input that carries an XML encoding declaration.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", html[:200]) + html[200:]
+    # Without comments and processing instructions, as trafilatura's own load_html parses: with
+    # them left in, its extraction drops paragraphs next to a comment (wcxb-dev, dev part: word
+    # F1 0.9341 -> 0.9348). A parser per call (5 us): lxml parsers are not for sharing threads.
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
     try:
-        root = lxml.html.document_fromstring(text.replace("\x00", ""))
+        root = lxml.html.document_fromstring(text.replace("\x00", ""), parser=parser)
     except (ValueError, etree.LxmlError):
         return None
     count = depth = deepest = 0

@@ -26,6 +26,8 @@ from scripts.wcxb_data import Page
 _NEVER = re.compile(r"(?!)")
 # recall_retry_gain values tried by cross-validation (1.0: whenever the recall run finds more).
 GAIN_GRID = (1.0, 1.05, 1.1, 1.2, 1.3, 1.5, 2.0)
+# recall_retry_share values shown with the share of pages that pay for a second run (speed).
+SHARE_CURVE = (0.0, 0.5, 0.6, 0.75, 1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,7 @@ class Runner:
         self._runs: dict[tuple[str, bool], Any] = {}
         self._dates: dict[str, Any] = {}
         self._current = ""
+        self.recall_runs = 0  # pages that ran trafilatura's recall mode, cached or not
 
     def scores(self, config: HtmlConfig, group: Group | None = None) -> list[dict[str, Any]]:
         """Per-page figures (bench_wcxb_html.page_scores) with ``group`` switched off."""
@@ -104,6 +107,7 @@ class Runner:
 
         def cached_run(root: Any, url: Any, config: HtmlConfig, recall: bool) -> Any:
             key = (self._current, recall)
+            self.recall_runs += recall
             if key not in self._runs:
                 self._runs[key] = run(root, url, config, recall)
             return self._runs[key]
@@ -154,7 +158,7 @@ def run_ablation(dev: Sequence[Page], heldout: Sequence[Page] = ()) -> dict[str,
     runners = {"dev": Runner(dev), **({"heldout": Runner(heldout)} if heldout else {})}
     table: dict[str, Any] = {}
     everything = Group(
-        "all rule groups off (trafilatura alone)",
+        "all rule groups off",
         "-",
         {k: v for g in GROUPS for k, v in g.config.items()},
         tuple(p for g in GROUPS for p in g.patches),
@@ -168,7 +172,24 @@ def run_ablation(dev: Sequence[Page], heldout: Sequence[Page] = ()) -> dict[str,
     gains = {g: runners["dev"].scores(replace(config, recall_retry_gain=g)) for g in GAIN_GRID}
     cv_f1, chosen = cross_validate(dev, gains)
     table["all rule groups on"]["dev_cv_f1"] = cv_f1
-    return {"groups": table, "recall_retry_gain": {"cv_f1": cv_f1, "chosen_per_fold": chosen}}
+    return {
+        "groups": table,
+        "recall_retry_gain": {"cv_f1": cv_f1, "chosen_per_fold": chosen},
+        "recall_retry_share": {
+            str(share): _share_point(runners, replace(config, recall_retry_share=share))
+            for share in SHARE_CURVE
+        },
+    }
+
+
+def _share_point(runners: dict[str, Runner], config: HtmlConfig) -> dict[str, Any]:
+    """F1 per part, and the share of pages that ran the recall mode, for one gate."""
+    point: dict[str, Any] = {}
+    for part, runner in runners.items():
+        runner.recall_runs = 0
+        point[part] = summarise(runner.scores(config))["f1"]
+        point[f"{part}_retried"] = runner.recall_runs / len(runner.pages)
+    return point
 
 
 def print_ablation(ablation: dict[str, Any], describe: Callable[[str], str] = str) -> None:
@@ -193,3 +214,9 @@ def print_ablation(ablation: dict[str, Any], describe: Callable[[str], str] = st
         f"recall_retry_gain by 5-fold CV on dev: chosen {gain['chosen_per_fold']}, "
         f"CV F1 {gain['cv_f1']:.4f}"
     )
+    for share, point in ablation["recall_retry_share"].items():
+        held = f", held-out F1 {point['heldout']:.4f}" if "heldout" in point else ""
+        print(
+            f"recall_retry_share {share}: dev F1 {point['dev']:.4f}, recall run on "
+            f"{point['dev_retried']:.0%} of dev pages{held}"
+        )

@@ -149,7 +149,7 @@ def test_bad_config_exits_2_with_one_line_and_writes_nothing(tmp_path: Path) -> 
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "scrapeclean: error: validate.min_words: expected int, got 'lots'"
+        "scrapeclean run: error: validate.min_words: expected int, got 'lots'"
     ]
     assert not output.exists()
 
@@ -169,13 +169,33 @@ def test_bad_config_exits_2_with_one_line_and_writes_nothing(tmp_path: Path) -> 
             ["--input", str(SEEDS / "*"), "--bogus_flag=1"],
             "unknown option --bogus_flag (not a scrapeclean or Beam option)",
         ),
+        (  # no prefix abbreviations: a typo is not quietly --overwrite
+            ["--input", str(SEEDS / "*"), "--overwrit"],
+            "unknown option --overwrit (not a scrapeclean or Beam option)",
+        ),
+        (
+            ["--input", str(SEEDS / "*"), "--runner=Foo"],
+            "--runner=Foo: not a runner Beam knows (e.g. FnApiRunner, DirectRunner, "
+            "PortableRunner, FlinkRunner, DataflowRunner, or a module.RunnerClass path)",
+        ),
+        (
+            ["--input", str(SEEDS / "*"), "--incremental", "--partition", "date={rundate}"],
+            "--partition 'date={rundate}': unknown field {rundate}; the fields are {run_id} "
+            "and {run_date}",
+        ),
+        (
+            ["--input", str(SEEDS / "*"), "--partition", "date={run_date}"],
+            "--partition only applies with --incremental",
+        ),
     ],
 )
 def test_bad_usage_exits_2(
     tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["run", *args, "--output", str(tmp_path / "out")]) == 2
-    assert capsys.readouterr().err.strip().splitlines() == [f"scrapeclean: error: {message}"]
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"scrapeclean run: error: {message} (see scrapeclean run --help)"
+    ]
     assert not (tmp_path / "out").exists()
 
 

@@ -49,7 +49,7 @@ def test_quiet_prints_nothing_but_errors(tmp_path: Path) -> None:
         command(tmp_path / "out", "--quiet"), capture_output=True, text=True, check=False
     )
     assert failed.returncode == 2 and failed.stdout == ""
-    assert failed.stderr.startswith("scrapeclean: error: ")
+    assert failed.stderr.startswith("scrapeclean run: error: ")
 
 
 def test_a_terminal_gets_one_live_line(tmp_path: Path) -> None:

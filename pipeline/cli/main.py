@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scrapeclean.pipeline.cli.options import parse_args
+from scrapeclean.pipeline.cli.options import COMMANDS, parse_args
 from scrapeclean.pipeline.cli.readback import run_readback
 from scrapeclean.pipeline.job.config import load_config
 from scrapeclean.pipeline.job.outputdir import OutputExistsError, check_output_free
@@ -31,8 +31,9 @@ _LOG = logging.getLogger("scrapeclean")
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line in-process and return its exit status."""
     _configure_logging()
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        args, beam_args = parse_args(sys.argv[1:] if argv is None else argv)
+        args, beam_args = parse_args(argv)
         if args.command not in ("run", "watch"):
             return run_command(args)
         config = load_config(Path(args.config) if args.config else None, args.set)
@@ -43,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         incremental = args.command == "watch" or args.incremental
         total_files = check_input_layout(args, output, incremental)
     except (UsageError, ConfigError, OutputExistsError) as error:
-        print(f"scrapeclean: error: {error}", file=sys.stderr)
+        print(error_line(error, argv), file=sys.stderr)
         return 2
     if (getattr(args, "workers", None) or 1) > 1:
         tune_malloc_for_workers()
@@ -57,13 +58,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                 else run_plain(args, config, output, beam_args, total_files)
             )
     except UsageError as error:  # a run id taken meanwhile
-        print(f"scrapeclean: error: {error}", file=sys.stderr)
+        print(error_line(error, argv), file=sys.stderr)
         return 2
     except Exception as error:  # the run failed: one line, details at DEBUG, no _SUCCESS
         _LOG.debug("run failed", exc_info=True)
         print(f"scrapeclean: run failed: {error}", file=sys.stderr)
         return 1
     return report_run(args, summary)
+
+
+def error_line(error: ValueError, argv: Sequence[str]) -> str:
+    """The one line of an exit-2 error, argparse's way: ``scrapeclean run: error: ...``; a usage
+    error adds where the usage is explained (``(see scrapeclean run --help)``)."""
+    prog = getattr(error, "prog", None)  # argparse's errors know their (sub)command
+    if prog is None:
+        command = next((arg for arg in argv if not arg.startswith("-")), None)
+        prog = f"scrapeclean {command}" if command in COMMANDS else "scrapeclean"
+    hint = f" (see {prog} --help)" if isinstance(error, UsageError) else ""
+    return f"{prog}: error: {error}{hint}"
 
 
 # glibc malloc settings for --workers runs: name -> (value, its mallopt option number).

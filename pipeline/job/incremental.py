@@ -50,8 +50,15 @@ def partition_path(template: str, run_id: str, run_date: str) -> str:
     """Fill a partition template ({run_id}, {run_date}); refuse anything path-like but plain."""
     try:
         path = template.format(run_id=run_id, run_date=run_date)
-    except (KeyError, IndexError, ValueError) as error:
-        raise UsageError(f"--partition {template!r}: {error!r}") from None
+    except KeyError as error:
+        raise UsageError(
+            f"--partition {template!r}: unknown field {{{error.args[0]}}}; "
+            "the fields are {run_id} and {run_date}"
+        ) from None
+    except (IndexError, ValueError) as error:  # "{}", "{0}", an unmatched brace
+        raise UsageError(
+            f"--partition {template!r}: {error}; the fields are {{run_id}} and {{run_date}}"
+        ) from None
     if not _SAFE_PARTITION.match(path) or ".." in path.split("/"):
         raise UsageError(f"--partition {template!r} gives {path!r}: not a plain relative path")
     return path

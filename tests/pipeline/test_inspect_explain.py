@@ -187,5 +187,6 @@ def test_bad_usage_exits_2_with_one_line(
     assert cli(*filled) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.startswith("scrapeclean: error: ") and captured.err.count("\n") == 1
+    assert captured.err.startswith(f"scrapeclean {filled[0]}: error: ")
+    assert captured.err.count("\n") == 1
     assert message in captured.err

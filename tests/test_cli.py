@@ -34,6 +34,7 @@ def seeds_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_output_layout_schema_and_accounting(seeds_output: Path) -> None:
     assert sorted(p.name for p in seeds_output.iterdir()) == [
+        "README.md",
         "_SUCCESS",
         "articles",
         "manifest.json",
@@ -95,6 +96,7 @@ def test_overwrite_replaces_the_run_and_cleans_leftovers(tmp_path: Path) -> None
     assert pq.read_table(output / "rejects").num_rows == 1
     assert pq.read_table(output / "articles").num_rows == 0
     assert sorted(p.name for p in output.iterdir()) == [
+        "README.md",
         "_SUCCESS",
         "articles",
         "manifest.json",

@@ -34,7 +34,10 @@ def build_graph(
     rejects = [read.rejects, cleaned.rejects, corpus.rejects]
     corpus.top_lines | "WriteTopLines" >> WriteTopLines(f"{output_dir}/{TOP_LINES_FILE}")
     temp = f"{output_dir}/_write-temp"  # outside articles/: never published
-    records | "WriteArticles" >> WriteArticles(f"{output_dir}/articles", config.output, temp)
+    splits = config.split.names if config.split.enabled else ()
+    records | "WriteArticles" >> WriteArticles(
+        f"{output_dir}/articles", config.output, temp, splits
+    )
     (
         rejects
         | "AllRejects" >> beam.Flatten()

@@ -51,6 +51,7 @@ def build_manifest(
         "stages": {name: stage_counts(counters, name) for name in _stage_names(counters)},
         "fixes": _suffixed(counters, WRITE, "fix."),
         "splits": _suffixed(counters, "split", "assigned."),
+        "languages": _suffixed(counters, WRITE, "language."),
         "boilerplate_lines_removed": counters.get((WRITE, "boilerplate_lines"), 0),
         "inputs": list(inputs),
         "input_format": input_format,

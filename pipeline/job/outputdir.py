@@ -14,6 +14,7 @@ from pathlib import Path
 SUCCESS = "_SUCCESS"
 PUBLISHED = ("articles", "rejects")
 STALE_REPORT = "report.html"  # `scrapeclean report`'s default file in the output folder
+CARD = "README.md"  # the dataset card (pipeline/job/card.py), rewritten after every run
 _LEFTOVERS = ("_staging-*", "_trash-*", ".manifest.json.tmp", "manifests/.*.tmp")
 
 

@@ -16,6 +16,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineResult, PipelineState
 
+from scrapeclean.pipeline.job.card import write_card
 from scrapeclean.pipeline.job.config import config_as_dict
 from scrapeclean.pipeline.job.graph import build_graph
 from scrapeclean.pipeline.job.manifest import Counters, build_manifest, totals, write_manifest
@@ -146,6 +147,7 @@ def run(request: RunRequest) -> RunSummary:
         manifest_path = output / "manifests" / f"{partition.run_id}.json"
         manifest_path.parent.mkdir(exist_ok=True)
     write_manifest(manifest_path, manifest)
+    write_card(output)
     if not exceeded:
         mark_success(output)
     return RunSummary(

@@ -34,6 +34,7 @@ def seeds_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_output_layout_schema_and_accounting(seeds_output: Path) -> None:
     assert sorted(p.name for p in seeds_output.iterdir()) == [
+        ".scrapeclean",  # the ownership marker (docs/output-folder.md), skipped by readers
         "README.md",
         "_SUCCESS",
         "articles",
@@ -87,8 +88,9 @@ def test_a_finished_output_is_refused_without_overwrite(
 def test_overwrite_replaces_the_run_and_cleans_leftovers(tmp_path: Path) -> None:
     output = tmp_path / "out"
     run_seeds(output)
-    (output / "_staging-deadbeef" / "articles").mkdir(parents=True)  # a killed run's leftovers
-    (output / "_trash-deadbeef").mkdir()
+    for leftover in ("_staging-deadbeef/articles/part.parquet", "_trash-deadbeef/part.parquet"):
+        (output / leftover).parent.mkdir(parents=True)  # a killed run's leftovers
+        (output / leftover).write_bytes(b"")
     assert main(["report", str(output)]) == 0  # a report of the data about to be replaced
     shutil.copy(SEEDS / "007_stub.txt", tmp_path / "only.txt")
     argv = ["run", "--input", str(tmp_path / "only.txt"), "--output", str(output)]
@@ -96,6 +98,7 @@ def test_overwrite_replaces_the_run_and_cleans_leftovers(tmp_path: Path) -> None
     assert pq.read_table(output / "rejects").num_rows == 1
     assert pq.read_table(output / "articles").num_rows == 0
     assert sorted(p.name for p in output.iterdir()) == [
+        ".scrapeclean",
         "README.md",
         "_SUCCESS",
         "articles",
@@ -106,10 +109,11 @@ def test_overwrite_replaces_the_run_and_cleans_leftovers(tmp_path: Path) -> None
 
 def test_a_crashed_run_is_redone_without_overwrite(tmp_path: Path) -> None:
     output = tmp_path / "out"
-    (output / "articles").mkdir(parents=True)  # published by a run killed before _SUCCESS
-    (output / "articles" / "stale.parquet").write_bytes(b"")
+    shutil.copy(SEEDS / "000_05c8e702dea443c3.txt", tmp_path / "only.txt")
+    assert main(["run", "--input", str(tmp_path / "only.txt"), "--output", str(output)]) == 0
+    (output / "_SUCCESS").unlink()  # published by a run killed before _SUCCESS
     run_seeds(output)
-    assert not (output / "articles" / "stale.parquet").exists()
+    assert pq.read_table(output / "articles").num_rows == 5  # replaced, not added to
 
 
 def test_max_reject_rate_fails_the_run_after_writing_everything(tmp_path: Path) -> None:
@@ -156,6 +160,9 @@ def test_bad_config_exits_2_with_one_line_and_writes_nothing(tmp_path: Path) -> 
     assert not output.exists()
 
 
+HELP = " (see scrapeclean run --help)"  # on errors in the command line itself
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -165,20 +172,20 @@ def test_bad_config_exits_2_with_one_line_and_writes_nothing(tmp_path: Path) -> 
         ),
         (
             ["--input", "x", "--max-reject-rate", "2"],
-            "argument --max-reject-rate: '2' is not between 0 and 1",
+            "argument --max-reject-rate: '2' is not between 0 and 1" + HELP,
         ),
         (
             ["--input", str(SEEDS / "*"), "--bogus_flag=1"],
-            "unknown option --bogus_flag (not a scrapeclean or Beam option)",
+            "unknown option --bogus_flag (not a scrapeclean or Beam option)" + HELP,
         ),
         (  # no prefix abbreviations: a typo is not quietly --overwrite
             ["--input", str(SEEDS / "*"), "--overwrit"],
-            "unknown option --overwrit (not a scrapeclean or Beam option)",
+            "unknown option --overwrit (not a scrapeclean or Beam option)" + HELP,
         ),
         (
             ["--input", str(SEEDS / "*"), "--runner=Foo"],
             "--runner=Foo: not a runner Beam knows (e.g. FnApiRunner, DirectRunner, "
-            "PortableRunner, FlinkRunner, DataflowRunner, or a module.RunnerClass path)",
+            "PortableRunner, FlinkRunner, DataflowRunner, or a module.RunnerClass path)" + HELP,
         ),
         (
             ["--input", str(SEEDS / "*"), "--incremental", "--partition", "date={rundate}"],
@@ -186,8 +193,8 @@ def test_bad_config_exits_2_with_one_line_and_writes_nothing(tmp_path: Path) -> 
             "and {run_date}",
         ),
         (
-            ["--input", str(SEEDS / "*"), "--partition", "date={run_date}"],
-            "--partition only applies with --incremental",
+            ["--input", str(SEEDS / "*"), "--partition", "date={run_date}/{run_id}"],
+            "--partition only applies with --incremental" + HELP,
         ),
     ],
 )
@@ -195,9 +202,7 @@ def test_bad_usage_exits_2(
     tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["run", *args, "--output", str(tmp_path / "out")]) == 2
-    assert capsys.readouterr().err.strip().splitlines() == [
-        f"scrapeclean run: error: {message} (see scrapeclean run --help)"
-    ]
+    assert capsys.readouterr().err.strip().splitlines() == [f"scrapeclean run: error: {message}"]
     assert not (tmp_path / "out").exists()
 
 
@@ -220,7 +225,8 @@ def test_partitioned_output_by_language(tmp_path: Path) -> None:
     table = pq.read_table(output / "articles")  # hive-aware, as Spark and DuckDB read it
     assert table.num_rows == manifest["counts"]["articles"] > 0
     assert {"en", "de"} <= set(table.column("language").to_pylist())
-    assert sorted(p.name for p in (output / "rejects").iterdir())[0].startswith("part-")
+    rejects = [p.name for p in (output / "rejects").iterdir() if not p.name.startswith(".")]
+    assert rejects and all(name.startswith("part-") for name in rejects)  # never partitioned
     assert main(["inspect", str(output), "--limit", "1"]) == 0  # the readers follow folders
 
 

@@ -8,7 +8,7 @@ import pyarrow as pa
 
 from scrapeclean.transforms.records import Article, Reject
 
-SCHEMA_VERSION = 2  # 2: `split` column (README, "Contract changes")
+SCHEMA_VERSION = 2  # 2: `split` column (docs/contract-changes.md)
 
 ARTICLE_SCHEMA = pa.schema(
     [

@@ -248,12 +248,25 @@ _rate = bounded(float, 0, 1)
 
 
 def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
-    """Split argv into our parsed flags and validated Beam flags (runner pinned if unset)."""
+    """Split argv into our parsed flags and validated Beam flags (runner pinned if unset).
+
+    Every error here is about the command line itself: an ArgumentError naming the command,
+    whose --help explains the flags.
+    """
     args, leftovers = build_parser().parse_known_args(list(argv))
+    try:
+        return args, _beam_args(args, leftovers)
+    except ArgumentError:
+        raise
+    except UsageError as error:
+        raise ArgumentError(str(error), f"scrapeclean {args.command}") from None
+
+
+def _beam_args(args: argparse.Namespace, leftovers: list[str]) -> list[str]:
     if args.command not in ("run", "watch"):  # report, inspect, explain take no Beam options
         if leftovers:
             raise UsageError(f"unrecognized arguments: {' '.join(leftovers)}")
-        return args, []
+        return []
     beam_args = check_beam_args(leftovers)
     if getattr(args, "workers", None) is not None:
         if args.workers < 1:
@@ -266,7 +279,7 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     if args.command == "run":
         check_incremental_flags(args)
         beam_args = check_streaming(args, beam_args)
-    return args, beam_args
+    return beam_args
 
 
 def check_runner(name: str) -> None:

@@ -4,7 +4,9 @@ Each poll lists the inputs, keeps those that are ready (a ``<file>.done`` marker
 not modified for ``settle`` seconds and unchanged since the previous poll: a file still being
 written is never read half-way), and runs one incremental batch on the ready files the ledger
 does not know. SIGINT/SIGTERM finish the current batch, then the loop exits 0; after a
-crash the ledger makes the next start resume exactly where the last committed batch ended.
+crash the ledger makes the next start resume exactly where the last committed batch ended. A
+batch whose input changed while it was read publishes nothing and is logged; the file is read
+again once it settles.
 (Nothing here runs a true streaming graph: docs/beam-notes.md §5.)
 """
 
@@ -18,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from scrapeclean.pipeline.job.incremental import InputFile, list_inputs, load_ledger, select_new
+from scrapeclean.pipeline.job.incremental import load_ledger
+from scrapeclean.pipeline.job.ledger import InputChangedError, InputFile, list_inputs, select_new
 from scrapeclean.pipeline.job.run import RunSummary
 
 DONE_SUFFIX = ".done"
@@ -74,9 +77,13 @@ def watch(
             seen = {path: (size, mtime) for path, size, mtime in listed}
             batch = select_new(ready, load_ledger(output))
             if batch:
-                run_id, summary = run_batch(batch)
-                batches += 1
-                log_batch(run_id, summary, batch, log)
+                try:
+                    run_id, summary = run_batch(batch)
+                except InputChangedError as error:
+                    log.write(f"scrapeclean: batch discarded: {error}\n")
+                else:
+                    batches += 1
+                    log_batch(run_id, summary, batch, log)
             if options.max_batches is not None and batches >= options.max_batches:
                 break
             stop.wait(options.interval)

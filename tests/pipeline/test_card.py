@@ -115,10 +115,10 @@ def test_incremental_output_card_covers_every_run(tmp_path: Path, load: Any) -> 
     assert "2 incremental runs" in (output / "README.md").read_text(encoding="utf-8")
 
 
-def test_a_readme_that_is_not_ours_is_left_alone(tmp_path: Path) -> None:
+def test_a_readme_that_is_not_a_card_is_left_alone(tmp_path: Path) -> None:
     output = tmp_path / "out"
-    output.mkdir()
-    (output / "README.md").write_text("# my notes\n", encoding="utf-8")
     run(output)
+    (output / "README.md").write_text("# my notes\n", encoding="utf-8")  # over our card
+    run(output, "--overwrite")
     assert (output / "README.md").read_text(encoding="utf-8") == "# my notes\n"
     assert (output / "_SUCCESS").exists()

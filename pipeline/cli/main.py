@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from scrapeclean.pipeline.cli.options import COMMANDS, ArgumentError, parse_args
 from scrapeclean.pipeline.cli.readback import run_readback
+from scrapeclean.pipeline.cli.summary import format_summary
 from scrapeclean.pipeline.job.config import load_config
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.errors import ConfigError, UsageError
@@ -51,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "watch":
             return watch_landing(args, config, output, beam_args)
-        with silenced_stderr() if args.quiet else contextlib.nullcontext():
+        with beam_logs_hidden(args):
             summary = (
                 run_incremental(args, config, output, beam_args)
                 if incremental
@@ -117,12 +118,33 @@ def _glibc() -> ctypes.CDLL | None:
     return libc
 
 
+# Where the launcher logs what the --workers processes log (as "Worker: ..." lines, WARNING
+# and up): Beam's job service.
+WORKER_LOGS = "apache_beam.runners.portability.local_job_service"
+
+
+def beam_logs_hidden(args: argparse.Namespace) -> contextlib.AbstractContextManager[None]:
+    """While the pipeline runs: nothing on stderr with --quiet; without --verbose, none of the
+    --workers processes' log lines (~46 INFO and WARNING lines a run), our progress kept."""
+    if args.verbose:
+        logging.getLogger().setLevel(logging.INFO)
+        return contextlib.nullcontext()
+    logging.getLogger(WORKER_LOGS).setLevel(logging.ERROR)
+    if args.quiet:
+        return silenced_stderr()
+    if (args.workers or 1) > 1:
+        return silenced_stderr(keep_ours=True)
+    return contextlib.nullcontext()
+
+
 @contextlib.contextmanager
-def silenced_stderr() -> Iterator[None]:
-    """Point file descriptor 2 at /dev/null while the pipeline runs (--quiet).
+def silenced_stderr(keep_ours: bool = False) -> Iterator[None]:
+    """Point file descriptor 2 at /dev/null while the pipeline runs.
 
     Beam's worker processes (--workers) inherit it and log INFO lines there whatever the log
-    level asked for (docs/beam-notes.md §7); an error is printed after it is back.
+    level asked for (docs/beam-notes.md §7); an error is printed after it is back. With
+    ``keep_ours`` this process's own stderr (progress, warnings) goes on where it went, through
+    a copy of the old descriptor.
     """
     sys.stderr.flush()
     saved = os.dup(2)
@@ -130,11 +152,35 @@ def silenced_stderr() -> Iterator[None]:
     os.dup2(devnull, 2)
     os.close(devnull)
     try:
-        yield
+        with _stderr_on(saved) if keep_ours else contextlib.nullcontext():
+            yield
     finally:
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(saved)
+
+
+@contextlib.contextmanager
+def _stderr_on(descriptor: int) -> Iterator[None]:
+    """sys.stderr, and the log handlers that write to it, on a copy of ``descriptor`` meanwhile."""
+    original = sys.stderr
+    handlers = [
+        handler
+        for handler in logging.getLogger().handlers
+        if isinstance(handler, logging.StreamHandler) and handler.stream is original
+    ]
+    with open(  # line-buffered: a progress line shows when it is written
+        os.dup(descriptor), "w", buffering=1, encoding="utf-8", errors="backslashreplace"
+    ) as ours:
+        sys.stderr = ours
+        for handler in handlers:
+            handler.setStream(ours)
+        try:
+            yield
+        finally:
+            sys.stderr = original
+            for handler in handlers:
+                handler.setStream(original)
 
 
 def check_input_layout(args: argparse.Namespace, output: Path, incremental: bool) -> int:
@@ -284,25 +330,6 @@ def run_command(args: argparse.Namespace) -> int:
         _LOG.debug("%s failed", args.command, exc_info=True)
         print(f"scrapeclean: {args.command} failed: {error!r}", file=sys.stderr)
         return 1
-
-
-def format_summary(summary: RunSummary) -> str:
-    """The closing table: documents in and out, each stage's counts, rejects per reason."""
-    lines = [
-        f"scrapeclean: {summary.documents_in} documents -> {summary.articles} articles, "
-        f"{summary.rejects} rejects in {summary.seconds:.1f} s",
-        f"  {'stage':<16}{'in':>9}{'out':>9}  rejected",
-    ]
-    for name, counts in summary.stages.items():
-        rejected = ", ".join(f"{k} {v}" for k, v in counts["rejected"].items())  # type: ignore[attr-defined]
-        lines.append(f"  {name:<16}{counts['in']:>9}{counts['out']:>9}  {rejected}".rstrip())
-    reasons = ", ".join(f"{k} {v}" for k, v in summary.rejects_by_reason.items()) or "none"
-    lines.append(f"  rejects by reason: {reasons}")
-    written = "manifest.json" if summary.reject_rate_exceeded else "manifest.json, _SUCCESS"
-    lines.append(
-        f"scrapeclean: wrote {summary.output}/articles/*.parquet, rejects/*.parquet, {written}"
-    )
-    return "\n".join(lines)
 
 
 def check_inputs(patterns: Sequence[str], allow_empty: bool = False, count: bool = True) -> int:

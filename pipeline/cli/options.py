@@ -89,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="print nothing but errors (no progress, no summary)",
     )
     run.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show Apache Beam's log lines: the runner's at INFO, and those of the --workers "
+        "processes (hidden otherwise)",
+    )
+    run.add_argument(
         "--progress-interval",
         type=float,
         default=10.0,

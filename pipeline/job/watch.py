@@ -63,13 +63,20 @@ def watch(
     options: WatchOptions,
     log: TextIO,
 ) -> int:
-    """Poll until stopped (signal or max_batches); one log line per batch; exit status 0."""
+    """Poll until stopped (signal or max_batches); a line when it starts, one per batch, one
+    when it stops; exit status 0."""
     stop = threading.Event()
     previous_handlers = {
         sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
     }
     seen: dict[str, tuple[int, float]] = {}
-    batches = 0
+    published: list[tuple[int, RunSummary]] = []  # per batch: its files, its summary
+    log_line(
+        log,
+        f"watching {', '.join(patterns)} every {options.interval:g} s into {output}; a file is "
+        f"read once it has a {DONE_SUFFIX} marker or stays unchanged {options.settle:g} s; "
+        "Ctrl-C or SIGTERM stops after the current batch",
+    )
     try:
         while not stop.is_set():
             listed = list_inputs(list(patterns))
@@ -80,24 +87,44 @@ def watch(
                 try:
                     run_id, summary = run_batch(batch)
                 except InputChangedError as error:
-                    log.write(f"scrapeclean: batch discarded: {error}\n")
+                    log_line(log, f"batch discarded: {error}")
                 else:
-                    batches += 1
+                    published.append((len(batch), summary))
                     log_batch(run_id, summary, batch, log)
-            if options.max_batches is not None and batches >= options.max_batches:
+            if options.max_batches is not None and len(published) >= options.max_batches:
                 break
             stop.wait(options.interval)
     finally:
         for sig, handler in previous_handlers.items():
             signal.signal(sig, handler)
+    log_stop(log, published, "on a signal" if stop.is_set() else "at --max-batches")
     return 0
+
+
+def log_stop(log: TextIO, published: list[tuple[int, RunSummary]], why: str) -> None:
+    """The closing line: batches, files, articles and rejects published since the start."""
+    batches = len(published)
+    files = sum(count for count, _ in published)
+    articles = sum(summary.articles for _, summary in published)
+    rejects = sum(summary.rejects for _, summary in published)
+    log_line(
+        log,
+        f"watch stopped {why}: {batches:,} batch{'es' * (batches != 1)}, {files:,} files, "
+        f"{articles:,} articles, {rejects:,} rejects published",
+    )
+
+
+def log_line(log: TextIO, text: str) -> None:
+    """One ``scrapeclean: `` line on the watch log, flushed (a service manager reads it live)."""
+    log.write(f"scrapeclean: {text}\n")
+    log.flush()
 
 
 def log_batch(run_id: str, summary: RunSummary, batch: list[InputFile], log: TextIO) -> None:
     """One line: files, articles, rejects, and the lag from the oldest file landing to publish."""
     lag = time.time() - min(entry.mtime for entry in batch)
-    log.write(
-        f"scrapeclean: batch {run_id}: {len(batch)} files, {summary.articles} articles, "
-        f"{summary.rejects} rejects, lag {lag:.1f} s\n"
+    log_line(
+        log,
+        f"batch {run_id}: {len(batch):,} files, {summary.articles:,} articles, "
+        f"{summary.rejects:,} rejects, lag {lag:,.1f} s",
     )
-    log.flush()

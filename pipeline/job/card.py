@@ -21,8 +21,8 @@ import pyarrow as pa
 import yaml
 
 from scrapeclean.pipeline.job.config import config_as_dict
-from scrapeclean.pipeline.job.incremental import committed_manifests
-from scrapeclean.pipeline.job.outputdir import CARD
+from scrapeclean.pipeline.job.manifest import committed_manifests
+from scrapeclean.pipeline.job.outputdir import CARD, MANIFESTS
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA
 
@@ -74,7 +74,7 @@ def write_card(output: Path) -> bool:
 
 def run_manifests(output: Path) -> list[dict[str, Any]]:
     """The manifests the output holds: every committed run's (incremental), or manifest.json."""
-    if (output / "manifests").is_dir():
+    if (output / MANIFESTS).is_dir():
         return committed_manifests(output)
     plain = output / "manifest.json"
     return [json.loads(plain.read_text(encoding="utf-8"))] if plain.exists() else []

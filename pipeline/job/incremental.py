@@ -21,6 +21,7 @@ from typing import Any
 from apache_beam.io.filesystems import FileSystems
 
 from scrapeclean.pipeline.job.ledger import InputFile, as_patterns
+from scrapeclean.pipeline.job.manifest import committed_manifests
 from scrapeclean.pipeline.job.outputdir import (
     MANIFESTS,
     MARKER,
@@ -75,13 +76,6 @@ def partition_path(template: str, run_id: str, run_date: str) -> str:
     if not _SAFE_PARTITION.match(path) or ".." in path.split("/"):
         raise UsageError(f"--partition {template!r} gives {path!r}: not a plain relative path")
     return path
-
-
-def committed_manifests(output: Path) -> list[dict[str, Any]]:
-    """Every committed run's manifest, oldest first."""
-    folder = output / MANIFESTS
-    paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
-    return [json.loads(path.read_text(encoding="utf-8")) for path in paths]
 
 
 def load_ledger(output: Path) -> dict[str, InputFile]:

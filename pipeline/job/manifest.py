@@ -11,6 +11,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from scrapeclean.pipeline.job.outputdir import MANIFESTS
 from scrapeclean.transforms.beam.corpus import NAMESPACES as CORPUS_NAMESPACES
 from scrapeclean.transforms.beam.read import NAMESPACE as READ
 from scrapeclean.transforms.beam.write import NAMESPACE as WRITE
@@ -100,6 +101,13 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             found[name] = "not installed"
     return found
+
+
+def committed_manifests(output: Path) -> list[dict[str, Any]]:
+    """Every committed run's manifest of an incremental output, oldest first."""
+    folder = output / MANIFESTS
+    paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    return [json.loads(path.read_text(encoding="utf-8")) for path in paths]
 
 
 def write_manifest(path: Path, manifest: dict[str, Any]) -> None:

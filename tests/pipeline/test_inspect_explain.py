@@ -14,6 +14,7 @@ from scrapeclean.pipeline.cli.main import main
 from scrapeclean.pipeline.job.config import load_config
 from scrapeclean.pipeline.tools import explain
 from scrapeclean.pipeline.tools.explain_diff import visible
+from scrapeclean.transforms.text.stages import decode_file
 from tests.conftest import SEEDS
 
 USER_SEED = SEEDS / "000_05c8e702dea443c3.txt"
@@ -149,7 +150,8 @@ def test_explain_user_seed(capsys: pytest.CaptureFixture[str]) -> None:
     assert (
         "  lead                 Russian investment chief Kirill Dmitriev said reporters" in result
     )
-    assert "boilerplate_removed  ['Help us improve.']" in result
+    assert "\n  boilerplate_removed  Help us improve.\n" in result  # a line, not a list repr
+    assert "\n  split                train\n" in result  # the split step is on by default
 
 
 def test_explain_mojibake_seed(capsys: pytest.CaptureFixture[str]) -> None:
@@ -171,8 +173,9 @@ def test_explain_reject_and_config_override(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_explain_colours_only_on_request() -> None:
-    steps = explain.trace(MOJIBAKE_SEED.read_bytes(), "x.txt", "text", load_config())
-    coloured = explain.render(steps, b"", "text", color=True)
+    config = load_config()
+    record = decode_file(MOJIBAKE_SEED.read_bytes(), "x.txt", "text", config)
+    coloured = explain.render(explain.trace(record, config), "format text", color=True)
     assert "\x1b[31m-By Laura GÃ³mez" in coloured and "\x1b[32m+By Laura Gómez" in coloured
 
 
@@ -195,7 +198,7 @@ def test_visible_shows_invisible_characters() -> None:
         (["explain", "{tmp}"], "not a regular file"),
         (["explain", str(USER_SEED), "--set", "validate.min_wrods=3"], "unknown key"),
         (["explain", str(USER_SEED), "--config", "{tmp}/none.yaml"], "cannot read config"),
-        (["explain", str(USER_SEED), "--format", "jsonl"], "not jsonl"),
+        (["explain", str(USER_SEED), "--format", "jsonl"], "one document per line"),
         (["report", "{tmp}"], "is not a scrapeclean output"),
     ],
 )

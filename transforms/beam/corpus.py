@@ -28,9 +28,8 @@ from scrapeclean.transforms.corpus.neardup import NearDupConfig
 from scrapeclean.transforms.corpus.quality import (
     LanguageFilterConfig,
     QualityConfig,
-    check_quality,
-    filter_language,
 )
+from scrapeclean.transforms.corpus.record_steps import record_steps
 from scrapeclean.transforms.corpus.sitelines import (
     SiteLinesConfig,
     line_key,
@@ -41,9 +40,9 @@ from scrapeclean.transforms.corpus.sitelines import (
     site_of,
     strip_site_lines,
 )
-from scrapeclean.transforms.corpus.split import SplitConfig, assign_split
+from scrapeclean.transforms.corpus.split import SplitConfig
 from scrapeclean.transforms.records import Article
-from scrapeclean.transforms.text.stages import StageCall, dead_letter
+from scrapeclean.transforms.text.stages import dead_letter
 
 SITELINES = "sitelines"
 TOP_LINES_FILE = "site_boilerplate.jsonl"  # under the run's output folder, for the manifest
@@ -92,16 +91,7 @@ class CleanCorpus(beam.PTransform):
         self._sitelines = sitelines
         self._dedup = dedup
         self._neardup = neardup
-        self._record_steps = tuple(  # the enabled per-record steps, in order
-            StageCall(name, fn, section)
-            for name, fn, section, enabled in (
-                ("quality", check_quality, quality, quality.enabled),
-                # an empty list keeps every language: no step
-                ("language_filter", filter_language, language_filter, bool(language_filter.keep)),
-                ("split", assign_split, split, split.enabled),
-            )
-            if enabled
-        )
+        self._record_steps = record_steps(quality, language_filter, split)
         self._count_splits = split.enabled
 
     @classmethod

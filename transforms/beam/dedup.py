@@ -27,11 +27,17 @@ from scrapeclean.transforms.corpus.dedup import DedupConfig, exact_survivors
 from scrapeclean.transforms.corpus.neardup import (
     NearDupConfig,
     band_rows,
-    cluster_survivors,
     colliding_buckets,
     doc_key,
     signatures,
+)
+from scrapeclean.transforms.corpus.survivors import (
+    components,
+    copy_counts,
+    decide,
+    star_survivors,
     verified_edges,
+    with_copies,
 )
 from scrapeclean.transforms.records import Article, Reject, RejectReason
 
@@ -40,22 +46,25 @@ NEAR = "neardup"
 
 
 class DropDuplicates(beam.PTransform):
-    """Keep one article per exact duplicate group and per near-duplicate cluster.
+    """Keep one article per exact duplicate group and per near-duplicate star.
 
-    Exact: articles with equal ``content_hash`` keep the smallest doc_id; the others become
-    ``duplicate`` rejects whose detail is that doc_id. Near: among what is left, articles whose
-    estimated Jaccard (word 5-shingle MinHash) reaches ``near.threshold`` are linked, linked
-    articles form clusters (connected components), and each cluster keeps its smallest doc_id;
-    the others become ``near_duplicate`` rejects with the survivor's doc_id as detail.
+    Exact: articles with equal ``content_hash`` keep the smallest doc_id. Near: articles whose
+    estimated Jaccard (word 5-shingle MinHash) reaches ``near.threshold`` are linked; within
+    each linked cluster, in doc_id order, an article no earlier survivor took survives and takes
+    every article still free whose estimate with it reaches the threshold
+    (``corpus.survivors.star_survivors``). A dropped article is a reject naming, as its detail,
+    the survivor it was compared with, which is always published: ``duplicate`` when it has
+    the survivor's content_hash, else ``near_duplicate``. Survivors carry ``exact_copies`` and
+    ``near_copies``, the rejects that name them (None for a step that is off).
 
     Outputs ``records`` (main) and ``rejects``; every input comes out exactly once on one of
     them. Doc ids are unique per input (ReadDocuments reads every file once). The result does
-    not depend on input order, bundling or runner: survivors are minima, signatures are
-    seeded hashes. Grouping is per window, so a windowed (streaming) input is deduplicated
+    not depend on input order, bundling or runner: survivors follow doc_id order, signatures
+    are seeded hashes. Grouping is per window, so a windowed (streaming) input is deduplicated
     within each window. With ``spill_dir`` the articles wait for the decisions in files there.
-    Counters: ``dedup`` and ``neardup`` namespaces, each with ``in``,
-    ``out``, ``rejected.<reason>``; ``neardup`` also ``candidate_buckets``, ``edges``,
-    ``clusters``.
+    Counters: ``dedup`` and ``neardup`` namespaces, each with ``in``, ``out``,
+    ``rejected.<reason>``; ``neardup`` also ``candidate_buckets``, ``edges``, ``clusters``
+    (survivors with near copies).
     """
 
     def __init__(
@@ -67,27 +76,54 @@ class DropDuplicates(beam.PTransform):
         self._spill_dir = spill_dir
 
     def expand(self, articles: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
-        losers: dict[str, Any] = {}
+        losers: dict[str, beam.PCollection] = {}  # (loser, survivor) per step that is on
         if self._dedup.enabled:
-            exact = (
+            losers[EXACT] = (
                 articles
                 | "HashTables" >> beam.ParDo(_HashTablesFn())
                 | "GroupHashes" >> beam.GroupByKey()
                 | "ExactLosers" >> beam.FlatMap(_exact_losers)
             )
-            losers["exact"] = beam.pvalue.AsDict(exact)
         if self._near.enabled:
-            near = articles | "NearDuplicates" >> _NearLosers(
+            losers[NEAR] = articles | "NearDuplicates" >> _NearLosers(
                 self._near, spill_subfolder(self._spill_dir, "signatures")
             )
-            losers["near"] = beam.pvalue.AsDict(near)
+        decisions = (
+            losers
+            | "JoinDecisions" >> beam.CoGroupByKey()
+            | "Decide" >> beam.FlatMap(_decide, NEAR in losers)
+        )
+        copies = (
+            decisions
+            | "BySurvivor" >> beam.Map(lambda kv: (kv[1][1], kv[1][0]))
+            | "GroupCopies" >> beam.GroupByKey()
+            | "CountCopies" >> beam.Map(_copies)
+        )
         held = hold(articles, spill_subfolder(self._spill_dir, "articles"))
-        resolve = _ResolveFn(spilled=self._spill_dir is not None)
-        return held | "Resolve" >> beam.ParDo(resolve, **losers).with_outputs(REJECTS, main=MAIN)
+        resolve = _ResolveFn(self._dedup, self._near, spilled=self._spill_dir is not None)
+        return held | "Resolve" >> beam.ParDo(
+            resolve, beam.pvalue.AsDict(decisions), beam.pvalue.AsDict(copies)
+        ).with_outputs(REJECTS, main=MAIN)
+
+
+def _decide(
+    joined: tuple[str, dict[str, list[str]]], near_on: bool
+) -> Iterator[tuple[str, tuple[RejectReason, str]]]:
+    """The decision on one dropped article from its exact and near outcomes (``decide``)."""
+    loser, found = joined
+    exact = {loser: found[EXACT][0]} if found.get(EXACT) else {}
+    near = ({loser: found[NEAR][0]} if found.get(NEAR) else {}) if near_on else None
+    yield from decide(exact, near).items()
+
+
+def _copies(group: tuple[str, Iterable[RejectReason]]) -> tuple[str, tuple[int, int]]:
+    """(survivor, (exact copies, near copies)) from the reasons of the rejects naming it."""
+    survivor, reasons = group
+    return survivor, copy_counts((reason, survivor) for reason in reasons)[survivor]
 
 
 class _NearLosers(beam.PTransform):
-    """(doc_id, survivor) for every article that is not the smallest id of its near cluster."""
+    """(doc_id, survivor) for every article a near-duplicate star took (``star_survivors``)."""
 
     def __init__(self, config: NearDupConfig, spill_dir: str | None = None) -> None:
         super().__init__()
@@ -108,20 +144,33 @@ class _NearLosers(beam.PTransform):
             | "CandidateBuckets" >> beam.FlatMap(_bucket_members)
             | "BucketsPerDoc" >> beam.GroupByKey()  # a doc's buckets come from several shards
         )
-        return (
+        verified = (
             signed
             | "CandidateSignatures"
             >> beam.FlatMap(_candidate_signatures, spilled, beam.pvalue.AsDict(buckets))
             | "GroupCandidates" >> beam.GroupByKey()
-            | "Verify" >> beam.FlatMap(_verify, self._config)
+            | "Verify" >> beam.FlatMap(_verify, self._config).with_outputs(_LINKED, main=MAIN)
+        )
+        roots = (
+            verified[MAIN]
             # Components need every edge of the window in one place. Edges are few (near
             # duplicates only, k-1 per cluster), so one key is cheap where it matters.
             | "OneKey" >> beam.Map(lambda edge: ("", edge))
             | "GroupEdges" >> beam.GroupByKey()
-            | "Components" >> beam.FlatMap(_component_losers)
+            | "Components" >> beam.FlatMap(lambda group: sorted(components(group[1]).items()))
+        )
+        # Each cluster's members with their signatures, for the stars: grouped by cluster, so
+        # one worker holds one cluster's signatures at a time.
+        return (
+            {"root": roots, "signature": verified[_LINKED]}
+            | "JoinSignatures" >> beam.CoGroupByKey()
+            | "ByCluster" >> beam.FlatMap(_by_cluster)
+            | "GroupClusters" >> beam.GroupByKey()
+            | "Stars" >> beam.FlatMap(_star_losers, self._config)
         )
 
 
+_LINKED = "linked"  # (doc_id, signature) of the articles on a verified edge
 _BAND_TABLES = "band_tables"
 _TABLE_SHARDS = 64  # band tables are cut by band hash so buckets spread over workers
 _TABLE_FLUSH_DOCS = 8192  # articles per table: bounds a DoFn's buffer (~6 MB)
@@ -249,52 +298,72 @@ def _table_candidates(
 
 def _verify(
     group: tuple[bytes, Iterable[tuple[str, bytes]]], config: NearDupConfig
-) -> Iterator[tuple[str, str]]:
-    edges = verified_edges(group[1], config)
+) -> Iterator[Any]:
+    """The verified edges of one candidate group; tagged ``linked``, the signature of every
+    article on one (the stars compare them again, against their survivor)."""
+    members = dict(group[1])
+    edges = verified_edges(members.items(), config)
     Metrics.counter(NEAR, "edges").inc(len(edges))
     yield from edges
+    for doc_id in sorted({doc_id for edge in edges for doc_id in edge}):
+        yield TaggedOutput(_LINKED, (doc_id, members[doc_id]))
 
 
-def _component_losers(group: tuple[str, Iterable[tuple[str, str]]]) -> Iterator[tuple[str, str]]:
-    survivors = cluster_survivors(group[1])
-    Metrics.counter(NEAR, "clusters").inc(len(set(survivors.values())))
-    for doc_id in sorted(survivors):
-        yield doc_id, survivors[doc_id]
+def _by_cluster(
+    joined: tuple[str, dict[str, list[Any]]],
+) -> Iterator[tuple[str, tuple[str, bytes]]]:
+    """(cluster root, (doc_id, signature)) for one article of a cluster."""
+    doc_id, found = joined
+    if found["root"]:  # every linked article has a root; its signature may come several times
+        yield found["root"][0], (doc_id, found["signature"][0])
+
+
+def _star_losers(
+    group: tuple[str, Iterable[tuple[str, bytes]]], config: NearDupConfig
+) -> Iterator[tuple[str, str]]:
+    losers = star_survivors(group[1], config)
+    Metrics.counter(NEAR, "clusters").inc(len(set(losers.values())))
+    yield from sorted(losers.items())
 
 
 class _ResolveFn(beam.DoFn):
-    """Apply the exact, then the near decision ({doc_id: survivor} side inputs) to an article;
-    a step whose side input is not given is off."""
+    """Apply the decisions ({doc_id: (reason, survivor)}) to an article, and give a survivor
+    its copy counts ({doc_id: (exact, near)})."""
 
-    def __init__(self, spilled: bool) -> None:
+    def __init__(self, dedup: DedupConfig, near: NearDupConfig, spilled: bool) -> None:
+        self._dedup = dedup
+        self._near = near
         self._spilled = spilled
         self._counters = BundleCounters()
 
     def process(
         self,
         element: Any,
-        exact: dict[str, str] | None = None,
-        near: dict[str, str] | None = None,
+        decisions: dict[str, tuple[RejectReason, str]],
+        copies: dict[str, tuple[int, int]],
     ) -> Iterator[Any]:
         for article in held_records(element, self._spilled):
-            yield self._resolve(article, exact, near)
+            yield self._resolve(article, decisions, copies)
 
     def _resolve(
-        self, article: Article, exact: dict[str, str] | None, near: dict[str, str] | None
+        self,
+        article: Article,
+        decisions: dict[str, tuple[RejectReason, str]],
+        copies: dict[str, tuple[int, int]],
     ) -> Any:
-        for namespace, losers, reason in (
-            (EXACT, exact, RejectReason.DUPLICATE),
-            (NEAR, near, RejectReason.NEAR_DUPLICATE),
+        reason, survivor = decisions.get(article.doc_id, (None, ""))
+        for namespace, enabled, step_reason in (
+            (EXACT, self._dedup.enabled, RejectReason.DUPLICATE),
+            (NEAR, self._near.enabled, RejectReason.NEAR_DUPLICATE),
         ):
-            if losers is None:
+            if not enabled:
                 continue
             self._counters.inc(namespace, "in")
-            survivor = losers.get(article.doc_id)
-            if survivor is not None:
+            if reason == step_reason:
                 self._counters.inc(namespace, f"rejected.{reason}")
                 return TaggedOutput(REJECTS, Reject.of(article, reason, survivor))
             self._counters.inc(namespace, "out")
-        return article
+        return with_copies(article, copies.get(article.doc_id), self._dedup, self._near)
 
     def finish_bundle(self) -> None:
         self._counters.flush()

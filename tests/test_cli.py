@@ -34,6 +34,7 @@ def seeds_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_output_layout_schema_and_accounting(seeds_output: Path) -> None:
     assert sorted(p.name for p in seeds_output.iterdir()) == [
+        ".scrapeclean",  # the ownership marker (docs/output-folder.md), skipped by readers
         "_SUCCESS",
         "articles",
         "manifest.json",
@@ -87,8 +88,9 @@ def test_a_finished_output_is_refused_without_overwrite(
 def test_overwrite_replaces_the_run_and_cleans_leftovers(tmp_path: Path) -> None:
     output = tmp_path / "out"
     run_seeds(output)
-    (output / "_staging-deadbeef" / "articles").mkdir(parents=True)  # a killed run's leftovers
-    (output / "_trash-deadbeef").mkdir()
+    for leftover in ("_staging-deadbeef/articles/part.parquet", "_trash-deadbeef/part.parquet"):
+        (output / leftover).parent.mkdir(parents=True)  # a killed run's leftovers
+        (output / leftover).write_bytes(b"")
     assert main(["report", str(output)]) == 0  # a report of the data about to be replaced
     shutil.copy(SEEDS / "007_stub.txt", tmp_path / "only.txt")
     argv = ["run", "--input", str(tmp_path / "only.txt"), "--output", str(output)]
@@ -96,6 +98,7 @@ def test_overwrite_replaces_the_run_and_cleans_leftovers(tmp_path: Path) -> None
     assert pq.read_table(output / "rejects").num_rows == 1
     assert pq.read_table(output / "articles").num_rows == 0
     assert sorted(p.name for p in output.iterdir()) == [
+        ".scrapeclean",
         "_SUCCESS",
         "articles",
         "manifest.json",
@@ -105,10 +108,11 @@ def test_overwrite_replaces_the_run_and_cleans_leftovers(tmp_path: Path) -> None
 
 def test_a_crashed_run_is_redone_without_overwrite(tmp_path: Path) -> None:
     output = tmp_path / "out"
-    (output / "articles").mkdir(parents=True)  # published by a run killed before _SUCCESS
-    (output / "articles" / "stale.parquet").write_bytes(b"")
+    shutil.copy(SEEDS / "000_05c8e702dea443c3.txt", tmp_path / "only.txt")
+    assert main(["run", "--input", str(tmp_path / "only.txt"), "--output", str(output)]) == 0
+    (output / "_SUCCESS").unlink()  # published by a run killed before _SUCCESS
     run_seeds(output)
-    assert not (output / "articles" / "stale.parquet").exists()
+    assert pq.read_table(output / "articles").num_rows == 5  # replaced, not added to
 
 
 def test_max_reject_rate_fails_the_run_after_writing_everything(tmp_path: Path) -> None:
@@ -199,7 +203,8 @@ def test_partitioned_output_by_language(tmp_path: Path) -> None:
     table = pq.read_table(output / "articles")  # hive-aware, as Spark and DuckDB read it
     assert table.num_rows == manifest["counts"]["articles"] > 0
     assert {"en", "de"} <= set(table.column("language").to_pylist())
-    assert sorted(p.name for p in (output / "rejects").iterdir())[0].startswith("part-")
+    rejects = [p.name for p in (output / "rejects").iterdir() if not p.name.startswith(".")]
+    assert rejects and all(name.startswith("part-") for name in rejects)  # never partitioned
     assert main(["inspect", str(output), "--limit", "1"]) == 0  # the readers follow folders
 
 

@@ -8,8 +8,7 @@ import pyarrow as pa
 
 from scrapeclean.transforms.records import Article, Reject
 
-# 2: `split` column (README, "Contract changes"); 3: `exact_copies`, `near_copies`
-# (docs/corpus-steps.md).
+# 2: `split` column; 3: `exact_copies`, `near_copies` (docs/contract-changes.md)
 SCHEMA_VERSION = 3
 
 ARTICLE_SCHEMA = pa.schema(
@@ -52,7 +51,11 @@ REJECT_SCHEMA = pa.schema(
 
 
 def to_row(record: Article | Reject) -> dict[str, Any]:
-    """The Parquet row for an article or a reject, with exactly its schema's columns."""
+    """The Parquet row for an article or a reject, with exactly its schema's columns.
+
+    Raises UnicodeEncodeError for a string that has no UTF-8 form (a lone surrogate): Parquet
+    encodes a whole batch of rows at once, so one such row would fail the write of every row.
+    """
     schema = ARTICLE_SCHEMA if isinstance(record, Article) else REJECT_SCHEMA
     row: dict[str, Any] = {name: getattr(record, name, None) for name in schema.names}
     row["schema_version"] = SCHEMA_VERSION
@@ -61,4 +64,8 @@ def to_row(record: Article | Reject) -> dict[str, Any]:
         row["boilerplate_removed"] = list(record.boilerplate_removed)
     else:
         row["reason"] = str(record.reason)
+    for value in row.values():
+        for text in value if isinstance(value, list) else (value,):
+            if isinstance(text, str) and not text.isascii():  # isascii is O(1) in CPython
+                text.encode("utf-8")
     return row

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from scrapeclean.pipeline.cli.options import parse_args
 from scrapeclean.pipeline.cli.readback import run_readback
 from scrapeclean.pipeline.job.config import load_config
-from scrapeclean.pipeline.job.outputdir import OutputExistsError, check_output_free
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.errors import ConfigError, UsageError
 
@@ -38,11 +37,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(Path(args.config) if args.config else None, args.set)
         if getattr(args, "streaming", False):
             check_inputs(args.input, allow_empty=True, count=False)  # bad globs fail now
-            return stream(args, config, check_stream_output(args.output), beam_args)
-        output = check_output(args.output)
+            output_url = check_stream_output(args.output, args.input)
+            return stream(args, config, output_url, beam_args)
+        output = check_output(args.output, args.input)
         incremental = args.command == "watch" or args.incremental
         total_files = check_input_layout(args, output, incremental)
-    except (UsageError, ConfigError, OutputExistsError) as error:
+    except (UsageError, ConfigError) as error:
         print(f"scrapeclean: error: {error}", file=sys.stderr)
         return 2
     if (getattr(args, "workers", None) or 1) > 1:
@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if incremental
                 else run_plain(args, config, output, beam_args, total_files)
             )
-    except UsageError as error:  # a run id taken meanwhile
+    except UsageError as error:  # a run id taken, or a file of the user's added, meanwhile
         print(f"scrapeclean: error: {error}", file=sys.stderr)
         return 2
     except Exception as error:  # the run failed: one line, details at DEBUG, no _SUCCESS
@@ -128,14 +128,14 @@ def silenced_stderr() -> Iterator[None]:
 def check_input_layout(args: argparse.Namespace, output: Path, incremental: bool) -> int:
     """Usage checks before anything is written; returns how many files the inputs match."""
     from scrapeclean.pipeline.job.incremental import check_incremental_output, partition_path
+    from scrapeclean.pipeline.job.outputdir import check_output_folder
 
+    check_output_folder(str(output), getattr(args, "overwrite", False), incremental)
     check_incremental_output(output, incremental)
     if incremental:
         partition_path(args.partition, "run", "2000-01-01")  # a bad template fails now
         return 0
-    total_files = check_inputs(args.input, args.allow_empty, count=not args.quiet)
-    check_output_free(output, args.overwrite)
-    return total_files
+    return check_inputs(args.input, args.allow_empty, count=not args.quiet)
 
 
 def run_plain(
@@ -165,13 +165,8 @@ def run_incremental(
     args: argparse.Namespace, config: RunConfig, output: Path, beam_args: list[str]
 ) -> RunSummary | None:
     """One incremental batch over the inputs the ledger does not know (None: nothing new)."""
-    from scrapeclean.pipeline.job.incremental import (
-        BatchSpec,
-        list_inputs,
-        load_ledger,
-        run_batch,
-        select_new,
-    )
+    from scrapeclean.pipeline.job.incremental import BatchSpec, load_ledger, run_batch
+    from scrapeclean.pipeline.job.ledger import list_inputs, select_new
 
     files = select_new(list_inputs(args.input), load_ledger(output))
     if not files:
@@ -224,13 +219,18 @@ def stream(args: argparse.Namespace, config: RunConfig, output: str, beam_args: 
     return 0
 
 
-def check_stream_output(output: str) -> str:
+def check_stream_output(output: str, inputs: Sequence[str]) -> str:
     """Where a streaming job writes: a Beam filesystem URL as is, a local folder made absolute.
 
-    Refuses a folder that holds a batch dataset: window files would mix into its layout.
+    Refuses a folder that holds a batch dataset (window files would mix into its layout), or
+    that the inputs read.
     """
+    from scrapeclean.pipeline.job.outputdir import check_apart, check_output_name
+
+    check_output_name(output)
     if "://" in output:  # written by the workers through Beam's FileSystems; no local rename
         return output
+    check_apart(output, inputs)
     path = Path(output).resolve()  # workers do not share the launcher's working directory
     if path.exists() and not path.is_dir():
         raise UsageError(f"--output {output!r} exists and is not a folder")
@@ -315,13 +315,18 @@ def check_inputs(patterns: Sequence[str], allow_empty: bool = False, count: bool
     return sum(1 for _ in match_inputs(patterns)) if count else 0
 
 
-def check_output(output: str) -> Path:
-    """The output must be a folder (or not exist yet); local paths only for now."""
+def check_output(output: str, inputs: Sequence[str]) -> Path:
+    """The output must be a folder (or not exist yet) apart from the inputs; local paths only
+    for now."""
+    from scrapeclean.pipeline.job.outputdir import check_apart, check_output_name
+
+    check_output_name(output)
     if "://" in output:
         raise UsageError(f"--output {output!r}: only local output folders are supported")
     path = Path(output)
     if path.exists() and not path.is_dir():
         raise UsageError(f"--output {output!r} exists and is not a folder")
+    check_apart(output, inputs)
     return path
 
 

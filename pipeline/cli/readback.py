@@ -83,5 +83,10 @@ def add_explain_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentP
         "diff of the text, the fixes added and the boilerplate removed, then the Article fields "
         "or the reject reason. Uses the same config as `run` (defaults, --config, --set).",
     )
-    parser.add_argument("file", metavar="FILE", help="one input file (a text dump, may be .gz)")
+    parser.add_argument(
+        "file",
+        metavar="FILE",
+        help="one input file (a text dump, may be .gz): its path, or its `source` as a run "
+        "wrote it (docs/sources.md)",
+    )
     add_config_flags(parser)

@@ -18,12 +18,14 @@ from apache_beam.runners.runner import PipelineResult, PipelineState
 
 from scrapeclean.pipeline.job.config import config_as_dict
 from scrapeclean.pipeline.job.graph import build_graph
+from scrapeclean.pipeline.job.ledger import InputFile, confirm_unchanged, ledger_entries
 from scrapeclean.pipeline.job.manifest import Counters, build_manifest, totals, write_manifest
 from scrapeclean.pipeline.job.outputdir import discard, mark_success, publish, start_run
 from scrapeclean.pipeline.job.progress import PROGRESS_DIR, ProgressMonitor
 from scrapeclean.transforms.beam.corpus import TOP_LINES_FILE
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.corpus.sitelines import read_top_lines
+from scrapeclean.transforms.text.sources import source_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +42,7 @@ class Partition:
 
     run_id: str
     path: str  # e.g. "run=20261127T101500Z", below articles/ and rejects/
-    files: list[dict[str, object]]  # the ledger entries this run commits
+    files: tuple[InputFile, ...]  # as selected; the ledger commits them as read (confirmed)
 
 
 class RunFailedError(RuntimeError):
@@ -93,14 +95,14 @@ def run(request: RunRequest) -> RunSummary:
     input_format, max_reject_rate = request.input_format, request.max_reject_rate
     progress, partition = request.progress, request.partition
     started = time.time()
-    staging = start_run(output)
+    staging = start_run(str(output), incremental_layout=partition is not None)
     try:
         pipeline = beam.Pipeline(options=PipelineOptions(list(beam_args)))
-        progress_dir = staging / PROGRESS_DIR
+        progress_dir = Path(staging) / PROGRESS_DIR
         # Without a display (--quiet) the workers note nothing: a flushed line per file was 2%
         # of a --workers 2 worker's time (py-spy, 100k dumps).
         noted = str(progress_dir) if progress else None
-        build_graph(pipeline, config, inputs, str(staging), input_format, noted)
+        build_graph(pipeline, config, inputs, staging, input_format, noted)
         with (
             ProgressMonitor(progress_dir, progress.total_files, progress.interval)
             if progress
@@ -114,8 +116,11 @@ def run(request: RunRequest) -> RunSummary:
         counts = totals(counters)
         if not counts["balanced"]:
             raise RunFailedError(f"documents_in != articles + rejects: {counts}")
-        top_lines = read_top_lines(staging / TOP_LINES_FILE)
-        publish(staging, output, partition.path if partition else None)
+        top_lines = read_top_lines(Path(staging) / TOP_LINES_FILE)
+        # The inputs as read: an input rewritten since it was selected fails the batch here,
+        # before anything is published (its new bytes are the next batch's).
+        files = confirm_unchanged(partition.files) if partition else []
+        publish(staging, str(output), partition.path if partition else None)
     finally:
         discard(staging)
     finished = time.time()
@@ -124,7 +129,7 @@ def run(request: RunRequest) -> RunSummary:
     manifest = build_manifest(
         counters,
         config=config_as_dict(config),
-        inputs=inputs,
+        inputs=[source_of(pattern) for pattern in inputs],  # valid UTF-8 (docs/sources.md)
         input_format=input_format,
         beam_args=beam_args,
         timings={
@@ -142,12 +147,12 @@ def run(request: RunRequest) -> RunSummary:
     manifest_path = output / "manifest.json"
     if partition:
         manifest["partition"] = {"run_id": partition.run_id, "path": partition.path}
-        manifest["files"] = partition.files
+        manifest["files"] = ledger_entries(files)
         manifest_path = output / "manifests" / f"{partition.run_id}.json"
         manifest_path.parent.mkdir(exist_ok=True)
     write_manifest(manifest_path, manifest)
     if not exceeded:
-        mark_success(output)
+        mark_success(str(output))
     return RunSummary(
         output=output,
         documents_in=counts["documents_in"],

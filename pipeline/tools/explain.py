@@ -9,8 +9,8 @@ what this shows is what a run does to that file.
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from scrapeclean.pipeline.tools.explain_diff import diff_text, listing, visible
@@ -20,6 +20,12 @@ from scrapeclean.transforms.errors import UsageError
 from scrapeclean.transforms.records import Article, Document, Reject
 from scrapeclean.transforms.text.decode import GZIP_MAGIC
 from scrapeclean.transforms.text.formats import detect_format
+from scrapeclean.transforms.text.sources import (
+    NotRegularFileError,
+    open_regular,
+    path_of,
+    source_of,
+)
 from scrapeclean.transforms.text.stages import Step, bind_stages, decode_file, stage_steps
 
 # Formats where one file is one document; a JSONL or WARC file holds many (explain one record
@@ -30,31 +36,39 @@ _SHOWN_SPECIALLY = {"text", "raw", "fixes", "boilerplate_removed"}
 
 
 def run(file: str, config: RunConfig, input_format: str = "auto") -> int:
-    """Explain ``file`` on stdout, coloured when stdout is a terminal; exit status 0."""
-    input_format = detect_format(file, input_format)
+    """Explain ``file`` (a path, or a ``source`` as a run wrote it) on stdout, coloured when
+    stdout is a terminal; exit status 0."""
+    path = input_path(file)
+    input_format = detect_format(path, input_format)
     if input_format not in EXPLAINABLE_FORMATS:
         raise UsageError(
             f"{file!r}: explain handles {', '.join(EXPLAINABLE_FORMATS)} input, "
             f"not {input_format} (try --format text)"
         )
-    data = read_input(file, config.read.max_document_bytes)
-    steps = trace(data, file, input_format, config)
+    data = read_input(path, config.read.max_document_bytes)
+    steps = trace(data, source_of(path), input_format, config)
     print(render(steps, data, input_format, color=sys.stdout.isatty()), end="")
     return 0
 
 
+def input_path(location: str) -> str:
+    """The path FILE names: itself when something is there, else FILE read as a ``source``
+    (a name with a backslash or a non-UTF-8 byte is written escaped there: docs/sources.md)."""
+    return location if os.path.lexists(location) else path_of(location)
+
+
 def read_input(location: str, max_bytes: int) -> bytes:
-    """The file's bytes, capped one past the size limit as the reader does (too_large shows)."""
-    path = Path(location)
-    if not path.exists():
-        raise UsageError(f"{location!r} does not exist")
-    if not path.is_file():
-        raise UsageError(f"{location!r} is not a file")
+    """The file's bytes, capped one past the size limit as the reader does (too_large shows);
+    only a regular file is opened (a FIFO would wait for a writer forever)."""
+    if not os.path.lexists(location):
+        raise UsageError(f"{source_of(location)!r} does not exist")
     try:
-        with path.open("rb") as handle:
+        with open_regular(location) as handle:
             return handle.read(max_bytes + 1)
+    except NotRegularFileError as error:
+        raise UsageError(f"{source_of(location)!r} is {error.strerror}") from None
     except OSError as error:
-        raise UsageError(f"{location!r}: cannot read ({error.strerror})") from None
+        raise UsageError(f"{source_of(location)!r}: cannot read ({error.strerror})") from None
 
 
 def trace(data: bytes, source: str, input_format: str, config: RunConfig) -> list[Step]:

@@ -25,6 +25,7 @@ from scrapeclean.transforms.text.decode import (
     inflate,
     is_binary,
 )
+from scrapeclean.transforms.text.sources import NotRegularFileError, open_regular, path_of
 
 ARTICLES = "articles"
 REJECTS = "rejects"
@@ -118,7 +119,8 @@ def column(table: pa.Table, name: str) -> list[Any]:
 
 
 def preview_source(source: str, max_chars: int) -> RawPreview:
-    """The input a record came from, read back from its file when that is local and small."""
+    """The input a record came from, read back from its file when that is local, small and a
+    regular file (``source`` unescaped as docs/sources.md says)."""
     if "://" in source:
         return RawPreview(None, "unavailable: the source is not a local file")
     path_text, line_number = source, None
@@ -127,14 +129,16 @@ def preview_source(source: str, max_chars: int) -> RawPreview:
         if not suffix.group(1):
             return RawPreview(None, "unavailable: a WARC record (see the rejects' raw column)")
         path_text, line_number = source[: suffix.start()], int(suffix.group(2))
-    path = Path(path_text)
     try:
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            return RawPreview(None, f"unavailable: the source file is large ({size:,} bytes)")
-        data = path.read_bytes()
+        with open_regular(path_of(path_text)) as handle:
+            data = handle.read(MAX_SOURCE_BYTES + 1)
+    except NotRegularFileError as error:
+        return RawPreview(None, f"unavailable: the source is {error.strerror}")
     except OSError:
         return RawPreview(None, "unavailable: the source file no longer exists here")
+    if len(data) > MAX_SOURCE_BYTES:
+        limit = f"{MAX_SOURCE_BYTES:,}"
+        return RawPreview(None, f"unavailable: the source file is larger than {limit} bytes")
     if line_number is not None:
         lines = data.split(b"\n")
         if not 1 <= line_number <= len(lines):

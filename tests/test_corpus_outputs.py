@@ -146,6 +146,27 @@ def test_the_training_profile_end_to_end(training_run: Path) -> None:
     assert manifest["splits"] == by_split
 
 
+def test_every_duplicate_names_a_published_survivor_that_counts_it(training_run: Path) -> None:
+    """Issue 21 end to end: the survivor a duplicate names is published, and carries the
+    number of rejects that name it, by reason (exact_copies, near_copies)."""
+    named = duckdb.sql(
+        f"SELECT detail, reason, count(*) FROM read_parquet('{training_run}/rejects/*.parquet') "
+        "WHERE reason IN ('duplicate', 'near_duplicate') GROUP BY detail, reason"
+    ).fetchall()
+    assert {reason for _, reason, _ in named} == {"duplicate", "near_duplicate"}
+    copies = {
+        doc_id: (exact, near)
+        for doc_id, exact, near in duckdb.sql(
+            "SELECT doc_id, exact_copies, near_copies "
+            f"FROM read_parquet('{training_run}/articles/*.parquet')"
+        ).fetchall()
+    }
+    counted = {doc_id: [0, 0] for doc_id in copies}
+    for survivor, reason, count in named:
+        counted[survivor][reason == "near_duplicate"] += count  # KeyError: not published
+    assert copies == {doc_id: tuple(pair) for doc_id, pair in counted.items()}
+
+
 def test_v2_and_v3_partitions_read_together(tmp_path: Path) -> None:
     """An incremental output with a run from before schema 3 and one after: the new columns
     read as nulls for the old run (docs/corpus-steps.md, "Reading v2 and v3 together")."""

@@ -32,6 +32,8 @@ from scrapeclean.pipeline.job.outputdir import (
     list_files,
     write_marker,
 )
+from scrapeclean.transforms.beam.published import INDEX as DEDUP_INDEX
+from scrapeclean.transforms.beam.published import PublishedIndex
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.errors import UsageError
 from scrapeclean.transforms.text.sources import path_of
@@ -85,6 +87,15 @@ def load_ledger(output: Path) -> dict[str, InputFile]:
             path = path_of(entry["path"])
             ledger[path] = InputFile(**{**entry, "path": path})
     return ledger
+
+
+def published_index(output: Path, config: RunConfig) -> PublishedIndex | None:
+    """The committed runs' dedup index for the next run, when a dedup step is on: copies of
+    what they published are rejects naming the earlier article (transforms/beam/published.py)."""
+    if not (config.dedup.enabled or config.neardup.enabled):
+        return None
+    partitions = tuple(m["partition"]["path"] for m in committed_manifests(output))
+    return PublishedIndex(join(str(output), DEDUP_INDEX), partitions)
 
 
 def remove_uncommitted(output: Path) -> None:

@@ -18,6 +18,7 @@ from apache_beam.runners.runner import PipelineResult, PipelineState
 
 from scrapeclean.pipeline.job.config import config_as_dict
 from scrapeclean.pipeline.job.graph import build_graph
+from scrapeclean.pipeline.job.incremental import published_index
 from scrapeclean.pipeline.job.ledger import InputFile, confirm_unchanged, ledger_entries
 from scrapeclean.pipeline.job.manifest import Counters, build_manifest, totals, write_manifest
 from scrapeclean.pipeline.job.outputdir import discard, mark_success, publish, start_run
@@ -102,7 +103,10 @@ def run(request: RunRequest) -> RunSummary:
         # Without a display (--quiet) the workers note nothing: a flushed line per file was 2%
         # of a --workers 2 worker's time (py-spy, 100k dumps).
         noted = str(progress_dir) if progress else None
-        build_graph(pipeline, config, inputs, staging, input_format, noted)
+        # An incremental run drops copies of what the committed runs published, and adds its
+        # own articles to their dedup index (committed with its partition).
+        published = published_index(output, config) if partition else None
+        build_graph(pipeline, config, inputs, staging, input_format, noted, published)
         with (
             ProgressMonitor(progress_dir, progress.total_files, progress.interval)
             if progress

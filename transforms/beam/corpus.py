@@ -20,6 +20,7 @@ from apache_beam.pvalue import TaggedOutput
 from scrapeclean.transforms.beam.buffered import BufferedFn
 from scrapeclean.transforms.beam.counters import BundleCounters
 from scrapeclean.transforms.beam.dedup import EXACT, NEAR, DropDuplicates
+from scrapeclean.transforms.beam.published import PublishedIndex
 from scrapeclean.transforms.beam.run_stages import MAIN, REJECTS, RunStages, route
 from scrapeclean.transforms.beam.spill import held_records, hold, spill_subfolder
 from scrapeclean.transforms.config import RunConfig
@@ -77,6 +78,8 @@ class CleanCorpus(beam.PTransform):
     Counters: one namespace per step (``NAMESPACES``), each with ``in``, ``out`` and
     ``rejected.<reason>``. With ``spill_dir`` the articles wait for each step's decisions in
     files there (``scrapeclean.transforms.beam.spill``) instead of in the runner's memory.
+    With ``published`` (incremental runs), copies of what earlier runs published are dropped
+    for those earlier articles (``DropDuplicates``).
     """
 
     def __init__(
@@ -88,9 +91,11 @@ class CleanCorpus(beam.PTransform):
         language_filter: LanguageFilterConfig,
         split: SplitConfig,
         spill_dir: str | None = None,
+        published: PublishedIndex | None = None,
     ) -> None:
         super().__init__()
         self._spill_dir = spill_dir
+        self._published = published
         self._sitelines = sitelines
         self._dedup = dedup
         self._neardup = neardup
@@ -106,7 +111,12 @@ class CleanCorpus(beam.PTransform):
         self._split = (StageCall("split", assign_split, split),) if split.enabled else ()
 
     @classmethod
-    def from_config(cls, config: RunConfig, spill_dir: str | None = None) -> CleanCorpus:
+    def from_config(
+        cls,
+        config: RunConfig,
+        spill_dir: str | None = None,
+        published: PublishedIndex | None = None,
+    ) -> CleanCorpus:
         """Build from a RunConfig holding the six sections under their namespaces' names."""
         return cls(
             config.sitelines,
@@ -116,6 +126,7 @@ class CleanCorpus(beam.PTransform):
             config.language_filter,
             config.split,
             spill_dir,
+            published,
         )
 
     def expand(self, articles: beam.PCollection) -> CorpusOutputs:
@@ -140,7 +151,10 @@ class CleanCorpus(beam.PTransform):
             rejects.append(result[REJECTS])
         if self._dedup.enabled or self._neardup.enabled:
             deduped = records | "Dedup" >> DropDuplicates(
-                self._dedup, self._neardup, spill_subfolder(self._spill_dir, "dedup")
+                self._dedup,
+                self._neardup,
+                spill_subfolder(self._spill_dir, "dedup"),
+                self._published,
             )
             records = deduped[MAIN]
             rejects.append(deduped[REJECTS])

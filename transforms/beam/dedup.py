@@ -22,6 +22,11 @@ from apache_beam.pvalue import TaggedOutput
 
 from scrapeclean.transforms.beam.buffered import BufferedFn
 from scrapeclean.transforms.beam.counters import BundleCounters
+from scrapeclean.transforms.beam.published import (
+    PublishedIndex,
+    exact_matches,
+    near_candidates,
+)
 from scrapeclean.transforms.beam.run_stages import MAIN, REJECTS, route
 from scrapeclean.transforms.beam.spill import held_records, hold, spill_subfolder
 from scrapeclean.transforms.corpus.dedup import DedupConfig, exact_survivors
@@ -32,6 +37,7 @@ from scrapeclean.transforms.corpus.neardup import (
     doc_key,
     signatures,
 )
+from scrapeclean.transforms.corpus.published import closest_published
 from scrapeclean.transforms.corpus.survivors import (
     components,
     copy_counts,
@@ -53,12 +59,17 @@ class DropDuplicates(beam.PTransform):
 
     Exact: articles with equal ``content_hash`` keep the smallest doc_id. Near: articles whose
     estimated Jaccard (word 5-shingle MinHash) reaches ``near.threshold`` are linked; within
-    each linked cluster, in doc_id order, an article no earlier survivor took survives and takes
-    every article still free whose estimate with it reaches the threshold
+    each linked cluster, in doc_id order, an article no earlier survivor is similar to survives,
+    and every other goes to the survivor it is most similar to
     (``corpus.survivors.star_survivors``). A dropped article is a reject naming, as its detail,
     the survivor it was compared with, which is always published: ``duplicate`` when it has
     the survivor's content_hash, else ``near_duplicate``. Survivors carry ``exact_copies`` and
     ``near_copies``, the rejects that name them (None for a step that is off).
+
+    With ``published`` (an incremental output's committed runs, ``beam.published``), an article
+    that is a copy of one an earlier run published is first dropped for it (earlier runs win;
+    a new version of the same input is not a copy of its earlier one), and takes no part in
+    this run's stars.
 
     Outputs ``records`` (main) and ``rejects``; every input comes out exactly once on one of
     them. Doc ids are unique per input (ReadDocuments reads every file once). The result does
@@ -71,12 +82,17 @@ class DropDuplicates(beam.PTransform):
     """
 
     def __init__(
-        self, dedup: DedupConfig, near: NearDupConfig, spill_dir: str | None = None
+        self,
+        dedup: DedupConfig,
+        near: NearDupConfig,
+        spill_dir: str | None = None,
+        published: PublishedIndex | None = None,
     ) -> None:
         super().__init__()
         self._dedup = dedup
         self._near = near
         self._spill_dir = spill_dir
+        self._published = published
 
     def expand(self, articles: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         losers: dict[str, beam.PCollection] = {}  # (loser, survivor) per step that is on
@@ -91,12 +107,19 @@ class DropDuplicates(beam.PTransform):
                 | "ExactLosers" >> beam.FlatMap(_exact_losers)
             )
             failures.append(tables[_FAILED])
+            if self._published is not None:
+                losers[_EARLIER_EXACT] = exact_matches(articles, self._published)
         if self._near.enabled:
             near = articles | "NearDuplicates" >> _NearLosers(
-                self._near, spill_subfolder(self._spill_dir, "signatures")
+                self._near,
+                spill_subfolder(self._spill_dir, "signatures"),
+                self._published,
+                losers.get(_EARLIER_EXACT),
             )
             losers[NEAR] = near.losers
             failures.append(near.failed)
+            if near.earlier is not None:
+                losers[_EARLIER_NEAR] = near.earlier
         decisions = (
             losers
             | "JoinDecisions" >> beam.CoGroupByKey()
@@ -119,11 +142,23 @@ class DropDuplicates(beam.PTransform):
         ).with_outputs(REJECTS, main=MAIN)
 
 
+_EARLIER_EXACT = "earlier_exact"  # (doc_id, earlier doc_id): copies of what earlier runs published
+_EARLIER_NEAR = "earlier_near"
+
+
 def _decide(
     joined: tuple[str, dict[str, list[str]]], near_on: bool
 ) -> Iterator[tuple[str, tuple[RejectReason, str]]]:
-    """The decision on one dropped article from its exact and near outcomes (``decide``)."""
+    """The decision on one dropped article: a copy of an earlier run's article first, else
+    from its exact and near outcomes in this run (``decide``)."""
     loser, found = joined
+    for tag, reason in (
+        (_EARLIER_EXACT, RejectReason.DUPLICATE),
+        (_EARLIER_NEAR, RejectReason.NEAR_DUPLICATE),
+    ):
+        if found.get(tag):
+            yield loser, (reason, found[tag][0])
+            return
     exact = {loser: found[EXACT][0]} if found.get(EXACT) else {}
     near = ({loser: found[NEAR][0]} if found.get(NEAR) else {}) if near_on else None
     yield from decide(exact, near).items()
@@ -138,15 +173,26 @@ def _copies(group: tuple[str, Iterable[RejectReason]]) -> tuple[str, tuple[int, 
 class _NearOutputs(NamedTuple):
     losers: beam.PCollection  # (doc_id, survivor of its star)
     failed: beam.PCollection  # (doc_id, (NEAR, detail)) of articles signing raised on
+    earlier: beam.PCollection | None  # (doc_id, earlier doc_id): near copies of earlier runs'
 
 
 class _NearLosers(beam.PTransform):
-    """(doc_id, survivor) for every article a near-duplicate star took (``star_survivors``)."""
+    """(doc_id, survivor) for every article a near-duplicate star took (``star_survivors``);
+    with ``published``, also the near copies of earlier runs' articles, which (with
+    ``earlier_exact``, the exact ones) take no part in the stars."""
 
-    def __init__(self, config: NearDupConfig, spill_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        config: NearDupConfig,
+        spill_dir: str | None = None,
+        published: PublishedIndex | None = None,
+        earlier_exact: beam.PCollection | None = None,
+    ) -> None:
         super().__init__()
         self._config = config
         self._spill_dir = spill_dir
+        self._published = published
+        self._earlier_exact = earlier_exact
 
     def expand(self, articles: beam.PCollection) -> _NearOutputs:
         tables = articles | "Signatures" >> beam.ParDo(_SignFn(self._config)).with_outputs(
@@ -177,6 +223,13 @@ class _NearLosers(beam.PTransform):
             | "GroupEdges" >> beam.GroupByKey()
             | "Components" >> beam.FlatMap(lambda group: sorted(components(group[1]).items()))
         )
+        earlier, taken = None, []
+        if self._published is not None:
+            candidates = near_candidates(tables[_BAND_TABLES], self._published)
+            earlier = signed | "NearPublished" >> beam.FlatMap(
+                _near_published, spilled, beam.pvalue.AsDict(candidates), self._config
+            )
+            taken = [earlier, *([self._earlier_exact] if self._earlier_exact else [])]
         # Each cluster's members with their signatures, for the stars: grouped by cluster, so
         # one worker holds one cluster's signatures at a time.
         losers = (
@@ -184,9 +237,14 @@ class _NearLosers(beam.PTransform):
             | "JoinSignatures" >> beam.CoGroupByKey()
             | "ByCluster" >> beam.FlatMap(_by_cluster)
             | "GroupClusters" >> beam.GroupByKey()
-            | "Stars" >> beam.FlatMap(_star_losers, self._config)
+            | "Stars"
+            >> beam.FlatMap(
+                _star_losers,
+                self._config,
+                beam.pvalue.AsDict(taken | "Taken" >> beam.Flatten()) if taken else None,
+            )
         )
-        return _NearOutputs(losers, tables[_FAILED])
+        return _NearOutputs(losers, tables[_FAILED], earlier)
 
 
 _LINKED = "linked"  # (doc_id, signature) of the articles on a verified edge
@@ -198,7 +256,8 @@ _TABLE_FLUSH_DOCS = 8192  # articles per table: bounds a DoFn's buffer (~6 MB)
 class _SignFn(BufferedFn):
     """Sign the articles; emit the signatures and band-table rows packed, a few per bundle.
 
-    Main output: signature tables (doc ids, doc keys, signatures) of up to _TABLE_FLUSH_DOCS
+    Main output: signature tables (doc ids, sources, doc keys, signatures) of up to
+    _TABLE_FLUSH_DOCS
     articles; ``band_tables``: (shard, packed (band hash, doc key) rows). One element per article
     and band (16 per article), then one per article for the signature join, made near dedup
     cost more than the rest of the corpus steps on the local runner, in time and memory.
@@ -214,7 +273,7 @@ class _SignFn(BufferedFn):
         return _SignBuffer()
 
     def add(self, buffer: _SignBuffer, element: Article) -> bool:
-        buffer.pending.append((element.doc_id, element.text))
+        buffer.pending.append((element.doc_id, element.source, element.text))
         if len(buffer.pending) >= _SIGN_BATCH:
             buffer.sign(self._config)
         return len(buffer.doc_ids) + len(buffer.pending) >= _TABLE_FLUSH_DOCS
@@ -231,7 +290,7 @@ class _SignFn(BufferedFn):
         shard = rows[:, 0] % np.uint64(_TABLE_SHARDS)
         for number in np.unique(shard).tolist():
             yield TaggedOutput(_BAND_TABLES, (number, rows[shard == number].tobytes()))
-        yield tuple(buffer.doc_ids), keys.tobytes(), matrix.tobytes()
+        yield tuple(buffer.doc_ids), tuple(buffer.sources), keys.tobytes(), matrix.tobytes()
 
 
 _SIGN_BATCH = 256
@@ -240,7 +299,9 @@ _SIGN_BATCH = 256
 @dataclass
 class _SignBuffer:
     doc_ids: list[str] = field(default_factory=list)  # signed, in the order of `signed`
-    pending: list[tuple[str, str]] = field(default_factory=list)  # (doc_id, text) not signed yet
+    sources: list[str] = field(default_factory=list)  # their sources, in the same order
+    # (doc_id, source, text) not signed yet
+    pending: list[tuple[str, str, str]] = field(default_factory=list)
     signed: list[np.ndarray] = field(default_factory=list)  # signature rows, in doc_ids order
     failed: list[tuple[str, tuple[str, str]]] = field(default_factory=list)
 
@@ -249,21 +310,22 @@ class _SignBuffer:
         if not self.pending:
             return
         try:
-            self._add([doc_id for doc_id, _ in self.pending], signatures(self._texts(), config))
+            self._add(self.pending, signatures(self._texts(), config))
         except Exception:
-            for doc_id, text in self.pending:
+            for doc_id, source, text in self.pending:
                 try:
-                    self._add([doc_id], signatures([text], config))
+                    self._add([(doc_id, source, text)], signatures([text], config))
                 except Exception as error:
                     _LOG.debug("signing %s failed", doc_id, exc_info=True)
                     self.failed.append((doc_id, (NEAR, failure_detail(NEAR, error))))
         self.pending = []
 
     def _texts(self) -> list[str]:
-        return [text for _, text in self.pending]
+        return [text for _, _, text in self.pending]
 
-    def _add(self, doc_ids: list[str], rows: np.ndarray) -> None:
-        self.doc_ids.extend(doc_ids)
+    def _add(self, signed: list[tuple[str, str, str]], rows: np.ndarray) -> None:
+        self.doc_ids.extend(doc_id for doc_id, _, _ in signed)
+        self.sources.extend(source for _, source, _ in signed)
         self.signed.append(rows)
 
 
@@ -342,13 +404,40 @@ def _candidate_signatures(
 
 
 def _table_candidates(
-    table: tuple[tuple[str, ...], bytes, bytes], buckets: dict[int, Iterable[bytes]]
+    table: _SignatureTable, buckets: dict[int, Iterable[bytes]]
 ) -> Iterator[tuple[bytes, tuple[str, bytes]]]:
-    doc_ids, keys, signatures = table
+    for doc_id, _, key, signature in _table_rows(table):
+        for bucket in set(buckets.get(key, ())):
+            yield bucket, (doc_id, signature)
+
+
+# A signature table: doc ids, their sources, packed doc keys, packed signatures (_SignFn).
+_SignatureTable = tuple[tuple[str, ...], tuple[str, ...], bytes, bytes]
+
+
+def _table_rows(table: _SignatureTable) -> Iterator[tuple[str, str, int, bytes]]:
+    """(doc_id, source, doc key, signature) per article of a signature table."""
+    doc_ids, sources, keys, signatures = table
     width = len(signatures) // max(len(doc_ids), 1)
     for index, key in enumerate(np.frombuffer(keys, dtype=np.uint64).tolist()):
-        for bucket in set(buckets.get(key, ())):
-            yield bucket, (doc_ids[index], signatures[index * width : (index + 1) * width])
+        signature = signatures[index * width : (index + 1) * width]
+        yield doc_ids[index], sources[index], key, signature
+
+
+def _near_published(
+    element: Any,
+    spilled: bool,
+    candidates: dict[int, Iterable[tuple[str, str, bytes]]],
+    config: NearDupConfig,
+) -> Iterator[tuple[str, str]]:
+    """(doc_id, earlier doc_id) for the articles behind ``element`` that are near copies of
+    an article a committed run published (``closest_published``)."""
+    for table in held_records(element, spilled):
+        for doc_id, source, key, signature in _table_rows(table):
+            found = candidates.get(key)
+            earlier = closest_published(signature, source, found, config) if found else None
+            if earlier is not None:
+                yield doc_id, earlier
 
 
 def _verify(
@@ -374,9 +463,13 @@ def _by_cluster(
 
 
 def _star_losers(
-    group: tuple[str, Iterable[tuple[str, bytes]]], config: NearDupConfig
+    group: tuple[str, Iterable[tuple[str, bytes]]],
+    config: NearDupConfig,
+    taken: dict[str, str] | None,
 ) -> Iterator[tuple[str, str]]:
-    losers = star_survivors(group[1], config)
+    """The stars of one cluster, without the articles earlier runs' copies took (``taken``)."""
+    members = [(d, signature) for d, signature in group[1] if not taken or d not in taken]
+    losers = star_survivors(members, config)
     Metrics.counter(NEAR, "clusters").inc(len(set(losers.values())))
     yield from sorted(losers.items())
 

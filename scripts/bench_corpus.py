@@ -279,9 +279,10 @@ def _speed_beam(docs: int) -> int:
     return kept
 
 
-def write_site_dumps(root: Path, count: int) -> None:
-    """``synthetic_articles(count)`` as text dumps ``root/<site>/<doc_id>.txt`` (site = folder)."""
-    for article in synthetic_articles(count):
+def write_site_dumps(root: Path, count: int, start: int = 0) -> None:
+    """``synthetic_articles(count, start=start)`` as text dumps ``root/<site>/<doc_id>.txt``
+    (site = folder)."""
+    for article in synthetic_articles(count, start=start):
         folder = root / Path(article.source).parent.name
         folder.mkdir(parents=True, exist_ok=True)
         headline = " ".join(article.lead.split()[:9]).rstrip(",.;:")

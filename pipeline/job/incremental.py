@@ -210,7 +210,7 @@ def run_batch(
     run_id = new_run_id(spec.output, run_id)
     run_date = spec.run_date or datetime.now(UTC).date().isoformat()
     path = partition_path(spec.partition_template, run_id, run_date)
-    partition = Partition(run_id, path, tuple(files))
+    partition = Partition(run_id, path, tuple(files), published_index(spec.output, spec.config))
     summary = run(
         RunRequest(
             spec.config,

@@ -18,12 +18,12 @@ from apache_beam.runners.runner import PipelineResult, PipelineState
 
 from scrapeclean.pipeline.job.config import config_as_dict
 from scrapeclean.pipeline.job.graph import build_graph
-from scrapeclean.pipeline.job.incremental import published_index
 from scrapeclean.pipeline.job.ledger import InputFile, confirm_unchanged, ledger_entries
 from scrapeclean.pipeline.job.manifest import Counters, build_manifest, totals, write_manifest
 from scrapeclean.pipeline.job.outputdir import discard, mark_success, publish, start_run
 from scrapeclean.pipeline.job.progress import PROGRESS_DIR, ProgressMonitor
 from scrapeclean.transforms.beam.corpus import TOP_LINES_FILE
+from scrapeclean.transforms.beam.published import PublishedIndex
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.corpus.sitelines import read_top_lines
 from scrapeclean.transforms.text.sources import source_of
@@ -39,11 +39,13 @@ class Progress:
 
 @dataclass(frozen=True, slots=True)
 class Partition:
-    """Where an incremental run publishes: its id, its partition path, the input files it read."""
+    """Where an incremental run publishes: its id, its partition path, the input files it read,
+    and the committed runs' dedup index (None when no dedup step is on)."""
 
     run_id: str
     path: str  # e.g. "run=20261127T101500Z", below articles/ and rejects/
     files: tuple[InputFile, ...]  # as selected; the ledger commits them as read (confirmed)
+    index: PublishedIndex | None = None
 
 
 class RunFailedError(RuntimeError):
@@ -105,8 +107,8 @@ def run(request: RunRequest) -> RunSummary:
         noted = str(progress_dir) if progress else None
         # An incremental run drops copies of what the committed runs published, and adds its
         # own articles to their dedup index (committed with its partition).
-        published = published_index(output, config) if partition else None
-        build_graph(pipeline, config, inputs, staging, input_format, noted, published)
+        index = partition.index if partition else None
+        build_graph(pipeline, config, inputs, staging, input_format, noted, index)
         with (
             ProgressMonitor(progress_dir, progress.total_files, progress.interval)
             if progress

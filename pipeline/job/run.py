@@ -22,7 +22,9 @@ from scrapeclean.pipeline.job.ledger import InputFile, confirm_unchanged, ledger
 from scrapeclean.pipeline.job.manifest import Counters, build_manifest, totals, write_manifest
 from scrapeclean.pipeline.job.outputdir import discard, mark_success, publish, start_run
 from scrapeclean.pipeline.job.progress import PROGRESS_DIR, ProgressMonitor
+from scrapeclean.pipeline.job.stopping import publishing
 from scrapeclean.transforms.beam.corpus import TOP_LINES_FILE
+from scrapeclean.transforms.beam.lifeline import mark_launcher
 from scrapeclean.transforms.beam.published import PublishedIndex
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.corpus.sitelines import read_top_lines
@@ -100,6 +102,7 @@ def run(request: RunRequest) -> RunSummary:
     started = time.time()
     staging = start_run(str(output), incremental_layout=partition is not None)
     try:
+        mark_launcher()  # worker processes (--workers) end with this one
         pipeline = beam.Pipeline(options=PipelineOptions(list(beam_args)))
         progress_dir = Path(staging) / PROGRESS_DIR
         # Without a display (--quiet) the workers note nothing: a flushed line per file was 2%
@@ -126,6 +129,7 @@ def run(request: RunRequest) -> RunSummary:
         # The inputs as read: an input rewritten since it was selected fails the batch here,
         # before anything is published (its new bytes are the next batch's).
         files = confirm_unchanged(partition.files) if partition else []
+        publishing()
         publish(staging, str(output), partition.path if partition else None)
     finally:
         discard(staging)

@@ -36,7 +36,7 @@ from scrapeclean.transforms.beam.published import INDEX as DEDUP_INDEX
 from scrapeclean.transforms.beam.published import PublishedIndex
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.errors import UsageError
-from scrapeclean.transforms.text.sources import path_of
+from scrapeclean.transforms.text.sources import path_of, source_of
 
 INDEX = "runs.json"
 _SAFE_PARTITION = re.compile(r"^[\w.=-]+(/[\w.=-]+)*$")
@@ -210,7 +210,12 @@ def run_batch(
     run_id = new_run_id(spec.output, run_id)
     run_date = spec.run_date or datetime.now(UTC).date().isoformat()
     path = partition_path(spec.partition_template, run_id, run_date)
-    partition = Partition(run_id, path, tuple(files), published_index(spec.output, spec.config))
+    # A file the ledger knows is read again because it changed: its new version supersedes
+    # what it published before (listed in the manifest).
+    known = load_ledger(spec.output)
+    updates = tuple(source_of(entry.path) for entry in files if entry.path in known)
+    index = published_index(spec.output, spec.config)
+    partition = Partition(run_id, path, tuple(files), index, updates)
     summary = run(
         RunRequest(
             spec.config,

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import apache_beam as beam
+import pyarrow.dataset as ds
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineResult, PipelineState
 
@@ -25,7 +26,7 @@ from scrapeclean.pipeline.job.progress import PROGRESS_DIR, ProgressMonitor
 from scrapeclean.pipeline.job.stopping import publishing
 from scrapeclean.transforms.beam.corpus import TOP_LINES_FILE
 from scrapeclean.transforms.beam.lifeline import mark_launcher
-from scrapeclean.transforms.beam.published import PublishedIndex
+from scrapeclean.transforms.beam.published import PublishedIndex, published_from
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.corpus.sitelines import read_top_lines
 from scrapeclean.transforms.text.sources import source_of
@@ -42,12 +43,14 @@ class Progress:
 @dataclass(frozen=True, slots=True)
 class Partition:
     """Where an incremental run publishes: its id, its partition path, the input files it read,
-    and the committed runs' dedup index (None when no dedup step is on)."""
+    the committed runs' dedup index (None when no dedup step is on) and the sources of the
+    inputs it reads again because they changed."""
 
     run_id: str
     path: str  # e.g. "run=20261127T101500Z", below articles/ and rejects/
     files: tuple[InputFile, ...]  # as selected; the ledger commits them as read (confirmed)
     index: PublishedIndex | None = None
+    updates: tuple[str, ...] = ()
 
 
 class RunFailedError(RuntimeError):
@@ -129,6 +132,7 @@ def run(request: RunRequest) -> RunSummary:
         # The inputs as read: an input rewritten since it was selected fails the batch here,
         # before anything is published (its new bytes are the next batch's).
         files = confirm_unchanged(partition.files) if partition else []
+        replaced = superseded(partition, staging) if partition else []
         publishing()
         publish(staging, str(output), partition.path if partition else None)
     finally:
@@ -158,6 +162,7 @@ def run(request: RunRequest) -> RunSummary:
     if partition:
         manifest["partition"] = {"run_id": partition.run_id, "path": partition.path}
         manifest["files"] = ledger_entries(files)
+        manifest["supersedes"] = replaced
         manifest_path = output / "manifests" / f"{partition.run_id}.json"
         manifest_path.parent.mkdir(exist_ok=True)
     write_manifest(manifest_path, manifest)
@@ -173,6 +178,21 @@ def run(request: RunRequest) -> RunSummary:
         stages=manifest["stages"],
         reject_rate_exceeded=exceeded,
     )
+
+
+def superseded(partition: Partition, staging: str) -> list[str]:
+    """The doc_ids earlier runs published from the inputs this run reads again (changed files)
+    that this run does not publish again as they were: its new versions replace them."""
+    if partition.index is None or not partition.updates:
+        return []
+    earlier = {doc_id for doc_id, _ in published_from(partition.index, partition.updates)}
+    read_again: set[str] = set()
+    for name in ("articles", "rejects"):  # an unchanged record keeps its id: not superseded
+        folder = Path(staging) / name
+        if earlier and any(folder.rglob("*.parquet")):
+            found = ds.dataset(folder, format="parquet", partitioning="hive")
+            read_again.update(found.to_table(columns=["doc_id"]).column("doc_id").to_pylist())
+    return sorted(earlier - read_again)
 
 
 def read_counters(result: PipelineResult) -> Counters:

@@ -66,6 +66,8 @@ def check_second_batch(output: Path, first: dict[str, dict]) -> None:
     assert sorted(articles) == ["a0.txt", "a1.txt", "a2.txt", "new.txt"]  # a2: its new version
     assert articles["a2.txt"]["doc_id"] != first["a2.txt"]["doc_id"]
     assert len([row for row in table(output, "articles") if row["source"].endswith("a2.txt")]) == 2
+    manifest = json.loads(sorted((output / "manifests").glob("*.json"))[-1].read_text("utf-8"))
+    assert manifest["supersedes"] == [first["a2.txt"]["doc_id"]]  # a2's new version replaces it
     assert {name: (row["reason"], row["detail"]) for name, row in rejects.items()} == {
         "exact.txt": ("duplicate", first["a0.txt"]["doc_id"]),
         "near.txt": ("near_duplicate", first["a1.txt"]["doc_id"]),
@@ -90,8 +92,8 @@ def test_an_incremental_run_rejects_copies_of_earlier_runs(tmp_path: Path) -> No
     second_batch(landing)
     assert incremental(landing, output) == 0
     check_second_batch(output, first)
-    manifests = sorted((output / "manifests").glob("*.json"))
-    read = json.loads(manifests[-1].read_text(encoding="utf-8"))["dedup_index"]
+    manifest = sorted((output / "manifests").glob("*.json"))[-1]
+    read = json.loads(manifest.read_text(encoding="utf-8"))["dedup_index"]
     assert read["bytes_read"] > 0 and read["row_groups_read"] > 0
 
 

@@ -7,7 +7,9 @@ small row groups:
 
 - ``hashes``: key (a content_hash's first 64 bits), content_hash, doc_id, source;
 - ``bands``: key (an LSH band hash), doc_key;
-- ``signatures``: key (a doc_key), doc_id, source, signature (the MinHash, 512 bytes).
+- ``signatures``: key (a doc_key), doc_id, source, signature (the MinHash, 512 bytes);
+- ``files``: key (the input file's ``file_key``), doc_id, source: what a changed input
+  published before, which its new version supersedes.
 
 A lookup groups the run's keys by range and, per committed run, opens only that range's file
 and reads only the row groups whose [min, max] hold one of the keys: no worker holds the whole
@@ -32,8 +34,14 @@ from apache_beam.metrics import Metrics
 
 from scrapeclean.transforms.beam.buffered import BufferedFn
 from scrapeclean.transforms.corpus.neardup import NearDupConfig, band_rows, doc_key, signatures
-from scrapeclean.transforms.corpus.published import RANGES, exact_published, hash_key
+from scrapeclean.transforms.corpus.published import (
+    RANGES,
+    exact_published,
+    file_key,
+    hash_key,
+)
 from scrapeclean.transforms.records import Article
+from scrapeclean.transforms.text.sources import file_source
 
 INDEX = "dedup-index"  # beside articles/ and rejects/ in an incremental output
 NAMESPACE = "dedup_index"
@@ -47,10 +55,13 @@ TABLES = {
         [("key", pa.uint64()), ("doc_id", pa.string()), ("source", pa.string()),
          ("signature", pa.binary())]
     ),
+    "files": pa.schema(
+        [("key", pa.uint64()), ("doc_id", pa.string()), ("source", pa.string())]
+    ),
 }  # fmt: skip
 # Rows per row group: the unit a lookup reads. Small groups read less around each key asked for
 # (a band row is 16 bytes: 8,192 rows ~128 KB; a signature row ~600 bytes: 512 rows ~300 KB).
-_GROUP_ROWS = {"hashes": 4096, "bands": 8192, "signatures": 512}
+_GROUP_ROWS = {"hashes": 4096, "bands": 8192, "signatures": 512, "files": 4096}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +90,7 @@ def read_rows(index: PublishedIndex, table: str, number: int, keys: np.ndarray) 
             continue
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
             parquet = pq.ParquetFile(handle)
-            groups = _groups_holding(parquet.metadata, keys)
+            groups = row_groups_holding(parquet.metadata, keys)
             if not groups:
                 continue
             rows = parquet.read_row_groups(groups)
@@ -91,7 +102,12 @@ def read_rows(index: PublishedIndex, table: str, number: int, keys: np.ndarray) 
     return pa.concat_tables(found)
 
 
-def _groups_holding(metadata: pq.FileMetaData, keys: np.ndarray) -> list[int]:
+def _columns(rows: pa.Table, *names: str) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``rows`` as tuples of the named columns' Python values."""
+    return zip(*(rows.column(name).to_pylist() for name in names), strict=True)
+
+
+def row_groups_holding(metadata: pq.FileMetaData, keys: np.ndarray) -> list[int]:
     """The row groups whose key statistics [min, max] hold at least one of the sorted keys."""
     groups = []
     for number in range(metadata.num_row_groups):
@@ -101,6 +117,22 @@ def _groups_holding(metadata: pq.FileMetaData, keys: np.ndarray) -> list[int]:
         if at < len(keys) and keys[at] <= high:
             groups.append(number)
     return groups
+
+
+def published_from(index: PublishedIndex, sources: Iterable[str]) -> list[tuple[str, str]]:
+    """(doc_id, source) of what the committed runs published from the input files of
+    ``sources``; read in the job, not in a pipeline, for the few files a run finds changed."""
+    files = {file_source(source) for source in sources}
+    by_range: dict[int, list[int]] = {}
+    for source in files:
+        by_range.setdefault(file_key(source) % RANGES, []).append(file_key(source))
+    found = []
+    for number, keys in sorted(by_range.items()):
+        rows = read_rows(index, "files", number, np.array(keys, dtype=np.uint64))
+        for doc_id, source in _columns(rows, "doc_id", "source"):
+            if file_source(source) in files:  # not an other file on the same 64-bit key
+                found.append((doc_id, source))
+    return sorted(found)
 
 
 class WriteIndex(beam.PTransform):
@@ -121,7 +153,7 @@ class WriteIndex(beam.PTransform):
             articles
             | "IndexRows" >> beam.ParDo(_IndexRowsFn(self._near))
             | "GroupTables" >> beam.GroupByKey()
-            | "WriteTables" >> beam.Map(_write_table, self._folder)
+            | "WriteTables" >> beam.Map(write_index_table, self._folder)
         )
 
 
@@ -142,6 +174,8 @@ class _IndexRowsFn(BufferedFn):
         return len(buffer) >= _ROWS_FLUSH
 
     def flush(self, buffer: list[Article]) -> Iterator[tuple[tuple[str, int], pa.Table]]:
+        records = {"doc_id": [a.doc_id for a in buffer], "source": [a.source for a in buffer]}
+        yield from _split("files", [file_key(a.source) for a in buffer], records)
         yield from _split(
             "hashes",
             [hash_key(a.content_hash) for a in buffer],
@@ -179,7 +213,9 @@ def _split(
         yield (table, number), rows.filter(pa.array(ranges == number))
 
 
-def _write_table(group: tuple[tuple[str, int], Iterable[pa.Table]], folder: str) -> str:
+def write_index_table(group: tuple[tuple[str, int], Iterable[pa.Table]], folder: str) -> str:
+    """Write one table and range's rows, sorted by key, as ``<table>-<range>.parquet`` under
+    ``folder``; returns its path."""
     (table, number), parts = group
     rows = pa.concat_tables(list(parts)).sort_by("key")
     path = FileSystems.join(folder, f"{table}-{number:02d}.parquet")
@@ -222,9 +258,7 @@ def _exact_matches(
     new = [row for batch in batches for row in batch]
     rows = read_rows(index, "hashes", number, [hash_key(h) for h, _, _ in new])
     found: dict[str, list[tuple[str, str]]] = {}
-    for content_hash, doc_id, source in zip(
-        *(rows.column(c).to_pylist() for c in ("content_hash", "doc_id", "source")), strict=True
-    ):
+    for content_hash, doc_id, source in _columns(rows, "content_hash", "doc_id", "source"):
         found.setdefault(content_hash, []).append((doc_id, source))
     for content_hash, doc_id, source in sorted(new):
         earlier = exact_published(doc_id, source, found.get(content_hash, ()))
@@ -277,10 +311,7 @@ def _old_signatures(
     rows = read_rows(index, "signatures", number, [old for old, _ in pairs])
     found = {
         key: (doc_id, source, signature)
-        for key, doc_id, source, signature in zip(
-            *(rows.column(c).to_pylist() for c in ("key", "doc_id", "source", "signature")),
-            strict=True,
-        )
+        for key, doc_id, source, signature in _columns(rows, "key", "doc_id", "source", "signature")
     }
     for old_key, new_key in pairs:
         if old_key in found:

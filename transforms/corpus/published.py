@@ -10,12 +10,14 @@ its earlier version. Pure: no file access here.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable
 
 import numpy as np
 
 from scrapeclean.transforms.corpus.neardup import NearDupConfig
+from scrapeclean.transforms.text.sources import file_source
 
 # Each index table of a run is cut into RANGES files by the top bits of its key, so a lookup
 # reads, per run, only the files of the ranges its keys fall in, and within a file only the row
@@ -38,13 +40,13 @@ def hash_key(content_hash: str) -> int:
 def same_input(source: str, other: str) -> bool:
     """True when two sources are the same input file (a JSONL line or a WARC record of it
     included): a new version of a changed file is an update of what it published before."""
-    return _file_of(source) == _file_of(other)
+    return file_source(source) == file_source(other)
 
 
-def _file_of(source: str) -> str:
-    path, mark, record = source.rpartition("#")
-    is_record = mark and (record.isdigit() or (record[:1] == "L" and record[1:].isdigit()))
-    return path if is_record else source
+def file_key(source: str) -> int:
+    """The 64-bit key the index files a record under by its input file (``file_source``)."""
+    digest = hashlib.blake2b(file_source(source).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
 
 
 def exact_published(doc_id: str, source: str, found: Iterable[tuple[str, str]]) -> str | None:

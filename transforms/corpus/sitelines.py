@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -23,9 +22,7 @@ from scrapeclean.transforms.corpus.neardup import smallest_shingle
 from scrapeclean.transforms.records import Article, Reject, RejectReason
 from scrapeclean.transforms.text.boilerplate import normalize_line
 from scrapeclean.transforms.text.segment import text_fields
-
-# `path#L12` (a JSONL line) and `path#1234` (a WARC record offset): not part of the folder.
-_RECORD_SUFFIX = re.compile(r"#L?\d+$")
+from scrapeclean.transforms.text.sources import file_source
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +70,7 @@ def site_of(url: str | None, source: str | None) -> str:
             host = None
         if host:
             return host.removeprefix("www.")
-    return posixpath.dirname(_RECORD_SUFFIX.sub("", source or "")) or "."
+    return posixpath.dirname(file_source(source or "")) or "."
 
 
 def line_key(line: str) -> int:

@@ -71,7 +71,8 @@ def test_seed_row_reads_back(seeds_output: Path) -> None:
     seed = rows["000_05c8e702dea443c3.txt"]
     assert seed["headline"].startswith("US–Russia Peace Talks in Florida")
     assert seed["boilerplate_removed"] == ["Help us improve."]
-    assert seed["schema_version"] == 2 and seed["input_format"] == "text"
+    assert seed["schema_version"] == 3 and seed["input_format"] == "text"
+    assert seed["exact_copies"] is None and seed["near_copies"] is None  # dedup is off
     reef = rows["002_mojibake_entities.txt"]
     assert reef["fixes"] == ["html_entities", "html_tags", "mojibake"]
 

@@ -33,9 +33,11 @@ from scrapeclean.pipeline.job.outputdir import (
     list_files,
     write_marker,
 )
+from scrapeclean.transforms.beam.published import INDEX as DEDUP_INDEX
+from scrapeclean.transforms.beam.published import PublishedIndex
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.errors import UsageError
-from scrapeclean.transforms.text.sources import path_of
+from scrapeclean.transforms.text.sources import path_of, source_of
 
 INDEX = "runs.json"
 _SAFE_PARTITION = re.compile(r"^[\w.=-]+(/[\w.=-]+)*$")
@@ -86,6 +88,15 @@ def load_ledger(output: Path) -> dict[str, InputFile]:
             path = path_of(entry["path"])
             ledger[path] = InputFile(**{**entry, "path": path})
     return ledger
+
+
+def published_index(output: Path, config: RunConfig) -> PublishedIndex | None:
+    """The committed runs' dedup index for the next run, when a dedup step is on: copies of
+    what they published are rejects naming the earlier article (transforms/beam/published.py)."""
+    if not (config.dedup.enabled or config.neardup.enabled):
+        return None
+    partitions = tuple(m["partition"]["path"] for m in committed_manifests(output))
+    return PublishedIndex(join(str(output), DEDUP_INDEX), partitions)
 
 
 def remove_uncommitted(output: Path) -> None:
@@ -200,7 +211,12 @@ def run_batch(
     run_id = new_run_id(spec.output, run_id)
     run_date = spec.run_date or datetime.now(UTC).date().isoformat()
     path = partition_path(spec.partition_template, run_id, run_date)
-    partition = Partition(run_id, path, tuple(files))
+    # A file the ledger knows is read again because it changed: its new version supersedes
+    # what it published before (listed in the manifest).
+    known = load_ledger(spec.output)
+    updates = tuple(source_of(entry.path) for entry in files if entry.path in known)
+    index = published_index(spec.output, spec.config)
+    partition = Partition(run_id, path, tuple(files), index, updates)
     summary = run(
         RunRequest(
             spec.config,

@@ -13,6 +13,7 @@ from typing import Any
 
 from scrapeclean.pipeline.job.outputdir import MANIFESTS
 from scrapeclean.transforms.beam.corpus import NAMESPACES as CORPUS_NAMESPACES
+from scrapeclean.transforms.beam.published import NAMESPACE as DEDUP_INDEX
 from scrapeclean.transforms.beam.read import NAMESPACE as READ
 from scrapeclean.transforms.beam.write import NAMESPACE as WRITE
 from scrapeclean.transforms.schema import SCHEMA_VERSION
@@ -71,6 +72,8 @@ def build_manifest(
         "splits": _suffixed(counters, "split", "assigned."),
         "languages": _suffixed(counters, WRITE, "language."),
         "boilerplate_lines_removed": counters.get((WRITE, "boilerplate_lines"), 0),
+        # Incremental runs with dedup: what looking up earlier runs' copies read of the index
+        "dedup_index": _suffixed(counters, DEDUP_INDEX, ""),
         "inputs": list(inputs),
         "input_format": input_format,
         "beam_args": list(beam_args),

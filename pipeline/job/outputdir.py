@@ -22,12 +22,16 @@ from collections.abc import Sequence
 from apache_beam.io.filesystems import FileSystems
 
 from scrapeclean.transforms.beam.matching import match_lazily
+from scrapeclean.transforms.beam.published import INDEX
 from scrapeclean.transforms.errors import UsageError
 
 MARKER = ".scrapeclean"
 SUCCESS = "_SUCCESS"
 MANIFESTS = "manifests"
-PUBLISHED = ("articles", "rejects")
+# Published by rename from the staging folder; an incremental run's dedup index
+# (transforms/beam/published.py) goes with its partition, and only when a dedup step is on.
+PUBLISHED = ("articles", "rejects", INDEX)
+_ALWAYS_STAGED = ("articles", "rejects")
 REPORT = "report.html"  # `scrapeclean report`'s default file: a report of replaced data is stale
 CARD = "README.md"  # the dataset card (pipeline/job/card.py), rewritten after every run
 # Every name our commands (run, watch, report) write at the top of an output folder.
@@ -191,13 +195,18 @@ def start_run(output: str, incremental_layout: bool = False) -> str:
 def publish(staging: str, output: str, partition: str | None = None) -> None:
     """Swap each staged folder in by renames; a replaced folder is moved aside, then deleted.
 
-    With ``partition`` (incremental runs) the folders go to ``articles/<partition>`` and
-    ``rejects/<partition>``, which must be new: a committed partition is never replaced. Every
-    folder to be replaced is checked to hold nothing but our files before the first rename. A
-    kill between the renames leaves a folder missing, never half a folder, and no _SUCCESS; the
+    With ``partition`` (incremental runs) the folders go to ``articles/<partition>``,
+    ``rejects/<partition>`` and, when staged, ``dedup-index/<partition>``, which must be new:
+    a committed partition is never replaced. Every folder to be replaced is checked to hold
+    nothing but our files before the first rename. A kill between the renames leaves a folder
+    missing, never half a folder, and no _SUCCESS; the
     next run removes what is left in _staging-*, _trash-*.
     """
-    targets = {name: _target(output, name, partition) for name in PUBLISHED}
+    targets = {
+        name: _target(output, name, partition)
+        for name in PUBLISHED
+        if name in _ALWAYS_STAGED or FileSystems.exists(join(staging, name))
+    }
     for name in targets:
         staged = join(staging, name)
         write_marker(staged, list_files(staged))

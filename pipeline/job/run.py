@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import apache_beam as beam
+import pyarrow.dataset as ds
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineResult, PipelineState
 
@@ -26,6 +27,7 @@ from scrapeclean.pipeline.job.progress import PROGRESS_DIR, ProgressMonitor
 from scrapeclean.pipeline.job.stopping import publishing
 from scrapeclean.transforms.beam.corpus import TOP_LINES_FILE
 from scrapeclean.transforms.beam.lifeline import mark_launcher
+from scrapeclean.transforms.beam.published import PublishedIndex, published_from
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.corpus.sitelines import read_top_lines
 from scrapeclean.transforms.text.sources import source_of
@@ -41,11 +43,15 @@ class Progress:
 
 @dataclass(frozen=True, slots=True)
 class Partition:
-    """Where an incremental run publishes: its id, its partition path, the input files it read."""
+    """Where an incremental run publishes: its id, its partition path, the input files it read,
+    the committed runs' dedup index (None when no dedup step is on) and the sources of the
+    inputs it reads again because they changed."""
 
     run_id: str
     path: str  # e.g. "run=20261127T101500Z", below articles/ and rejects/
     files: tuple[InputFile, ...]  # as selected; the ledger commits them as read (confirmed)
+    index: PublishedIndex | None = None
+    updates: tuple[str, ...] = ()
 
 
 class RunFailedError(RuntimeError):
@@ -106,7 +112,10 @@ def run(request: RunRequest) -> RunSummary:
         # Without a display (--quiet) the workers note nothing: a flushed line per file was 2%
         # of a --workers 2 worker's time (py-spy, 100k dumps).
         noted = str(progress_dir) if progress else None
-        build_graph(pipeline, config, inputs, staging, input_format, noted)
+        # An incremental run drops copies of what the committed runs published, and adds its
+        # own articles to their dedup index (committed with its partition).
+        index = partition.index if partition else None
+        build_graph(pipeline, config, inputs, staging, input_format, noted, index)
         with (
             ProgressMonitor(progress_dir, progress.total_files, progress.interval)
             if progress
@@ -124,6 +133,7 @@ def run(request: RunRequest) -> RunSummary:
         # The inputs as read: an input rewritten since it was selected fails the batch here,
         # before anything is published (its new bytes are the next batch's).
         files = confirm_unchanged(partition.files) if partition else []
+        replaced = superseded(partition, staging) if partition else []
         publishing()
         publish(staging, str(output), partition.path if partition else None)
     finally:
@@ -153,6 +163,7 @@ def run(request: RunRequest) -> RunSummary:
     if partition:
         manifest["partition"] = {"run_id": partition.run_id, "path": partition.path}
         manifest["files"] = ledger_entries(files)
+        manifest["supersedes"] = replaced
         manifest_path = output / "manifests" / f"{partition.run_id}.json"
         manifest_path.parent.mkdir(exist_ok=True)
     write_manifest(manifest_path, manifest)
@@ -169,6 +180,21 @@ def run(request: RunRequest) -> RunSummary:
         stages=manifest["stages"],
         reject_rate_exceeded=exceeded,
     )
+
+
+def superseded(partition: Partition, staging: str) -> list[str]:
+    """The doc_ids earlier runs published from the inputs this run reads again (changed files)
+    that this run does not publish again as they were: its new versions replace them."""
+    if partition.index is None or not partition.updates:
+        return []
+    earlier = {doc_id for doc_id, _ in published_from(partition.index, partition.updates)}
+    read_again: set[str] = set()
+    for name in ("articles", "rejects"):  # an unchanged record keeps its id: not superseded
+        folder = Path(staging) / name
+        if earlier and any(folder.rglob("*.parquet")):
+            found = ds.dataset(folder, format="parquet", partitioning="hive")
+            read_again.update(found.to_table(columns=["doc_id"]).column("doc_id").to_pylist())
+    return sorted(earlier - read_again)
 
 
 def read_counters(result: PipelineResult) -> Counters:

@@ -81,8 +81,18 @@ def open_dataset(output: OutputDir, kind: str) -> ds.Dataset | None:
     folder = output.path / kind
     if not folder.is_dir():
         return None
+    options: dict[str, Any] = {"format": "parquet", "partitioning": "hive"}
+    options |= {"ignore_prefixes": [".", "_"]}
     try:
-        return ds.dataset(folder, format="parquet", partitioning="hive", ignore_prefixes=[".", "_"])
+        dataset = ds.dataset(folder, **options)
+        # The schema of every file, not only the first: an incremental output holds partitions
+        # of several schema versions, and a newer column (exact_copies, schema 3) would be
+        # dropped when an older file comes first. Columns a file lacks read as nulls.
+        files = [fragment.physical_schema for fragment in dataset.get_fragments()]
+        unified = pa.unify_schemas([dataset.schema, *files])
+        if not unified.equals(dataset.schema):
+            dataset = ds.dataset(folder, schema=unified, **options)
+        return dataset
     except (pa.ArrowException, OSError) as error:
         first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise UsageError(f"{folder}: cannot read Parquet ({first_line})") from None

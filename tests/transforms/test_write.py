@@ -35,6 +35,7 @@ ARTICLE = Article(
     fixes=("mojibake", "whitespace"),
     boilerplate_removed=("Help us improve.",),
     input_format="text",
+    exact_copies=2,
     raw=b"not written",
 )
 REJECT = Reject("in/b.txt", "d2", RejectReason.BINARY, "NUL bytes", b"\x00\x01", "text")
@@ -59,7 +60,8 @@ def test_write_articles_and_rejects(tmp_path: Path) -> None:
     articles = pq.read_table(tmp_path / "articles")
     assert articles.schema.equals(ARTICLE_SCHEMA, check_metadata=False)
     row = articles.to_pylist()[0]
-    assert row["fixes"] == ["mojibake", "whitespace"] and row["schema_version"] == 2
+    assert row["fixes"] == ["mojibake", "whitespace"] and row["schema_version"] == 3
+    assert (row["exact_copies"], row["near_copies"]) == (2, None)  # near dedup was off
     assert row["body"] == "Body one.\n\nBody two." and "raw" not in row
     rejects = pq.read_table(tmp_path / "rejects")
     assert rejects.schema.equals(REJECT_SCHEMA, check_metadata=False)
@@ -71,7 +73,7 @@ def test_write_articles_and_rejects(tmp_path: Path) -> None:
             "detail": "NUL bytes",
             "raw": b"\x00\x01",
             "input_format": "text",
-            "schema_version": 2,
+            "schema_version": 3,
         }
     ]
     assert (

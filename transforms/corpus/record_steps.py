@@ -1,6 +1,7 @@
-"""The corpus steps that judge one article on its own, in the run's order: quality, language
-filter, split. CleanCorpus runs them after the cross-document steps (site lines, exact and near
-dedup); ``scrapeclean explain`` runs them on one document. Pure: no Beam."""
+"""The corpus steps that judge one article on its own: quality and the language filter (which
+CleanCorpus runs before choosing duplicate survivors, so a survivor is always publishable), and
+the split (run last, on survivors). ``scrapeclean explain`` runs all three on one document.
+Pure: no Beam."""
 
 from __future__ import annotations
 
@@ -17,17 +18,28 @@ from scrapeclean.transforms.text.stages import StageCall
 CROSS_DOCUMENT_STEPS = ("sitelines", "dedup", "neardup")
 
 
-def record_steps(
-    quality: QualityConfig, language_filter: LanguageFilterConfig, split: SplitConfig
+def rule_steps(
+    quality: QualityConfig, language_filter: LanguageFilterConfig
 ) -> tuple[StageCall, ...]:
-    """The enabled per-article corpus steps, bound to their sections, in order."""
+    """The enabled per-article rules that can reject an article, bound to their sections."""
     return tuple(
         StageCall(name, fn, section)
         for name, fn, section, enabled in (
             ("quality", check_quality, quality, quality.enabled),
             # an empty list keeps every language: no step
             ("language_filter", filter_language, language_filter, bool(language_filter.keep)),
-            ("split", assign_split, split, split.enabled),
         )
         if enabled
     )
+
+
+def split_steps(split: SplitConfig) -> tuple[StageCall, ...]:
+    """The split step bound to its section, or nothing when the split is off."""
+    return (StageCall("split", assign_split, split),) if split.enabled else ()
+
+
+def record_steps(
+    quality: QualityConfig, language_filter: LanguageFilterConfig, split: SplitConfig
+) -> tuple[StageCall, ...]:
+    """Every enabled per-article corpus step, in the run's order (rules, then the split)."""
+    return rule_steps(quality, language_filter) + split_steps(split)

@@ -85,6 +85,21 @@ def test_rerun_gives_the_same_ids_and_rows(seeds_output: Path, tmp_path: Path) -
         assert first == second
 
 
+def test_workers_on_a_small_input_run_in_process_and_say_so(
+    seeds_output: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["run", "--input", str(SEEDS / "*"), "--output", str(tmp_path / "w"), "--workers", "2"]
+    assert main(argv) == 0
+    assert "scrapeclean: running in-process, not --workers 2: the input (8 files, " in (
+        capsys.readouterr().err
+    )
+    manifest = json.loads((tmp_path / "w" / "manifest.json").read_text(encoding="utf-8"))
+    assert "--direct_running_mode=in_memory" in manifest["beam_args"]
+    for folder in ("articles", "rejects"):
+        expected = pq.read_table(seeds_output / folder).sort_by("doc_id").to_pylist()
+        assert pq.read_table(tmp_path / "w" / folder).sort_by("doc_id").to_pylist() == expected
+
+
 def test_a_finished_output_is_refused_without_overwrite(
     seeds_output: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

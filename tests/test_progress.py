@@ -16,7 +16,7 @@ import pytest
 from scrapeclean.pipeline.cli.summary import format_summary
 from scrapeclean.pipeline.job.progress import progress_text
 from scrapeclean.pipeline.job.run import RunSummary
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, TWO_WORKERS
 from tests.transforms.test_read import write_warc
 
 SCRIPT = Path(sys.executable).parent / "scrapeclean"
@@ -47,7 +47,7 @@ def test_quiet_prints_nothing_but_errors(tmp_path: Path) -> None:
     )
     assert (result.stdout, result.stderr) == ("", "")
     workers = subprocess.run(  # Beam's worker processes log to stderr unless silenced
-        command(tmp_path / "two", "--quiet", "--workers", "2"),
+        command(tmp_path / "two", "--quiet", *TWO_WORKERS),
         capture_output=True,
         text=True,
         check=True,

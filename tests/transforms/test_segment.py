@@ -6,14 +6,14 @@ import textwrap
 
 import pytest
 
-from scrapeclean.pipeline.job.config import RunConfig
+from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.records import Article, Document, Reject, RejectReason
 from scrapeclean.transforms.text.segment import (
-    ends_sentence,
     is_hard_wrapped,
     segment_document,
     split_paragraphs,
 )
+from scrapeclean.transforms.text.words import ends_sentence
 
 HEADLINE = "Port Strike Enters Second Week as Talks Stall"
 SUMMARY = (

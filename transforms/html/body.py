@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from lxml import etree
 from trafilatura.core import bare_extraction
 from trafilatura.settings import Extractor
 from trafilatura.xml import xmltotxt
 
+from scrapeclean.transforms.html.config import HtmlConfig
+
 # trafilatura warns per page ("discarding data", readability fallbacks failing on comments):
 # expected outcomes here, each already a reject or a fallback; at scale they drown real errors.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
-
-if TYPE_CHECKING:
-    from scrapeclean.transforms.html.page import HtmlConfig
 
 Blocks = list[tuple[str, str]]
 _VISIBLE_TEXT = etree.XPath(

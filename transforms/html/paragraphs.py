@@ -1,4 +1,4 @@
-"""Paragraph rules for extracted page text: credits out; page UI, captions and notices dropped.
+"""Judges the paragraphs body.py extracted: credit lines out; page UI, captions, notices dropped.
 
 trafilatura keeps some blocks that sit inside the article container but are not the article:
 share and comment buttons, timestamps, bare links, photo credits, copyright lines. These rules
@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterable
 
 from scrapeclean.transforms.html.meta import norm_space
+from scrapeclean.transforms.text.words import WORD
 
-_WORD = re.compile(r"\w+")
 _EDGES = " |•·>»<«*-–—"  # table-cell pipes and bullets around a block's text
 
 _COPYRIGHT = re.compile(
@@ -94,7 +94,7 @@ def clean_paragraphs(
         key = text.casefold()
         if not text or key in dropped or key in seen:
             continue
-        words = len(_WORD.findall(text))
+        words = len(WORD.findall(text))
         if words <= max_words:
             core = text.strip(_EDGES)
             if _CREDIT.search(core) and words <= 25:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, replace
 
 from scrapeclean.transforms.records import Document
+from scrapeclean.transforms.text.catalog import BOILERPLATE_PATTERNS, BOILERPLATE_PHRASES
 
 # Bullets, separators and closing punctuation around a chrome line ("» Share this article:",
 # "Advertisement -", "Help us improve."): not part of what identifies it.
@@ -20,13 +21,13 @@ _SPACES = re.compile(r"\s+")
 
 @dataclass(frozen=True, slots=True)
 class BoilerplateConfig:
-    """The rule catalog (configs/default.yaml) and the limits on what a rule may remove."""
+    """The rule catalog (text/catalog.py) and the limits on what a rule may remove."""
 
     # Exact lines, compared after normalize_line (case, spacing and edge punctuation folded).
-    phrases: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = BOILERPLATE_PHRASES
     # Regular expressions that must match the whole normalised line. Keep them linear: no
     # nested quantifiers (issue 4: no catastrophic backtracking on adversarial lines).
-    patterns: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = BOILERPLATE_PATTERNS
     # Added to the catalog by a run config, so a site's own chrome needs no catalog copy.
     extra_phrases: tuple[str, ...] = ()
     extra_patterns: tuple[str, ...] = ()

@@ -11,23 +11,17 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from scrapeclean.transforms.corpus.dedup import content_hash
 from scrapeclean.transforms.records import Article, Document, Reject, RejectReason
 from scrapeclean.transforms.text.boilerplate import check_patterns
+from scrapeclean.transforms.text.catalog import BYLINE_PATTERNS, CREDIT_PATTERNS
+from scrapeclean.transforms.text.words import content_hash, content_word_overlap, ends_sentence
 
 _BLOCK_SPLIT = re.compile(r"\n\s*\n")
-_TRAILING_QUOTES = "\"'”’»)]"
-_INITIALISM = re.compile(r"(?:\b[A-Z]\.)+$")  # "U.S." ends a headline, not a sentence
 # "WASHINGTON (Reuters) -", "LONDON —", "KYIV, Ukraine (AP) —": how news leads open. The place
 # before the dash must be upper case (checked in is_dateline: re has no \p{Lu}).
 _DATELINE = re.compile(r"([^\n—–-]{2,60}?) ?(?:—|–|--?) ")
 _AGENCY = re.compile(r"\s*\([^()]{1,30}\)$")
-_WORD = re.compile(r"\w+")
 _CLOSING_PARENTHESES = re.compile(r"\s*\(([^()]{1,400})\)\s*$")
-_STOPWORDS = frozenset(
-    "a an and are as at be by for from has have he her his in is it its of on or said says "
-    "she that the their they this to was were will with who which".split()
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +36,10 @@ class SegmentConfig:
     # Credit lines are short; a longer paragraph mentioning "reporting" is prose.
     max_credit_words: int = 60
     # Regexes searched (case-insensitive) in each paragraph: a match makes it a credit line.
-    credit_patterns: tuple[str, ...] = ()
+    credit_patterns: tuple[str, ...] = CREDIT_PATTERNS
     # Regexes matched (case-sensitive, whole paragraph) against the paragraphs before the
     # lead: bylines such as "By Jane Doe and John Roe" go to credits.
-    byline_patterns: tuple[str, ...] = ()
+    byline_patterns: tuple[str, ...] = BYLINE_PATTERNS
 
     def __post_init__(self) -> None:
         for name in (
@@ -234,7 +228,7 @@ def is_dek(candidate: str, following: list[str], config: SegmentConfig) -> bool:
         2 * is_dateline(following[0])
         + (not ends_sentence(candidate))
         + (words < 0.8 * len(following[0].split()))
-        + (word_overlap(candidate, " ".join(following)) >= 0.5)
+        + (content_word_overlap(candidate, " ".join(following)) >= 0.5)
     )
     return evidence >= 2
 
@@ -246,22 +240,6 @@ def is_dateline(paragraph: str) -> bool:
         return False
     place = _AGENCY.sub("", match.group(1)).split(",")[0]
     return len(place) >= 2 and place.isupper()
-
-
-def ends_sentence(text: str) -> bool:
-    """True when text ends with sentence punctuation (closing quotes ignored, "U.S." is not)."""
-    stripped = text.rstrip().rstrip(_TRAILING_QUOTES)
-    if stripped.endswith((".", "!", "?", ":", ";", "…")):
-        return not (stripped.endswith(".") and _INITIALISM.search(stripped))
-    return False
-
-
-def word_overlap(first: str, second: str) -> float:
-    """Share of the first text's content words that also occur in the second."""
-    words = {w for w in _WORD.findall(first.casefold()) if w not in _STOPWORDS}
-    if not words:
-        return 0.0
-    return len(words & set(_WORD.findall(second.casefold()))) / len(words)
 
 
 @functools.lru_cache(maxsize=16)

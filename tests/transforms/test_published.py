@@ -58,7 +58,7 @@ def test_closest_published_is_the_most_similar_above_the_threshold() -> None:
 
 
 def test_a_lookup_reads_only_the_row_groups_holding_its_keys(tmp_path: Path) -> None:
-    """A sorted range file in row groups of 512 signatures: one key reads one group."""
+    """A sorted range file in row groups of 64 signatures: two near keys read one group."""
     run = tmp_path / "index" / "run=a"
     run.mkdir(parents=True)
     keys = np.arange(0, 2048 * RANGES, RANGES, dtype=np.uint64)  # all in range 0
@@ -72,9 +72,9 @@ def test_a_lookup_reads_only_the_row_groups_holding_its_keys(tmp_path: Path) -> 
     )
     path = write_index_table((("signatures", 0), [rows]), str(run))
     metadata = pq.ParquetFile(path).metadata
-    assert metadata.num_row_groups == 4
+    assert metadata.num_row_groups == 2048 // 64
     asked = np.array([keys[700], keys[701], 7 * RANGES * 10**9], dtype=np.uint64)
-    assert row_groups_holding(metadata, np.sort(asked)) == [1]
+    assert row_groups_holding(metadata, np.sort(asked)) == [700 // 64]
     index = PublishedIndex(str(tmp_path / "index"), ("run=a", "run=b"))  # run=b: no files
     found = read_rows(index, "signatures", 0, asked)
     assert found.column("doc_id").to_pylist() == [f"d{keys[700]}", f"d{keys[701]}"]

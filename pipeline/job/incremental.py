@@ -2,9 +2,10 @@
 or changed files and publishes them as a partition of its own.
 
 The ledger is not a file of its own: each committed run's manifest (``manifests/<run_id>.json``,
-written by one atomic rename after its partition is in place) lists the files it read, as they
-were once the run had read them. So a run killed at any point is simply redone: a partition
-without a manifest is removed at the next start, and its files are still new.
+written whole after its partition is in place, on a local folder or an object store alike)
+lists the files it read, as they were once the run had read them, and the files it published.
+So a run killed at any point is simply redone: a partition without a manifest is removed at
+the next start, and its files are still new.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import re
 import string
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
 
 from scrapeclean.pipeline.job.ledger import InputFile, as_patterns
+from scrapeclean.pipeline.job.lock import output_lock
 from scrapeclean.pipeline.job.outputdir import (
     MANIFESTS,
     MARKER,
@@ -30,8 +32,10 @@ from scrapeclean.pipeline.job.outputdir import (
     is_legacy,
     join,
     list_files,
+    read_json,
     write_marker,
 )
+from scrapeclean.pipeline.job.store import delete_files, delete_folder, has_folders, put
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.errors import UsageError
 from scrapeclean.transforms.text.sources import path_of
@@ -70,14 +74,18 @@ def partition_path(template: str, run_id: str, run_date: str) -> str:
     return path
 
 
-def committed_manifests(output: Path) -> list[dict[str, Any]]:
+def committed_manifests(output: str) -> list[dict[str, Any]]:
     """Every committed run's manifest, oldest first."""
-    folder = output / MANIFESTS
-    paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
-    return [json.loads(path.read_text(encoding="utf-8")) for path in paths]
+    names = [
+        name
+        for name in list_files(join(output, MANIFESTS))
+        if name.endswith(".json") and "/" not in name and not name.startswith(".")
+    ]
+    found = [read_json(join(output, MANIFESTS, name)) for name in names]
+    return [manifest for manifest in found if manifest is not None]
 
 
-def load_ledger(output: Path) -> dict[str, InputFile]:
+def load_ledger(output: str) -> dict[str, InputFile]:
     """The newest committed entry per input path."""
     ledger: dict[str, InputFile] = {}
     for manifest in committed_manifests(output):
@@ -87,14 +95,14 @@ def load_ledger(output: Path) -> dict[str, InputFile]:
     return ledger
 
 
-def remove_uncommitted(output: Path) -> None:
+def remove_uncommitted(output: str) -> None:
     """Delete the partitions no committed manifest names (published by a killed run): only a
     folder our marker marks as a partition and lists in full; a committed one is never
     touched, whatever its subfolders (``output.partition_by``)."""
     committed = {m["partition"]["path"] for m in committed_manifests(output)}
-    files = list_files(str(output))
+    files = list_files(output)
     if is_legacy(files):
-        files = mark_partitions(str(output), files, committed)
+        files = mark_partitions(output, files, committed)
     kept = {"", *committed}  # "": the marker of articles/ itself (a plain run's)
     orphans = set()
     for path in files:
@@ -103,11 +111,14 @@ def remove_uncommitted(output: Path) -> None:
         if top in PUBLISHED and posixpath.basename(rest) == MARKER and folder not in kept:
             orphans.add(f"{top}/{folder}")
     inside = [path for path in files if any(path.startswith(f"{o}/") for o in orphans)]
-    foreign = foreign_files(str(output), inside)
+    foreign = foreign_files(output, inside)
     if foreign:
         raise NotOursError(f"{foreign[0]!r} in --output was not written by scrapeclean")
-    if orphans:
-        FileSystems.delete([join(str(output), orphan) for orphan in sorted(orphans)])
+    if orphans and has_folders(output):
+        for orphan in sorted(orphans):
+            delete_folder(join(output, orphan))
+    else:  # on a store, exactly the objects checked: a prefix may have gained one since
+        delete_files([join(output, path) for path in inside])
 
 
 def mark_partitions(output: str, files: list[str], committed: set[str]) -> list[str]:
@@ -128,7 +139,7 @@ def mark_partitions(output: str, files: list[str], committed: set[str]) -> list[
     return list_files(output)
 
 
-def write_index(output: Path) -> None:
+def write_index(output: str) -> None:
     """Rewrite runs.json, the human-readable index of committed runs (derived, not the ledger)."""
     runs = [
         {
@@ -141,34 +152,38 @@ def write_index(output: Path) -> None:
         }
         for manifest in committed_manifests(output)
     ]
-    temporary = output / f".{INDEX}.tmp"
-    temporary.write_text(json.dumps({"runs": runs}, indent=2) + "\n", encoding="utf-8")
-    temporary.replace(output / INDEX)
+    put(join(output, INDEX), (json.dumps({"runs": runs}, indent=2) + "\n").encode())
 
 
-def check_incremental_output(output: Path, incremental: bool) -> None:
+def check_incremental_output(output: str, incremental: bool) -> None:
     """Refuse mixing layouts: one output folder is either incremental (partitions) or not."""
-    holds_partitions = (output / MANIFESTS).is_dir()
-    holds_plain_run = any((output / "articles").glob("*.parquet"))
+    files = list_files(output)
+    holds_partitions = any(path.startswith(f"{MANIFESTS}/") for path in files)
+    holds_plain_run = any(
+        path.startswith("articles/") and path.count("/") == 1 and path.endswith(".parquet")
+        for path in files
+    )
     if incremental and holds_plain_run:
-        raise UsageError(
-            f"--output {str(output)!r} holds a plain run; incremental runs need their own"
-        )
+        raise UsageError(f"--output {output!r} holds a plain run; incremental runs need their own")
     if not incremental and holds_partitions:
-        raise UsageError(f"--output {str(output)!r} holds incremental runs; pass --incremental")
+        raise UsageError(f"--output {output!r} holds incremental runs; pass --incremental")
 
 
-def new_run_id(output: Path, requested: str | None) -> str:
+def new_run_id(output: str, requested: str | None) -> str:
     """The requested id (refused if committed already), or a fresh timestamp id."""
+
+    def committed(run_id: str) -> bool:
+        return bool(FileSystems.exists(join(output, MANIFESTS, f"{run_id}.json")))
+
     if requested is None:
         run_id, suffix = default_run_id(), 1
-        while (output / MANIFESTS / f"{run_id}.json").exists():  # two batches in one second
+        while committed(run_id):  # two batches in one second
             run_id, suffix = f"{default_run_id()}-{suffix}", suffix + 1
         return run_id
     if not re.fullmatch(r"[\w.-]+", requested):
         raise UsageError(f"--run-id {requested!r}: letters, digits, '.', '-' and '_' only")
-    if (output / MANIFESTS / f"{requested}.json").exists():
-        raise UsageError(f"--run-id {requested!r} is already committed in {str(output)!r}")
+    if committed(requested):
+        raise UsageError(f"--run-id {requested!r} is already committed in {output!r}")
     return requested
 
 
@@ -177,7 +192,7 @@ class BatchSpec:
     """What every incremental batch of one command shares."""
 
     config: RunConfig
-    output: Path
+    output: str
     beam_args: list[str]
     input_format: str
     partition_template: str
@@ -195,13 +210,13 @@ def run_batch(
         run,
     )
 
-    remove_uncommitted(spec.output)
-    run_id = new_run_id(spec.output, run_id)
-    run_date = spec.run_date or datetime.now(UTC).date().isoformat()
-    path = partition_path(spec.partition_template, run_id, run_date)
-    partition = Partition(run_id, path, tuple(files))
-    summary = run(
-        RunRequest(
+    with output_lock(spec.output, PipelineOptions(spec.beam_args)) as lock:
+        remove_uncommitted(spec.output)
+        run_id = new_run_id(spec.output, run_id)
+        run_date = spec.run_date or datetime.now(UTC).date().isoformat()
+        path = partition_path(spec.partition_template, run_id, run_date)
+        partition = Partition(run_id, path, tuple(files))
+        request = RunRequest(
             spec.config,
             tuple(as_patterns(files)),
             spec.output,
@@ -210,6 +225,4 @@ def run_batch(
             spec.max_reject_rate,
             partition=partition,
         )
-    )
-    write_index(spec.output)
-    return run_id, summary
+        return run_id, run(request, lock)

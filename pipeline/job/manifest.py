@@ -1,16 +1,16 @@
 """manifest.json: counts per stage and reject reason (from Beam metrics), the resolved config,
-versions, inputs and timings; written atomically."""
+versions, inputs, timings and the Beam options with their secrets redacted; written whole."""
 
 from __future__ import annotations
 
 import json
-import os
 import platform
+import re
 from collections.abc import Mapping, Sequence
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
+from scrapeclean.pipeline.job.store import put
 from scrapeclean.transforms.beam.corpus import NAMESPACES as CORPUS_NAMESPACES
 from scrapeclean.transforms.beam.read import NAMESPACE as READ
 from scrapeclean.transforms.beam.write import NAMESPACE as WRITE
@@ -19,6 +19,16 @@ from scrapeclean.transforms.text.stages import DOCUMENT_STAGES
 
 Counters = Mapping[tuple[str, str], int]
 _DISTRIBUTIONS = ("scrapeclean", "apache-beam", "pyarrow", "ftfy", "charset-normalizer", "PyYAML")
+# Beam options whose value is a credential or says where (and as whom) to reach a store: the
+# S3 keys, token and endpoint (--s3_access_key_id, --s3_secret_access_key, --s3_session_token,
+# --s3_endpoint_url), and any option named like a password, secret, token or key. The manifest
+# is published with the data: it must not carry them.
+_SECRET_OPTION = re.compile(
+    r"--[\w-]*(secret|password|passwd|token|credential|access_key|key_id|endpoint|private_key)"
+    r"[\w-]*",
+    re.IGNORECASE,
+)
+REDACTED = "<redacted>"
 
 
 def totals(counters: Counters) -> dict[str, Any]:
@@ -54,7 +64,7 @@ def build_manifest(
         "boilerplate_lines_removed": counters.get((WRITE, "boilerplate_lines"), 0),
         "inputs": list(inputs),
         "input_format": input_format,
-        "beam_args": list(beam_args),
+        "beam_args": redact_options(beam_args),
         "timings": timings,
         "versions": versions(),
         "config": config,
@@ -82,11 +92,27 @@ def versions() -> dict[str, str]:
     return found
 
 
-def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
-    """Write JSON to a temporary name, then rename: a reader never sees half a manifest."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+def redact_options(beam_args: Sequence[str]) -> list[str]:
+    """The Beam options with every secret's value replaced by ``<redacted>`` (its flag kept,
+    so the manifest still says that one was given), in both ``--flag=value`` and
+    ``--flag value`` forms."""
+    redacted: list[str] = []
+    hide_next = False
+    for arg in beam_args:
+        flag, equals, _ = arg.partition("=")
+        if hide_next and not arg.startswith("--"):
+            redacted.append(REDACTED)
+        elif _SECRET_OPTION.fullmatch(flag):
+            redacted.append(f"{flag}={REDACTED}" if equals else arg)
+        else:
+            redacted.append(arg)
+        hide_next = not equals and _SECRET_OPTION.fullmatch(flag) is not None
+    return redacted
+
+
+def write_manifest(path: str, manifest: dict[str, Any]) -> None:
+    """Write the manifest whole (pipeline/job/store.py: put): a reader never sees half of it."""
+    put(path, (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode("utf-8"))
 
 
 def _stage_names(counters: Counters) -> list[str]:

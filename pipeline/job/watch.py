@@ -17,7 +17,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TextIO
 
 from scrapeclean.pipeline.job.incremental import load_ledger
@@ -58,7 +57,7 @@ def ready_files(
 
 def watch(
     patterns: Sequence[str],
-    output: Path,
+    output: str,
     run_batch: Callable[[list[InputFile]], tuple[str, RunSummary]],
     options: WatchOptions,
     log: TextIO,

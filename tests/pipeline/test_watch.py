@@ -107,7 +107,7 @@ def test_a_batch_whose_input_changed_is_logged_and_read_again(tmp_path: Path) ->
 
     log = io.StringIO()
     options = WatchOptions(interval=0, settle=0, max_batches=1)
-    assert watch([str(tmp_path / "*.txt")], tmp_path / "out", run_batch, options, log) == 0
+    assert watch([str(tmp_path / "*.txt")], str(tmp_path / "out"), run_batch, options, log) == 0
     assert batches == [["a.txt"], ["a.txt"]]  # the service goes on; the file is not lost
     first, second = log.getvalue().splitlines()
     assert first == "scrapeclean: batch discarded: a.txt changed while the run read it"

@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args, beam_args = parse_args(sys.argv[1:] if argv is None else argv)
         if args.command not in ("run", "watch"):
-            return run_command(args)
+            return run_command(args, beam_args)
         config = load_config(Path(args.config) if args.config else None, args.set)
         from scrapeclean.pipeline.job.store import use_options  # Beam: only run and watch
 
@@ -270,10 +270,11 @@ def report_run(args: argparse.Namespace, summary: RunSummary | None) -> int:
     return 0
 
 
-def run_command(args: argparse.Namespace) -> int:
-    """Run report, inspect or explain; a failure that is not bad usage is one line, exit 1."""
+def run_command(args: argparse.Namespace, beam_args: list[str]) -> int:
+    """Run report, inspect or explain (``beam_args``: Beam's options for a store, e.g.
+    --s3_endpoint_url); a failure that is not bad usage is one line, exit 1."""
     try:
-        return run_readback(args)
+        return run_readback(args, beam_args)
     except (UsageError, ConfigError):
         raise
     except Exception as error:

@@ -222,11 +222,9 @@ _rate = bounded(float, 0, 1)
 def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     """Split argv into our parsed flags and validated Beam flags (runner pinned if unset)."""
     args, leftovers = build_parser().parse_known_args(list(argv))
-    if args.command not in ("run", "watch"):  # report, inspect, explain take no Beam options
-        if leftovers:
-            raise UsageError(f"unrecognized arguments: {' '.join(leftovers)}")
-        return args, []
-    beam_args = check_beam_args(leftovers)
+    beam_args = check_beam_args(leftovers) if leftovers else []
+    if args.command not in ("run", "watch"):  # report, inspect, explain: a store's options
+        return args, beam_args
     if getattr(args, "workers", None) is not None:
         if args.workers < 1:
             raise UsageError(f"--workers {args.workers}: must be >= 1")

@@ -11,10 +11,12 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from scrapeclean.pipeline.tools.explain_diff import diff_text, listing, visible
 from scrapeclean.pipeline.tools.output_reader import preview_bytes
+from scrapeclean.pipeline.tools.stores import arrow_filesystem, is_remote
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.errors import UsageError
 from scrapeclean.transforms.records import Article, Document, Reject
@@ -35,9 +37,11 @@ MAX_LISTED_LINES = 400  # of the decoded text; a diff is shown in full
 _SHOWN_SPECIALLY = {"text", "raw", "fixes", "boilerplate_removed"}
 
 
-def run(file: str, config: RunConfig, input_format: str = "auto") -> int:
-    """Explain ``file`` (a path, or a ``source`` as a run wrote it) on stdout, coloured when
-    stdout is a terminal; exit status 0."""
+def run(
+    file: str, config: RunConfig, input_format: str = "auto", beam_args: Sequence[str] = ()
+) -> int:
+    """Explain ``file`` (a path, a ``source`` as a run wrote it, or a store's URL read with
+    Beam's options ``beam_args``) on stdout, coloured when stdout is a terminal; exit 0."""
     path = input_path(file)
     input_format = detect_format(path, input_format)
     if input_format not in EXPLAINABLE_FORMATS:
@@ -45,7 +49,11 @@ def run(file: str, config: RunConfig, input_format: str = "auto") -> int:
             f"{file!r}: explain handles {', '.join(EXPLAINABLE_FORMATS)} input, "
             f"not {input_format} (try --format text)"
         )
-    data = read_input(path, config.read.max_document_bytes)
+    data = (
+        read_remote(path, config.read.max_document_bytes, beam_args)
+        if is_remote(path)
+        else read_input(path, config.read.max_document_bytes)
+    )
     steps = trace(data, source_of(path), input_format, config)
     print(render(steps, data, input_format, color=sys.stdout.isatty()), end="")
     return 0
@@ -54,7 +62,9 @@ def run(file: str, config: RunConfig, input_format: str = "auto") -> int:
 def input_path(location: str) -> str:
     """The path FILE names: itself when something is there, else FILE read as a ``source``
     (a name with a backslash or a non-UTF-8 byte is written escaped there: docs/sources.md)."""
-    return location if os.path.lexists(location) else path_of(location)
+    if is_remote(location) or os.path.lexists(location):
+        return location
+    return path_of(location)
 
 
 def read_input(location: str, max_bytes: int) -> bytes:
@@ -69,6 +79,16 @@ def read_input(location: str, max_bytes: int) -> bytes:
         raise UsageError(f"{source_of(location)!r} is {error.strerror}") from None
     except OSError as error:
         raise UsageError(f"{source_of(location)!r}: cannot read ({error.strerror})") from None
+
+
+def read_remote(location: str, max_bytes: int, beam_args: Sequence[str]) -> bytes:
+    """A store's object (s3://bucket/key), capped one past the size limit as read_input does."""
+    filesystem, path = arrow_filesystem(location, beam_args)
+    try:
+        with filesystem.open_input_stream(path) as stream:
+            return stream.read(max_bytes + 1)
+    except OSError as error:
+        raise UsageError(f"{location!r}: cannot read ({error})") from None
 
 
 def trace(data: bytes, source: str, input_format: str, config: RunConfig) -> list[Step]:

@@ -133,8 +133,8 @@ def check_input_layout(args: argparse.Namespace, output: str, incremental: bool)
     from scrapeclean.pipeline.job.incremental import check_incremental_output, partition_path
     from scrapeclean.pipeline.job.outputdir import check_output_folder
 
-    check_output_folder(output, getattr(args, "overwrite", False), incremental)
-    check_incremental_output(output, incremental)
+    files = check_output_folder(output, getattr(args, "overwrite", False), incremental)
+    check_incremental_output(output, files, incremental)
     if incremental:
         partition_path(args.partition, "run", "2000-01-01")  # a bad template fails now
         return 0

@@ -155,9 +155,9 @@ def write_index(output: str) -> None:
     put(join(output, INDEX), (json.dumps({"runs": runs}, indent=2) + "\n").encode())
 
 
-def check_incremental_output(output: str, incremental: bool) -> None:
-    """Refuse mixing layouts: one output folder is either incremental (partitions) or not."""
-    files = list_files(output)
+def check_incremental_output(output: str, files: list[str], incremental: bool) -> None:
+    """Refuse mixing layouts: one output folder (holding ``files``, relative paths) is either
+    incremental (partitions) or not."""
     holds_partitions = any(path.startswith(f"{MANIFESTS}/") for path in files)
     holds_plain_run = any(
         path.startswith("articles/") and path.count("/") == 1 and path.endswith(".parquet")

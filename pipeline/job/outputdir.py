@@ -22,6 +22,7 @@ import posixpath
 import re
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
@@ -113,12 +114,13 @@ def _within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
-def check_output_folder(output: str, overwrite: bool, incremental: bool) -> None:
+def check_output_folder(output: str, overwrite: bool, incremental: bool) -> list[str]:
     """Refuse (before anything is written) a folder that is not ours, holds a file of the user's
-    among ours, or holds a finished plain run without --overwrite; a crashed run may be redone."""
+    among ours, or holds a finished plain run without --overwrite; a crashed run may be redone.
+    Returns what the folder holds (relative paths)."""
     files = list_files(output)
     if not files:
-        return
+        return files
     if not is_ours(files):
         raise NotOursError(
             f"--output {output!r} holds files scrapeclean did not write (e.g. {files[0]!r}); "
@@ -134,6 +136,7 @@ def check_output_folder(output: str, overwrite: bool, incremental: bool) -> None
         raise OutputExistsError(
             f"--output {output!r} already holds a finished run; --overwrite replaces it"
         )
+    return files
 
 
 def is_ours(files: list[str]) -> bool:
@@ -153,13 +156,24 @@ def foreign_files(output: str, files: list[str]) -> list[str]:
 
     Everything counts as ours in an older output (is_legacy); it is marked on its next run.
     """
+    return unlisted(files, read_markers(output, files))
+
+
+def read_markers(output: str, files: list[str]) -> dict[str, set[str]]:
+    """What each marker among ``files`` lists, by the folder it marks (relative paths)."""
     if is_legacy(files):
-        return []
-    listed = {
+        return {}
+    return {
         posixpath.dirname(path): read_marker(join(output, path))
         for path in files
         if posixpath.basename(path) == MARKER and path.split("/", 1)[0] in PUBLISHED
     }
+
+
+def unlisted(files: list[str], listed: dict[str, set[str]]) -> list[str]:
+    """The files no marker of ``listed`` (read_markers) accounts for: not ours."""
+    if is_legacy(files):
+        return []
     return [path for path in files if not _written_by_us(path, listed)]
 
 
@@ -223,7 +237,8 @@ def uncommitted_data(output: str, files: list[str]) -> list[str]:
     """The data files of a plain output (relative paths) that its committed manifest does not
     name: published by a run killed before its commit point. All are ours: the output was
     checked to hold nothing a marker does not list."""
-    committed = published_by(read_json(join(output, "manifest.json")))
+    manifest = read_json(join(output, "manifest.json")) if "manifest.json" in files else None
+    committed = published_by(manifest)
     if committed is None:  # an older scrapeclean's manifest names no files: all are committed
         return []
     return [
@@ -246,52 +261,61 @@ def published_by(manifest: dict[str, Any] | None) -> set[str] | None:
     return {path for path in published if isinstance(path, str)}
 
 
-def publish(staging: str, output: str, partition: str | None = None) -> list[str]:
-    """Move the staged data files to their published names; returns those (relative to
-    ``output``), which the run's manifest then commits.
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """What publish moved in (relative to the output) and, for a plain run, the files of the
+    run it replaces: deleted by retire once the new manifest is committed."""
+
+    published: list[str]
+    replaced: list[str]
+
+
+def publish(staging: str, output: str, partition: str | None = None) -> Publication:
+    """Move the staged data files to their published names, which the run's manifest then
+    commits.
 
     Every name gets the staging token (``part-00000-of-00001-<token>.parquet``): a plain run
     with --overwrite never writes over a file the committed manifest names, which stays
     complete and readable until the new manifest replaces it (retire then removes it). Before
     the first move, the markers list the new names, so that the files of a run killed midway
     are known to be ours. With ``partition`` (incremental runs) the files go to
-    ``articles/<partition>`` and ``rejects/<partition>``, which must be new.
+    ``articles/<partition>`` and ``rejects/<partition>``, which must be new. The output is
+    listed, and checked, again here: a file added while the run ran is never replaced.
     """
     token = staging.rsplit("-", 1)[-1]
-    moves: list[tuple[str, str]] = []  # (staged path, published path relative to output)
-    for name in PUBLISHED:
-        folder = _target_folder(output, name, partition)
-        staged = [path for path in list_files(join(staging, name)) if _is_data(path)]
-        names = [_with_token(path, token) for path in staged]
-        listed = set() if partition else read_marker(join(output, name, MARKER))
-        write_marker(join(output, folder), sorted(listed | set(names)))
-        moves += [
-            (join(staging, name, s), f"{folder}/{n}") for s, n in zip(staged, names, strict=True)
-        ]
-    move([source for source, _ in moves], [join(output, target) for _, target in moves])
-    return sorted(target for _, target in moves)
-
-
-def retire(output: str, published: list[str]) -> None:
-    """After a plain run's commit: delete the files of the run it replaced (only those our
-    markers list), and let the markers list what is published now."""
     files = list_files(output)
-    ours = set(files) - set(foreign_files(output, files))
-    kept = set(published)
-    old = [
-        path
-        for path in sorted(ours)
-        if path.split("/", 1)[0] in PUBLISHED
-        and posixpath.basename(path) != MARKER
-        and path not in kept
-    ]
-    delete_files([join(output, path) for path in old])
+    markers = read_markers(output, files) if partition is None else {}
+    foreign = unlisted([f for f in files if f.split("/", 1)[0] in PUBLISHED], markers)
+    if foreign:
+        raise NotOursError(f"{foreign[0]!r} in --output was not written by scrapeclean")
+    staged = [path for path in list_files(staging) if _is_data(path)]
+    moves: list[tuple[str, str]] = []  # (staged path, published path relative to the output)
+    replaced: list[str] = []
     for name in PUBLISHED:
-        write_marker(
-            join(output, name), [p.split("/", 1)[1] for p in published if p.startswith(f"{name}/")]
-        )
-    if REPORT in files:  # a report of the replaced data is stale
+        folder = name if partition is None else _new_partition(files, name, partition)
+        names = {p: _with_token(p[len(name) + 1 :], token) for p in staged if _is_in(p, name)}
+        listed = {old for old in markers.get(name, set()) if f"{name}/{old}" in files}
+        write_marker(join(output, folder), sorted(listed | set(names.values())))
+        moves += [(join(staging, path), f"{folder}/{new}") for path, new in names.items()]
+        replaced += [f"{name}/{old}" for old in sorted(listed)]
+    move([source for source, _ in moves], [join(output, target) for _, target in moves])
+    return Publication(sorted(target for _, target in moves), replaced)
+
+
+def retire(output: str, publication: Publication) -> None:
+    """After a plain run's commit: delete the files of the run it replaced, and let the markers
+    list only what is published now (unchanged when nothing was replaced)."""
+    if publication.replaced:
+        delete_files([join(output, path) for path in publication.replaced])
+        for name in PUBLISHED:
+            inside = [p for p in publication.published if _is_in(p, name)]
+            write_marker(join(output, name), [p[len(name) + 1 :] for p in inside])
+    if FileSystems.exists(join(output, REPORT)):  # a report of the replaced data is stale
         delete_files([join(output, REPORT)])
+
+
+def _is_in(path: str, name: str) -> bool:
+    return path.startswith(f"{name}/")
 
 
 def _is_data(path: str) -> bool:
@@ -306,16 +330,9 @@ def _with_token(path: str, token: str) -> str:
     return f"{stem}-{token}{dot}{extension}"
 
 
-def _target_folder(output: str, name: str, partition: str | None) -> str:
-    """Where a kind's staged files go (relative to ``output``), refused (NotOursError) when that
-    would touch what is not ours, or (incremental) when it is, or lies in, a partition already
-    there."""
-    files = [f"{name}/{path}" for path in list_files(join(output, name))]
-    if partition is None:
-        foreign = foreign_files(output, files)
-        if foreign:
-            raise NotOursError(f"{foreign[0]!r} in --output was not written by scrapeclean")
-        return name
+def _new_partition(files: list[str], name: str, partition: str) -> str:
+    """``name/partition`` (relative to the output), refused (NotOursError) when it is, or lies
+    in, a partition already there: a committed partition is never written into."""
     folder = partition
     while folder:  # the partition and every folder above it, up to articles/ itself
         if f"{name}/{folder}/{MARKER}" in files:

@@ -113,7 +113,7 @@ def run(request: RunRequest, lock: HeldLock) -> RunSummary:
         # The inputs as read: an input rewritten since it was selected fails the batch here,
         # before anything is published (its new bytes are the next batch's).
         files = confirm_unchanged(partition.files) if partition else []
-        published = publish(staging, output, partition.path if partition else None)
+        publication = publish(staging, output, partition.path if partition else None)
     finally:
         discard(staging)
     finished = time.time()
@@ -137,7 +137,7 @@ def run(request: RunRequest, lock: HeldLock) -> RunSummary:
         "max_reject_rate": request.max_reject_rate,
         "reject_rate_exceeded": exceeded,
     }
-    manifest[PUBLISHED_KEY] = published
+    manifest[PUBLISHED_KEY] = publication.published
     manifest_path = join(output, "manifest.json")
     if partition:
         manifest["partition"] = {"run_id": partition.run_id, "path": partition.path}
@@ -148,7 +148,7 @@ def run(request: RunRequest, lock: HeldLock) -> RunSummary:
     if partition:
         write_index(output)
     else:
-        retire(output, published)
+        retire(output, publication)
     if not exceeded:
         mark_success(output, manifest_path[len(output) :].lstrip("/"))
     return RunSummary(

@@ -60,10 +60,15 @@ def put(path: str, data: bytes) -> None:
 
 def read(path: str) -> bytes | None:
     """The bytes of the file at ``path``, or None when there is none."""
-    if not FileSystems.exists(path):
+    try:
+        with FileSystems.open(path, compression_type=RAW) as handle:
+            return handle.read()
+    except Exception:
+        # Local and S3 say FileNotFoundError; asking again holds on any store (one more call,
+        # only when the open failed: on a store each of Beam's calls builds a client).
+        if FileSystems.exists(path):
+            raise
         return None
-    with FileSystems.open(path, compression_type=RAW) as handle:
-        return handle.read()
 
 
 def move(sources: Sequence[str], targets: Sequence[str]) -> None:

@@ -17,6 +17,7 @@ FLOORS = (
         "scrapeclean.transforms.records",
         "scrapeclean.transforms.schema",
         "scrapeclean.transforms.errors",
+        "scrapeclean.transforms.surrogates",
     ),
     ("scrapeclean.transforms.text", "scrapeclean.transforms.html", "scrapeclean.transforms.corpus"),
     ("scrapeclean.transforms.config",),

@@ -13,6 +13,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from scrapeclean.transforms.surrogates import drop_surrogates
+
 
 class RejectReason(StrEnum):
     """Every reject code, once. Codes are contract: renaming one bumps schema_version."""
@@ -47,6 +49,18 @@ class RejectReason(StrEnum):
     LOREM_IPSUM = "lorem_ipsum"  # quality: placeholder text (C4)
     JAVASCRIPT_COOKIE_NOTICE = "javascript_cookie_notice"  # quality: a notice page (C4)
     LANGUAGE_FILTERED = "language_filtered"  # language not in language.keep
+
+
+# A failure's detail names where it happened and the exception; messages that quote their
+# input (a parser error, a long repr) are cut here: the reject's `raw` already keeps the input.
+FAILURE_DETAIL_CHARS = 500
+
+
+def failure_detail(where: str, error: BaseException) -> str:
+    """``"<where>: <ExcType>: <message>"``, capped, as valid UTF-8: the ``detail`` of a document
+    whose processing raised (the message may quote the input, lone surrogates and all)."""
+    detail = f"{where}: {type(error).__name__}: {error}"
+    return drop_surrogates(detail[:FAILURE_DETAIL_CHARS])
 
 
 def make_doc_id(source: str, data: bytes) -> str:

@@ -48,7 +48,11 @@ REJECT_SCHEMA = pa.schema(
 
 
 def to_row(record: Article | Reject) -> dict[str, Any]:
-    """The Parquet row for an article or a reject, with exactly its schema's columns."""
+    """The Parquet row for an article or a reject, with exactly its schema's columns.
+
+    Raises UnicodeEncodeError for a string that has no UTF-8 form (a lone surrogate): Parquet
+    encodes a whole batch of rows at once, so one such row would fail the write of every row.
+    """
     schema = ARTICLE_SCHEMA if isinstance(record, Article) else REJECT_SCHEMA
     row: dict[str, Any] = {name: getattr(record, name, None) for name in schema.names}
     row["schema_version"] = SCHEMA_VERSION
@@ -57,4 +61,8 @@ def to_row(record: Article | Reject) -> dict[str, Any]:
         row["boilerplate_removed"] = list(record.boilerplate_removed)
     else:
         row["reason"] = str(record.reason)
+    for value in row.values():
+        for text in value if isinstance(value, list) else (value,):
+            if isinstance(text, str) and not text.isascii():  # isascii is O(1) in CPython
+                text.encode("utf-8")
     return row

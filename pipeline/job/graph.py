@@ -30,11 +30,12 @@ def build_graph(
     # The corpus steps' two passes hold the articles in files here, not in the runner's memory.
     spill_dir = f"{output_dir}/_corpus-temp"
     corpus = cleaned.records | "CleanCorpus" >> CleanCorpus.from_config(config, spill_dir)
-    records = corpus.records
-    rejects = [read.rejects, cleaned.rejects, corpus.rejects]
     corpus.top_lines | "WriteTopLines" >> WriteTopLines(f"{output_dir}/{TOP_LINES_FILE}")
     temp = f"{output_dir}/_write-temp"  # outside articles/: never published
-    records | "WriteArticles" >> WriteArticles(f"{output_dir}/articles", config.output, temp)
+    written = corpus.records | "WriteArticles" >> WriteArticles(
+        f"{output_dir}/articles", config.output, temp
+    )
+    rejects = [read.rejects, cleaned.rejects, corpus.rejects, written.rejects]
     (
         rejects
         | "AllRejects" >> beam.Flatten()

@@ -108,13 +108,17 @@ def build_windowed_tail(
         | "WindowRejects" >> beam.WindowInto(windows)
     )
     corpus_rejects = corpus.rejects | "WindowCorpusRejects" >> beam.WindowInto(windows)
-    all_rejects = [document_rejects, corpus_rejects] | "AllRejects" >> beam.Flatten()
     articles = corpus.records
+    written = articles | "WriteArticles" >> WriteArticles(f"{output_dir}/articles", config.output)
+    all_rejects = [
+        document_rejects,
+        corpus_rejects,
+        written.rejects,  # windowed as the articles are
+    ] | "AllRejects" >> beam.Flatten()
     return StreamOutputs(
         articles=articles,
         rejects=all_rejects,
-        article_files=articles
-        | "WriteArticles" >> WriteArticles(f"{output_dir}/articles", config.output),
+        article_files=written.files,
         reject_files=all_rejects
         | "WriteRejects" >> WriteRejects(f"{output_dir}/rejects", config.output),
     )

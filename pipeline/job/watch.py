@@ -6,7 +6,8 @@ written is never read half-way), and runs one incremental batch on the ready fil
 does not know. SIGINT/SIGTERM finish the current batch, then the loop exits 0; after a
 crash the ledger makes the next start resume exactly where the last committed batch ended. A
 batch whose input changed while it was read publishes nothing and is logged; the file is read
-again once it settles.
+again once it settles. A batch that fails otherwise is retried file by file, and a file that
+fails alone waits until it changes.
 (Nothing here runs a true streaming graph: docs/beam-notes.md §5.)
 """
 
@@ -68,21 +69,20 @@ def watch(
         sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
     }
     seen: dict[str, tuple[int, float]] = {}
+    failed: dict[str, tuple[int, float]] = {}  # files whose batch failed alone, until they change
     batches = 0
     try:
         while not stop.is_set():
             listed = list_inputs(list(patterns))
             ready = ready_files(listed, seen, time.time(), options.settle)
             seen = {path: (size, mtime) for path, size, mtime in listed}
-            batch = select_new(ready, load_ledger(output))
+            batch = [
+                entry
+                for entry in select_new(ready, load_ledger(output))
+                if failed.get(entry.path) != (entry.size, entry.mtime)
+            ]
             if batch:
-                try:
-                    run_id, summary = run_batch(batch)
-                except InputChangedError as error:
-                    log.write(f"scrapeclean: batch discarded: {error}\n")
-                else:
-                    batches += 1
-                    log_batch(run_id, summary, batch, log)
+                batches += publish(batch, run_batch, failed, stop, log)
             if options.max_batches is not None and batches >= options.max_batches:
                 break
             stop.wait(options.interval)
@@ -92,11 +92,49 @@ def watch(
     return 0
 
 
+def publish(
+    batch: list[InputFile],
+    run_batch: Callable[[list[InputFile]], tuple[str, RunSummary]],
+    failed: dict[str, tuple[int, float]],
+    stop: threading.Event,
+    log: TextIO,
+) -> int:
+    """Run one batch and return how many batches were committed (one log line each).
+
+    A batch whose input changed while it was read publishes nothing: its files are read again
+    once they settle. A batch that fails otherwise is run again one file at a time, so that a
+    file on which every run fails cannot hold back the files beside it (issue 17); a file that
+    fails alone is noted in ``failed`` and left out until it changes.
+    """
+    try:
+        run_id, summary = run_batch(batch)
+    except InputChangedError as error:
+        _log(log, f"batch discarded: {error}")
+        return 0
+    except Exception as error:  # the batch left nothing behind (run() publishes atomically)
+        reason = (str(error).splitlines() or [type(error).__name__])[0][:300]
+        if len(batch) == 1:
+            failed[batch[0].path] = (batch[0].size, batch[0].mtime)
+            _log(log, f"batch failed on {batch[0].path}: {reason}; left out until it changes")
+            return 0
+        _log(log, f"batch of {len(batch)} files failed: {reason}; one at a time")
+        return sum(
+            publish([entry], run_batch, failed, stop, log) for entry in batch if not stop.is_set()
+        )
+    log_batch(run_id, summary, batch, log)
+    return 1
+
+
+def _log(log: TextIO, line: str) -> None:
+    log.write(f"scrapeclean: {line}\n")
+    log.flush()
+
+
 def log_batch(run_id: str, summary: RunSummary, batch: list[InputFile], log: TextIO) -> None:
     """One line: files, articles, rejects, and the lag from the oldest file landing to publish."""
     lag = time.time() - min(entry.mtime for entry in batch)
-    log.write(
-        f"scrapeclean: batch {run_id}: {len(batch)} files, {summary.articles} articles, "
-        f"{summary.rejects} rejects, lag {lag:.1f} s\n"
+    _log(
+        log,
+        f"batch {run_id}: {len(batch)} files, {summary.articles} articles, "
+        f"{summary.rejects} rejects, lag {lag:.1f} s",
     )
-    log.flush()

@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow.dataset as ds
 
+from scrapeclean.pipeline.tools.explain_diff import printable, symbol
 from scrapeclean.pipeline.tools.output_reader import (
     ARTICLES,
     REJECTS,
@@ -137,7 +138,7 @@ def format_article(row: dict[str, Any], number: int, width: int) -> str:
     )
     lines = [_rule(f"{number}. {row.get('headline') or '(no headline)'}", width)]
     lines += _block("doc_id", row.get("doc_id"), width)
-    lines += _block("source", row.get("source"), width)
+    lines += _block("source", one_line(row.get("source")), width)
     lines += _block("site", row.get(SITE), width)
     lines += _block("facts", facts, width)
     lines += _block("summary", row.get("summary"), width)
@@ -155,12 +156,12 @@ def format_reject(row: dict[str, Any], number: int, width: int) -> str:
     preview = preview_bytes(row.get("raw") or b"", RAW_CHARS)
     raw = preview.text if preview.text is not None else ""
     lines = [_rule(f"{number}. {row.get('reason')}", width)]
-    lines += _block("source", row.get("source"), width)
+    lines += _block("source", one_line(row.get("source")), width)
     lines += _block("doc_id", row.get("doc_id") or "none", width)
     lines += _block("reason", row.get("reason"), width)
     lines += _block("detail", row.get("detail"), width)
     lines += _block("raw", f"({preview.note})", width)
-    lines += [" " * (_LABEL_WIDTH + 1) + line for line in raw.splitlines()[:12]]
+    lines += [" " * (_LABEL_WIDTH + 1) + printable(line) for line in raw.splitlines()[:12]]
     return "\n".join(lines) + "\n"
 
 
@@ -174,6 +175,12 @@ def summary_line(kind: str, shown: int, more: bool, where: list[str]) -> str:
     return f"{shown} {noun}{condition} shown{tail}"
 
 
+def one_line(value: Any) -> Any:
+    """A one-line field (a source path, a title) for printing: ``printable``, and a newline in
+    it shown as ␊ instead of breaking the layout."""
+    return printable(value).replace("\n", symbol("\n")) if isinstance(value, str) else value
+
+
 def _block(label: str, value: Any, width: int) -> list[str]:
     """``label  text`` with the text wrapped and indented under itself; nothing when empty."""
     if value is None or value == "":
@@ -181,7 +188,7 @@ def _block(label: str, value: Any, width: int) -> list[str]:
     room = max(20, width - _LABEL_WIDTH - 1)
     lines = [
         line
-        for paragraph in str(value).split("\n")
+        for paragraph in printable(str(value)).split("\n")
         for line in textwrap.wrap(paragraph, room, break_on_hyphens=False) or [""]
     ]
     pad = " " * (_LABEL_WIDTH + 1)
@@ -189,4 +196,5 @@ def _block(label: str, value: Any, width: int) -> list[str]:
 
 
 def _rule(title: str, width: int) -> str:
+    title = one_line(title)
     return f"── {title} " + "─" * max(3, width - len(title) - 4)

@@ -189,3 +189,20 @@ def test_bad_usage_exits_2_with_one_line(
     assert captured.out == ""
     assert captured.err.startswith("scrapeclean: error: ") and captured.err.count("\n") == 1
     assert message in captured.err
+
+
+def test_inspect_never_prints_control_sequences_raw(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "red\x1b[31m\nname.txt").write_bytes(USER_SEED.read_bytes())
+    (inputs / "beep\x07.txt").write_bytes(b"\x00binary")
+    output = tmp_path / "out"
+    assert main(["run", "--input", str(inputs / "*"), "--output", str(output), "--quiet"]) == 0
+    capsys.readouterr()
+    out = run_ok(capsys, "inspect", str(output)) + run_ok(
+        capsys, "inspect", str(output), "--rejects"
+    )
+    assert "\x1b" not in out and "\x07" not in out
+    assert "red␛[31m␊name.txt" in out and "beep␇.txt" in out

@@ -1,5 +1,6 @@
 """Watch mode end to end (issue 5): files arriving while it runs, a slowly written file never
-read half-way, a .done marker, exactly-once publication, and a clean SIGTERM."""
+read half-way, a .done marker, exactly-once publication, and a clean SIGTERM; bad records are
+rejects, and a batch that fails is retried file by file (issue 17)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,15 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pyarrow.dataset as ds
+import pytest
 
+from scrapeclean.pipeline.cli.main import main
+from scrapeclean.pipeline.job import run as run_module
 from scrapeclean.pipeline.job.ledger import InputChangedError, InputFile
 from scrapeclean.pipeline.job.run import RunSummary
 from scrapeclean.pipeline.job.watch import WatchOptions, ready_files, watch
@@ -93,6 +99,63 @@ def test_watch_publishes_each_file_once_and_stops_cleanly(tmp_path: Path) -> Non
     assert rows["slow.txt"]["body"].endswith("according to Reuters.")  # read whole, not half
     lags = [float(lag) for lag in re.findall(r"lag ([\d.]+) s", stderr)]
     assert len(lags) == len(json.loads((output / "runs.json").read_text())["runs"])
+
+
+def landing_with_bad_records(landing: Path) -> None:
+    """A good dump beside JSONL records and a page that failed the whole batch before (issue
+    17): a date past datetime.max in UTC, 50,000-deep nesting, lone surrogates."""
+    landing.mkdir()
+    (landing / "good.txt").write_text(SEED, encoding="utf-8")
+    text = json.dumps(SEED).encode()
+    records = [
+        json.dumps({"text": SEED, "published": "9999-12-31T23:59:59-23:59"}).encode(),
+        b'{"text": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+        b'{"url": "https://e.com/\\ud800", "title": "T\\udfff", "text": ' + text + b"}",
+    ]
+    (landing / "records.jsonl").write_bytes(b"\n".join(records) + b"\n")
+
+
+def watch_once(landing: Path, output: Path) -> int:
+    argv = ["watch", "--input", str(landing / "*"), "--output", str(output)]
+    return main([*argv, "--interval", "0", "--settle", "0", "--max-batches", "1"])
+
+
+def test_bad_records_in_watch_are_rejects_and_the_batch_is_published(tmp_path: Path) -> None:
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    landing_with_bad_records(landing)
+    assert watch_once(landing, output) == 0
+    assert committed_files(output) == 2
+    articles = ds.dataset(output / "articles", format="parquet", partitioning="hive").to_table()
+    assert sorted(Path(s).name for s in articles.column("source").to_pylist()) == [
+        "good.txt",
+        "records.jsonl#L1",
+        "records.jsonl#L3",
+    ]
+    rejects = ds.dataset(output / "rejects", format="parquet", partitioning="hive").to_table()
+    assert rejects.column("reason").to_pylist() == ["invalid_json"]
+
+
+def test_a_failing_batch_is_retried_file_by_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real = run_module.build_graph
+
+    def fails_on_poison(pipeline: Any, config: Any, inputs: Sequence[str], *args: Any) -> None:
+        if any("poison" in pattern for pattern in inputs):
+            raise RuntimeError("the runner died\nwith a long traceback")
+        real(pipeline, config, inputs, *args)
+
+    monkeypatch.setattr(run_module, "build_graph", fails_on_poison)
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    landing.mkdir()
+    for name in ("a.txt", "poison.txt", "b.txt"):
+        (landing / name).write_text(SEED, encoding="utf-8")
+    assert watch_once(landing, output) == 0
+    committed = json.loads((output / "runs.json").read_text())["runs"]
+    assert [run["files"] for run in committed] == [1, 1]  # a.txt and b.txt, one batch each
+    err = capsys.readouterr().err
+    assert "batch of 3 files failed: the runner died; one at a time" in err
+    assert f"batch failed on {landing / 'poison.txt'}: the runner died; left out" in err
 
 
 def test_a_batch_whose_input_changed_is_logged_and_read_again(tmp_path: Path) -> None:

@@ -74,6 +74,25 @@ def test_text_records_go_the_text_path_and_html_wins_over_text() -> None:
     assert isinstance(both, Document) and both.is_html and both.text == "<p>Body.</p>"
 
 
+@pytest.mark.parametrize("html", ["", "  \n", None])
+def test_a_blank_html_field_leaves_the_text_to_stand(html: str | None) -> None:
+    document = parse({"html": html, "text": "Body."})
+    assert isinstance(document, Document) and not document.is_html and document.text == "Body."
+
+
+def test_lone_surrogates_in_fields_are_dropped() -> None:
+    line = rb'{"url": "https://e.com/\ud800a", "title": "T\udfff", "text": "Body\ud800."}'
+    document = parse_jsonl_line(line, "f.jsonl#L1", CONFIG, 100)
+    assert isinstance(document, Document)
+    assert (document.url, document.headline, document.text) == ("https://e.com/a", "T", "Body.")
+
+
+def test_json_nested_past_the_parser_is_invalid_json() -> None:
+    line = b'{"text": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
+    result = parse_jsonl_line(line, "f.jsonl#L2", CONFIG, 10)
+    assert isinstance(result, Reject) and result.reason == RejectReason.INVALID_JSON
+
+
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
@@ -111,6 +130,9 @@ def test_field_names_are_mapped_by_config() -> None:
         (1764496800, datetime(2025, 11, 30, 10, 0, tzinfo=UTC)),
         ("yesterday", None),
         (None, None),
+        ("9999-12-31T23:59:59-23:59", None),  # past datetime.max once in UTC
+        ("0001-01-01T00:00:00+23:59", None),  # before datetime.min once in UTC
+        (1e300, None),
     ],
 )
 def test_parse_published(value: str | int | None, expected: datetime | None) -> None:

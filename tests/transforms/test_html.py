@@ -6,16 +6,21 @@ import pickle
 import socket
 import subprocess
 import sys
+import tracemalloc
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from scrapeclean.transforms.html.config import HtmlConfig
+from scrapeclean.transforms.html.extract import extract_document
 from scrapeclean.transforms.html.meta import parse_date, strip_site_suffix
 from scrapeclean.transforms.html.page import PageArticle, extract_page
 from scrapeclean.transforms.html.paragraphs import clean_paragraphs, pick_summary
+from scrapeclean.transforms.records import Document, Reject, RejectReason
 from scrapeclean.transforms.text.decode import decode_html
+from scripts.make_bad_inputs import nested_list_page
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "html"
 CONFIG = HtmlConfig()
@@ -296,3 +301,25 @@ def test_html_modules_do_not_import_beam() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_text_past_the_cap_is_too_large_and_never_built_whole() -> None:
+    page = Document("p.html", "id", "html", b"", nested_list_page(), is_html=True)
+    extract_document(replace(page, text="<p>warm up: first-call imports</p>"), CONFIG)
+    tracemalloc.start()
+    try:
+        result = extract_document(page, CONFIG)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert isinstance(result, Reject) and result.reason == RejectReason.TOO_LARGE
+    assert peak < 8 * 1024 * 1024  # 2 MB measured; 28 MB building all 9.7 M characters
+
+
+def test_lone_surrogates_in_json_ld_are_dropped() -> None:
+    ld = r'{"@type": "NewsArticle", "headline": "Bridge\ud800 reopens", "description": "D\udfff"}'
+    html = f'<html><head><script type="application/ld+json">{ld}</script></head><body></body>'
+    article = extract_page(html + "<p>" + "Word " * 60 + "</p></body></html>", None, CONFIG)
+    assert article.headline == "Bridge reopens"
+    for text in (article.summary or "", *article.paragraphs):
+        text.encode("utf-8")

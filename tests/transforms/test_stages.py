@@ -26,7 +26,7 @@ def test_a_raising_stage_is_an_internal_error_reject_and_the_loop_stops() -> Non
     assert isinstance(reject, Reject)
     assert (reject.reason, reject.detail, reject.raw, reject.doc_id) == (
         RejectReason.INTERNAL_ERROR,
-        "boom: RuntimeError('boom')",
+        "boom: RuntimeError: boom",
         b"raw",
         "id",
     )

@@ -176,21 +176,24 @@ class StripSiteBoilerplate(beam.PTransform):
 
     def expand(self, articles: beam.PCollection) -> CorpusOutputs:
         config = self._config
-        # (article, its short_line_keys): hashed once, counted here and matched by the strip.
-        keyed = articles | "LineKeys" >> beam.Map(lambda a: (a, short_line_keys(a, config)))
+        # (article, site, its short_line_keys): hashed once, counted here, matched by the strip.
+        keyed = articles | "LineKeys" >> beam.ParDo(_LineKeysFn(config)).with_outputs(
+            REJECTS, main=MAIN
+        )
         chrome = (
-            keyed
+            keyed[MAIN]
             | "LineTables" >> beam.ParDo(_LineTablesFn(config))
             | "GroupSites" >> beam.GroupByKey()
             | "Decide" >> beam.FlatMap(_decide, config)
         )
-        stripped = hold(keyed, self._spill_dir) | "Strip" >> beam.ParDo(
+        stripped = hold(keyed[MAIN], self._spill_dir) | "Strip" >> beam.ParDo(
             _StripFn(config, spilled=self._spill_dir is not None), beam.pvalue.AsDict(chrome)
         ).with_outputs(REJECTS, _REMOVED, main=MAIN)
         top_lines = stripped[_REMOVED] | "TopLines" >> beam.CombinePerKey(
             _TopLinesFn(config.top_lines)
         )
-        return CorpusOutputs(stripped[MAIN], stripped[REJECTS], top_lines)
+        rejects = (keyed[REJECTS], stripped[REJECTS]) | "Rejects" >> beam.Flatten()
+        return CorpusOutputs(stripped[MAIN], rejects, top_lines)
 
 
 class WriteTopLines(beam.PTransform):
@@ -224,6 +227,28 @@ def _write_lines(lines: list[str], path: str) -> None:
 _TABLE_FLUSH_ROWS = 65_536  # candidate lines buffered per window before a table goes out
 
 
+class _LineKeysFn(beam.DoFn):
+    """(article, its site, its short_line_keys) per article; an article they fail on leaves as an
+    ``internal_error`` reject (counted ``in`` and ``rejected.<reason>`` in ``sitelines``)."""
+
+    def __init__(self, config: SiteLinesConfig) -> None:
+        self._config = config
+        self._counters = BundleCounters()
+
+    def process(self, article: Article) -> Iterator[Any]:
+        try:
+            site = site_of(article.url, article.source)
+            keyed = (article, site, short_line_keys(article, self._config))
+        except Exception as error:  # one article's failure is its reject, as in RunStages
+            self._counters.inc(SITELINES, "in")
+            yield route(self._counters, SITELINES, dead_letter(SITELINES, article, error))
+            return
+        yield keyed
+
+    def finish_bundle(self) -> None:
+        self._counters.flush()
+
+
 class _LineTablesFn(BufferedFn):
     """Per bundle and site: (site, (documents, packed line keys)), one uint64 key per document
     and distinct candidate line (``site_line_keys``).
@@ -239,12 +264,12 @@ class _LineTablesFn(BufferedFn):
     def new_buffer(self) -> _SiteTables:
         return _SiteTables()
 
-    def add(self, buffer: _SiteTables, element: tuple[Article, list[int]]) -> bool:
-        article, short_keys = element
+    def add(self, buffer: _SiteTables, element: tuple[Article, str, list[int]]) -> bool:
+        _, site, short_keys = element
         keys = site_line_keys(short_keys)
-        site = buffer.sites.setdefault(site_of(article.url, article.source), _SiteTable())
-        site.documents += 1
-        site.keys.extend(keys)
+        table = buffer.sites.setdefault(site, _SiteTable())
+        table.documents += 1
+        table.keys.extend(keys)
         buffer.rows += len(keys)
         return buffer.rows >= _TABLE_FLUSH_ROWS
 
@@ -287,32 +312,41 @@ class _StripFn(beam.DoFn):
         self._counters = BundleCounters()
 
     def process(self, element: Any, chrome: dict[str, frozenset[int]]) -> Iterator[Any]:
-        for article, short_keys in held_records(element, self._spilled):
-            yield from self._strip(article, short_keys, chrome)
+        for article, site, short_keys in held_records(element, self._spilled):
+            yield from self._strip(article, site, short_keys, chrome)
 
     def _strip(
-        self, article: Article, short_keys: list[int], chrome: dict[str, frozenset[int]]
+        self,
+        article: Article,
+        site: str,
+        short_keys: list[int],
+        chrome: dict[str, frozenset[int]],
     ) -> Iterator[Any]:
         self._counters.inc(SITELINES, "in")
-        site = site_of(article.url, article.source)
         drop = chrome.get(site, frozenset())
         try:
             record, removed = (
                 strip_site_lines(article, drop, self._config, short_keys) if drop else (article, ())
             )
+            shown = _shown_lines(removed)
         except Exception as error:  # one article's failure is its reject, as in RunStages
-            record, removed = dead_letter(SITELINES, article, error), ()
+            record, removed, shown = dead_letter(SITELINES, article, error), (), {}
         self._counters.inc(SITELINES, "lines_removed", len(removed))
-        shown: dict[int, str] = {}
-        for line in removed:
-            key = line_key(line)
-            shown[key] = min(shown.get(key, line), line)
         for key, line in sorted(shown.items()):
             yield TaggedOutput(_REMOVED, (site, (key, line)))
         yield route(self._counters, SITELINES, record)
 
     def finish_bundle(self) -> None:
         self._counters.flush()
+
+
+def _shown_lines(removed: Iterable[str]) -> dict[int, str]:
+    """Each removed line's key and its smallest verbatim form, for the top-lines list."""
+    shown: dict[int, str] = {}
+    for line in removed:
+        key = line_key(line)
+        shown[key] = min(shown.get(key, line), line)
+    return shown
 
 
 class _TopLinesFn(beam.CombineFn):

@@ -8,11 +8,12 @@ themselves. The pure rules are ``corpus.dedup`` and ``corpus.neardup``.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 import apache_beam as beam
 import numpy as np
@@ -21,7 +22,7 @@ from apache_beam.pvalue import TaggedOutput
 
 from scrapeclean.transforms.beam.buffered import BufferedFn
 from scrapeclean.transforms.beam.counters import BundleCounters
-from scrapeclean.transforms.beam.run_stages import MAIN, REJECTS
+from scrapeclean.transforms.beam.run_stages import MAIN, REJECTS, route
 from scrapeclean.transforms.beam.spill import held_records, hold, spill_subfolder
 from scrapeclean.transforms.corpus.dedup import DedupConfig, exact_survivors
 from scrapeclean.transforms.corpus.neardup import (
@@ -33,10 +34,12 @@ from scrapeclean.transforms.corpus.neardup import (
     signatures,
     verified_edges,
 )
-from scrapeclean.transforms.records import Article, Reject, RejectReason
+from scrapeclean.transforms.records import Article, Reject, RejectReason, failure_detail
 
 EXACT = "dedup"  # metrics namespaces: one per step, as the manifest lists stages
 NEAR = "neardup"
+_FAILED = "failed"  # the table steps' output of (doc_id, (namespace, detail)) they raised on
+_LOG = logging.getLogger(__name__)
 
 
 class DropDuplicates(beam.PTransform):
@@ -68,22 +71,35 @@ class DropDuplicates(beam.PTransform):
 
     def expand(self, articles: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         losers: dict[str, Any] = {}
+        failures = []  # (doc_id, (namespace, detail)) of articles a table step raised on
         if self._dedup.enabled:
+            tables = articles | "HashTables" >> beam.ParDo(_HashTablesFn()).with_outputs(
+                _FAILED, main=MAIN
+            )
             exact = (
-                articles
-                | "HashTables" >> beam.ParDo(_HashTablesFn())
+                tables[MAIN]
                 | "GroupHashes" >> beam.GroupByKey()
                 | "ExactLosers" >> beam.FlatMap(_exact_losers)
             )
             losers["exact"] = beam.pvalue.AsDict(exact)
+            failures.append(tables[_FAILED])
         if self._near.enabled:
             near = articles | "NearDuplicates" >> _NearLosers(
                 self._near, spill_subfolder(self._spill_dir, "signatures")
             )
-            losers["near"] = beam.pvalue.AsDict(near)
+            losers["near"] = beam.pvalue.AsDict(near.losers)
+            failures.append(near.failed)
+        failed = beam.pvalue.AsDict(failures | "Failed" >> beam.Flatten())
         held = hold(articles, spill_subfolder(self._spill_dir, "articles"))
         resolve = _ResolveFn(spilled=self._spill_dir is not None)
-        return held | "Resolve" >> beam.ParDo(resolve, **losers).with_outputs(REJECTS, main=MAIN)
+        return held | "Resolve" >> beam.ParDo(resolve, failed=failed, **losers).with_outputs(
+            REJECTS, main=MAIN
+        )
+
+
+class _NearOutputs(NamedTuple):
+    losers: beam.PCollection  # (doc_id, survivor)
+    failed: beam.PCollection  # (doc_id, (NEAR, detail)) of articles signing raised on
 
 
 class _NearLosers(beam.PTransform):
@@ -94,9 +110,9 @@ class _NearLosers(beam.PTransform):
         self._config = config
         self._spill_dir = spill_dir
 
-    def expand(self, articles: beam.PCollection) -> beam.PCollection:
+    def expand(self, articles: beam.PCollection) -> _NearOutputs:
         tables = articles | "Signatures" >> beam.ParDo(_SignFn(self._config)).with_outputs(
-            _BAND_TABLES, main=MAIN
+            _BAND_TABLES, _FAILED, main=MAIN
         )
         # The signature tables (~0.5 KB per article) wait for the buckets in files too: on the
         # local runner they were held, and sent to the workers, whole.
@@ -108,7 +124,7 @@ class _NearLosers(beam.PTransform):
             | "CandidateBuckets" >> beam.FlatMap(_bucket_members)
             | "BucketsPerDoc" >> beam.GroupByKey()  # a doc's buckets come from several shards
         )
-        return (
+        losers = (
             signed
             | "CandidateSignatures"
             >> beam.FlatMap(_candidate_signatures, spilled, beam.pvalue.AsDict(buckets))
@@ -120,6 +136,7 @@ class _NearLosers(beam.PTransform):
             | "GroupEdges" >> beam.GroupByKey()
             | "Components" >> beam.FlatMap(_component_losers)
         )
+        return _NearOutputs(losers, tables[_FAILED])
 
 
 _BAND_TABLES = "band_tables"
@@ -135,7 +152,8 @@ class _SignFn(BufferedFn):
     and band (16 per article), then one per article for the signature join, made near dedup
     cost more than the rest of the corpus steps on the local runner, in time and memory.
     Articles are signed _SIGN_BATCH at a time (``signatures``): a batch's word lists are the
-    only per-article temporaries held.
+    only per-article temporaries held. An article signing raises on is left out of the tables
+    and named on ``failed`` (the Resolve step rejects it).
     """
 
     def __init__(self, config: NearDupConfig) -> None:
@@ -145,14 +163,17 @@ class _SignFn(BufferedFn):
         return _SignBuffer()
 
     def add(self, buffer: _SignBuffer, element: Article) -> bool:
-        buffer.doc_ids.append(element.doc_id)
-        buffer.pending.append(element.text)
+        buffer.pending.append((element.doc_id, element.text))
         if len(buffer.pending) >= _SIGN_BATCH:
             buffer.sign(self._config)
-        return len(buffer.doc_ids) >= _TABLE_FLUSH_DOCS
+        return len(buffer.doc_ids) + len(buffer.pending) >= _TABLE_FLUSH_DOCS
 
     def flush(self, buffer: _SignBuffer) -> Iterator[Any]:
         buffer.sign(self._config)
+        for failure in buffer.failed:
+            yield TaggedOutput(_FAILED, failure)
+        if not buffer.doc_ids:
+            return
         matrix = np.concatenate(buffer.signed)
         keys = np.array([doc_key(doc_id) for doc_id in buffer.doc_ids], dtype=np.uint64)
         rows = band_rows(matrix, keys, self._config)
@@ -167,14 +188,32 @@ _SIGN_BATCH = 256
 
 @dataclass
 class _SignBuffer:
-    doc_ids: list[str] = field(default_factory=list)
-    pending: list[str] = field(default_factory=list)  # texts not signed yet
+    doc_ids: list[str] = field(default_factory=list)  # signed, in the order of `signed`
+    pending: list[tuple[str, str]] = field(default_factory=list)  # (doc_id, text) not signed yet
     signed: list[np.ndarray] = field(default_factory=list)  # signature rows, in doc_ids order
+    failed: list[tuple[str, tuple[str, str]]] = field(default_factory=list)
 
     def sign(self, config: NearDupConfig) -> None:
-        if self.pending:
-            self.signed.append(signatures(self.pending, config))
-            self.pending = []
+        """Sign the pending texts at once; if that raises, one at a time, to find the culprits."""
+        if not self.pending:
+            return
+        try:
+            self._add([doc_id for doc_id, _ in self.pending], signatures(self._texts(), config))
+        except Exception:
+            for doc_id, text in self.pending:
+                try:
+                    self._add([doc_id], signatures([text], config))
+                except Exception as error:
+                    _LOG.debug("signing %s failed", doc_id, exc_info=True)
+                    self.failed.append((doc_id, (NEAR, failure_detail(NEAR, error))))
+        self.pending = []
+
+    def _texts(self) -> list[str]:
+        return [text for _, text in self.pending]
+
+    def _add(self, doc_ids: list[str], rows: np.ndarray) -> None:
+        self.doc_ids.extend(doc_ids)
+        self.signed.append(rows)
 
 
 _HASH_SHARDS = 16  # exact-dedup tables are cut by content hash so shards spread over workers
@@ -184,21 +223,34 @@ class _HashTablesFn(BufferedFn):
     """Per bundle and shard: (shard, ((doc_id, content_hash), ...)), up to _TABLE_FLUSH_DOCS
     articles at a time. One element per shard instead of one per article: on the local runner
     each grouped (hash, doc_id) element cost ~550 bytes of the runner's memory (tracemalloc,
-    --workers 2, 100k dumps: 49 MB in 388k blocks).
+    --workers 2, 100k dumps: 49 MB in 388k blocks). An article whose hash cannot be sharded is
+    named on ``failed`` instead (the Resolve step rejects it).
     """
 
     def new_buffer(self) -> _HashTables:
         return _HashTables()
 
     def add(self, buffer: _HashTables, element: Article) -> bool:
-        shard = int(element.content_hash[:4], 16) % _HASH_SHARDS
+        try:
+            shard = hash_shard(element.content_hash)
+        except Exception as error:
+            _LOG.debug("hashing %s failed", element.source, exc_info=True)
+            buffer.failed.append((element.doc_id, (EXACT, failure_detail(EXACT, error))))
+            return False
         buffer.shards[shard].append((element.doc_id, element.content_hash))
         buffer.rows += 1
         return buffer.rows >= _TABLE_FLUSH_DOCS
 
-    def flush(self, buffer: _HashTables) -> Iterator[tuple[int, tuple[tuple[str, str], ...]]]:
+    def flush(self, buffer: _HashTables) -> Iterator[Any]:
+        for failure in buffer.failed:
+            yield TaggedOutput(_FAILED, failure)
         for shard, pairs in sorted(buffer.shards.items()):
             yield shard, tuple(pairs)
+
+
+def hash_shard(content_hash: str) -> int:
+    """The exact-dedup table shard of a content hash (its first 16 bits, hex)."""
+    return int(content_hash[:4], 16) % _HASH_SHARDS
 
 
 @dataclass
@@ -207,6 +259,7 @@ class _HashTables:
     shards: defaultdict[int, list[tuple[str, str]]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    failed: list[tuple[str, tuple[str, str]]] = field(default_factory=list)
 
 
 def _exact_losers(
@@ -264,7 +317,8 @@ def _component_losers(group: tuple[str, Iterable[tuple[str, str]]]) -> Iterator[
 
 class _ResolveFn(beam.DoFn):
     """Apply the exact, then the near decision ({doc_id: survivor} side inputs) to an article;
-    a step whose side input is not given is off."""
+    a step whose side input is not given is off. An article a table step raised on
+    (``failed``: {doc_id: (namespace, detail)}) is an ``internal_error`` reject of that step."""
 
     def __init__(self, spilled: bool) -> None:
         self._spilled = spilled
@@ -273,14 +327,19 @@ class _ResolveFn(beam.DoFn):
     def process(
         self,
         element: Any,
+        failed: dict[str, tuple[str, str]],
         exact: dict[str, str] | None = None,
         near: dict[str, str] | None = None,
     ) -> Iterator[Any]:
         for article in held_records(element, self._spilled):
-            yield self._resolve(article, exact, near)
+            yield self._resolve(article, failed.get(article.doc_id), exact, near)
 
     def _resolve(
-        self, article: Article, exact: dict[str, str] | None, near: dict[str, str] | None
+        self,
+        article: Article,
+        failure: tuple[str, str] | None,
+        exact: dict[str, str] | None,
+        near: dict[str, str] | None,
     ) -> Any:
         for namespace, losers, reason in (
             (EXACT, exact, RejectReason.DUPLICATE),
@@ -289,10 +348,12 @@ class _ResolveFn(beam.DoFn):
             if losers is None:
                 continue
             self._counters.inc(namespace, "in")
+            if failure is not None and failure[0] == namespace:
+                reject = Reject.of(article, RejectReason.INTERNAL_ERROR, failure[1])
+                return route(self._counters, namespace, reject)
             survivor = losers.get(article.doc_id)
             if survivor is not None:
-                self._counters.inc(namespace, f"rejected.{reason}")
-                return TaggedOutput(REJECTS, Reject.of(article, reason, survivor))
+                return route(self._counters, namespace, Reject.of(article, reason, survivor))
             self._counters.inc(namespace, "out")
         return article
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import logging
 import os
 import uuid
 import zlib
@@ -27,7 +28,13 @@ from scrapeclean.transforms.beam.counters import BundleCounters
 from scrapeclean.transforms.beam.matching import match_inputs
 from scrapeclean.transforms.beam.progress_log import ProgressLog
 from scrapeclean.transforms.beam.run_stages import MAIN, REJECTS, route
-from scrapeclean.transforms.records import PickledAsArguments, Reject, RejectReason, make_doc_id
+from scrapeclean.transforms.records import (
+    PickledAsArguments,
+    Reject,
+    RejectReason,
+    failure_detail,
+    make_doc_id,
+)
 from scrapeclean.transforms.text.decode import ReadConfig, decode_document
 from scrapeclean.transforms.text.formats import JsonlConfig, detect_format, parse_jsonl_line
 from scrapeclean.transforms.text.lines import (
@@ -40,6 +47,7 @@ from scrapeclean.transforms.text.sources import NotRegularFileError, open_regula
 from scrapeclean.transforms.text.warc import SKIPPED, warc_documents
 
 NAMESPACE = "read"
+_LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,14 +172,20 @@ class _ReadFn(beam.DoFn):
                     continue
                 self._counters.inc(NAMESPACE, "documents_in")
                 yield route(self._counters, NAMESPACE, result)
-        except OSError as error:  # the file itself went away, cannot be read, or is no file
+        except Exception as error:  # the rest of this file is one reject; the next file goes on
+            # An OSError: the file went away, cannot be read, or is no file (`unreadable`);
+            # anything else is a bug, kept as a dead letter. Documents read before it stay.
+            _LOG.debug("reading %s failed", source, exc_info=True)
+            if isinstance(error, NotRegularFileError):
+                reason, detail = RejectReason.UNREADABLE, str(error.strerror)
+            else:
+                unreadable = isinstance(error, OSError)
+                reason = RejectReason.UNREADABLE if unreadable else RejectReason.INTERNAL_ERROR
+                detail = failure_detail("read", error)
             self._counters.inc(NAMESPACE, "documents_in")
-            self._counters.inc(NAMESPACE, f"rejected.{RejectReason.UNREADABLE}")
-            detail = error.strerror if isinstance(error, NotRegularFileError) else repr(error)
-            yield TaggedOutput(
-                REJECTS,
-                Reject(source, None, RejectReason.UNREADABLE, detail, b"", task.input_format),
-            )
+            self._counters.inc(NAMESPACE, f"rejected.{reason}")
+            reject = Reject(source, None, reason, detail, b"", task.input_format)
+            yield TaggedOutput(REJECTS, reject)
 
     def _read(self, task: ReadTask, source: str) -> Iterator[Any]:
         if task.input_format == "jsonl":
@@ -192,8 +206,7 @@ class _ReadFn(beam.DoFn):
             data = handle.read(min(task.size, cap) + 1)
             if len(data) > task.size:  # it grew since it was matched: read on, to the cap
                 data += handle.read(cap + 1 - len(data))
-        is_html = task.input_format == "html"
-        yield decode_document(data, source, task.input_format, self._config, is_html=is_html)
+        yield _decoded(data, source, task.input_format, self._config)
 
     def _open(self, path: str) -> BinaryIO:
         # FileSystems.open looks up and builds the path's filesystem on every call: 10 of the
@@ -231,7 +244,25 @@ class _ReadFn(beam.DoFn):
         if not line.strip():
             self._counters.inc(NAMESPACE, "jsonl_blank_lines")
             return SKIPPED
-        return parse_jsonl_line(line, source, self._jsonl, self._config.reject_raw_bytes)
+        try:
+            return parse_jsonl_line(line, source, self._jsonl, self._config.reject_raw_bytes)
+        except Exception as error:  # this line is a dead letter; the file's next lines go on
+            _LOG.debug("parsing %s failed", source, exc_info=True)
+            detail = failure_detail("jsonl", error)
+            return _line_reject(source, line, RejectReason.INTERNAL_ERROR, detail, self._config)
+
+
+def _decoded(data: bytes, source: str, input_format: str, config: ReadConfig) -> Any:
+    """decode_document on a whole file's bytes; a decoder that raises makes the file an
+    ``internal_error`` reject (with its id and raw bytes), not a failed run."""
+    try:
+        return decode_document(data, source, input_format, config, is_html=input_format == "html")
+    except Exception as error:
+        _LOG.debug("decoding %s failed", source, exc_info=True)
+        raw = data[: config.reject_raw_bytes]
+        detail = failure_detail("decode", error)
+        doc_id = make_doc_id(source, data)
+        return Reject(source, doc_id, RejectReason.INTERNAL_ERROR, detail, raw, input_format)
 
 
 def _line_reject(

@@ -6,51 +6,102 @@ boilerplate lines come from these counters.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import replace
+from typing import Any, NamedTuple
 
 import apache_beam as beam
+from apache_beam.pvalue import TaggedOutput
 
 from scrapeclean.transforms.beam.counters import BundleCounters
 from scrapeclean.transforms.beam.parquet_files import WriteParquetFiles
+from scrapeclean.transforms.beam.run_stages import REJECTS
 from scrapeclean.transforms.config import OutputConfig
-from scrapeclean.transforms.records import Article, Reject
+from scrapeclean.transforms.records import Article, Reject, RejectReason, failure_detail
 from scrapeclean.transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA, to_row
+from scrapeclean.transforms.surrogates import drop_surrogates
+from scrapeclean.transforms.text.stages import dead_letter
 
 NAMESPACE = "write"
+ROWS = "rows"
+_LOG = logging.getLogger(__name__)
 
 
 class CountArticleFn(beam.DoFn):
     """Count a written Article (``write``: ``articles``, ``fix.<fix>``, ``boilerplate_lines``)
-    and turn it into its Parquet row."""
+    and turn it into its Parquet row. An article without a row (``to_row`` raised: a string
+    with no UTF-8 form, or a bug) leaves on ``rejects`` as an ``internal_error`` reject."""
 
     def __init__(self) -> None:
         self._counters = BundleCounters()
 
-    def process(self, article: Article) -> Iterator[dict[str, Any]]:
+    def process(self, article: Article) -> Iterator[Any]:
+        try:
+            row = to_row(article)
+        except Exception as error:  # the dead-letter output: the other rows are written
+            yield TaggedOutput(REJECTS, dead_letter(NAMESPACE, article, error))
+            return
         self._counters.inc(NAMESPACE, "articles")
         for fix in article.fixes:
             self._counters.inc(NAMESPACE, f"fix.{fix}")
         self._counters.inc(NAMESPACE, "boilerplate_lines", len(article.boilerplate_removed))
-        yield to_row(article)
+        yield row
 
     def finish_bundle(self) -> None:
         self._counters.flush()
 
 
 class CountRejectFn(beam.DoFn):
-    """Count a written Reject (``write``: ``rejects``, ``reason.<reason>``); yield its row."""
+    """Count a written Reject (``write``: ``rejects``, ``reason.<reason>``); yield its row.
+
+    A reject is the last stop, so it is always written: if its row cannot be made, its strings
+    lose their lone surrogates, and failing that it is written as an ``internal_error`` of the
+    write with no raw bytes.
+    """
 
     def __init__(self) -> None:
         self._counters = BundleCounters()
 
     def process(self, reject: Reject) -> Iterator[dict[str, Any]]:
+        try:
+            row = to_row(reject)
+        except Exception as error:
+            _LOG.debug("no Parquet row for %r", reject.source, exc_info=True)
+            reject, row = _written_anyway(reject, error)
         self._counters.inc(NAMESPACE, "rejects")
         self._counters.inc(NAMESPACE, f"reason.{reject.reason}")
-        yield to_row(reject)
+        yield row
 
     def finish_bundle(self) -> None:
         self._counters.flush()
+
+
+def _written_anyway(reject: Reject, error: Exception) -> tuple[Reject, dict[str, Any]]:
+    """The row of a reject whose own row failed: the same reject with its strings made valid,
+    else an ``internal_error`` of the write naming the first error."""
+    scrubbed = replace(
+        reject,
+        source=drop_surrogates(reject.source),
+        doc_id=reject.doc_id and drop_surrogates(reject.doc_id),
+        detail=drop_surrogates(reject.detail),
+        input_format=drop_surrogates(reject.input_format),
+    )
+    try:
+        return scrubbed, to_row(scrubbed)
+    except Exception:
+        detail = failure_detail(NAMESPACE, error)
+        failed = Reject(
+            scrubbed.source, None, RejectReason.INTERNAL_ERROR, detail, b"", scrubbed.input_format
+        )
+        return failed, to_row(failed)
+
+
+class ArticleWrite(NamedTuple):
+    """What WriteArticles returns."""
+
+    files: beam.PCollection  # what the sink returns (file names; FileResults when windowed)
+    rejects: beam.PCollection  # Rejects of articles that had no Parquet row
 
 
 class _WriteParquet(beam.PTransform):
@@ -64,14 +115,16 @@ class _WriteParquet(beam.PTransform):
         self._partition_by = tuple(output.partition_by) if kind == "articles" else ()
         self._temp_directory = temp_directory
 
-    def expand(self, records: beam.PCollection) -> beam.PCollection:
-        count, schema = (
-            (CountArticleFn(), ARTICLE_SCHEMA)
-            if self._kind == "articles"
-            else (CountRejectFn(), REJECT_SCHEMA)
-        )
-        rows = records | "Count" >> beam.ParDo(count)
-        if self._partition_by or not records.is_bounded:
+    def expand(self, records: beam.PCollection) -> Any:
+        if self._kind == "articles":
+            rows = records | "Count" >> beam.ParDo(CountArticleFn()).with_outputs(
+                REJECTS, main=ROWS
+            )
+            return ArticleWrite(self._write(rows[ROWS], ARTICLE_SCHEMA), rows[REJECTS])
+        return self._write(records | "Count" >> beam.ParDo(CountRejectFn()), REJECT_SCHEMA)
+
+    def _write(self, rows: beam.PCollection, schema: Any) -> beam.PCollection:
+        if self._partition_by or not rows.is_bounded:
             return rows | "Files" >> WriteParquetFiles(
                 self._folder, schema, self._output, self._partition_by, self._temp_directory
             )
@@ -89,6 +142,9 @@ class _WriteParquet(beam.PTransform):
 
 class WriteArticles(_WriteParquet):
     """Write Articles under ``folder``; counts articles, fixes, boilerplate lines.
+
+    Returns ``ArticleWrite``: the written files, and a Reject for every article that had no
+    Parquet row (``internal_error``), which the caller writes with the other rejects.
 
     Files: ``part-SSSSS-of-NNNNN.parquet`` through Beam's WriteToParquet; with
     ``output.partition_by`` (e.g. ``[language]``) in Hive-style folders such as

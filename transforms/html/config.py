@@ -15,6 +15,12 @@ class HtmlConfig:
     # More elements than this and the page is refused (empty article): lxml and trafilatura
     # cost grows with the tree, and real article pages stay under ~30k elements.
     max_elements: int = 150_000
+    # Longest article text extracted from one page, in characters (`too_large` past it). Markup
+    # only shrinks into text, but a JSON-LD articleBody of nested lists grows: each <li> repeats
+    # its sub-lists' text, and a 160 KB page nesting 120 deep gave 7.7 M characters (issue 17).
+    # The 1,780 pages of bench/html-dev and wcxb-dev give at most 94,683 characters (and at
+    # most 0.83 of the page's length): 1 M is ten times that.
+    max_text_chars: int = 1_000_000
     # Deeper trees are refused. libxml2 stops parsing at depth 256 on its own (without
     # XML_PARSE_HUGE), so a page reaching it is truncated; real pages stay under ~60.
     max_depth: int = 250
@@ -48,7 +54,8 @@ class HtmlConfig:
     extra_teaser_prefixes: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
-        for name in ("max_chars", "max_elements", "max_depth", "max_rule_words"):
+        names = ("max_chars", "max_text_chars", "max_elements", "max_depth", "max_rule_words")
+        for name in names:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}: must be >= 1")
         if not 0 <= self.json_ld_body_ratio <= 1:

@@ -24,6 +24,10 @@ from scrapeclean.transforms.html.meta import PageMeta, norm_space, read_meta
 from scrapeclean.transforms.html.paragraphs import clean_paragraphs, pick_summary
 
 
+class TextTooLargeError(Exception):
+    """The article text of a page runs past ``HtmlConfig.max_text_chars``."""
+
+
 @dataclass(frozen=True, slots=True)
 class PageArticle:
     """The article found on one HTML page; every field may be empty for a non-article page."""
@@ -40,8 +44,8 @@ class PageArticle:
 def extract_page(html: str, url: str | None, config: HtmlConfig) -> PageArticle:
     """Extract the article of one page; oversized, too deep or unparsable input gives an empty one.
 
-    It never raises on bad input and never touches the network: the stage can run it on any
-    bytes a crawler saved.
+    It never touches the network, and on bad input raises only TextTooLargeError (more article
+    text than ``max_text_chars``): the stage can run it on any bytes a crawler saved.
     """
     empty = PageArticle(None, None, None, url, None, (), ())
     if not html or len(html) > config.max_chars or html.count("<") > 4 * config.max_elements:
@@ -55,7 +59,10 @@ def extract_page(html: str, url: str | None, config: HtmlConfig) -> PageArticle:
         blocks = extract_blocks(root, url, config)
     except (ValueError, TypeError, RecursionError, etree.LxmlError):
         return empty  # garbage in: an empty article, never an exception out of the stage
-    return _assemble(meta, intro, blocks, config)
+    article = _assemble(meta, intro, blocks, config)
+    if sum(len(paragraph) for paragraph in article.paragraphs) > config.max_text_chars:
+        raise TextTooLargeError(f"more than {config.max_text_chars} characters of article text")
+    return article
 
 
 def _parse(html: str, config: HtmlConfig) -> etree._Element | None:
@@ -83,7 +90,7 @@ def _assemble(
 ) -> PageArticle:
     ld = meta.json_ld or {}
     headline = meta.h1 or _ld_text(ld.get("headline")) or meta.title
-    ld_blocks = _ld_body_blocks(ld.get("articleBody"))
+    ld_blocks = _ld_body_blocks(ld.get("articleBody"), config.max_text_chars)
     if config.use_json_ld_body and ld_blocks and _prefer_ld_body(blocks, ld_blocks, config):
         blocks = ld_blocks
     if intro and intro.is_dek and config.dek_as_lead:
@@ -141,8 +148,12 @@ def _ld_text(value: object) -> str | None:
     return norm_space(unescape(value)) if isinstance(value, str) and value.strip() else None
 
 
-def _ld_body_blocks(value: object) -> list[tuple[str, str]]:
-    """Paragraphs of a JSON-LD articleBody: plain lines, or the <p>s when it carries markup."""
+def _ld_body_blocks(value: object, max_chars: int) -> list[tuple[str, str]]:
+    """Paragraphs of a JSON-LD articleBody: plain lines, or the <p>s when it carries markup.
+
+    Raises TextTooLargeError as soon as they pass ``max_chars``: nested lists repeat their
+    text once per level, so the blocks can outgrow the page many times over.
+    """
     if not isinstance(value, str) or not value.strip():
         return []
     if "<" in value:
@@ -150,5 +161,11 @@ def _ld_body_blocks(value: object) -> list[tuple[str, str]]:
             fragment = lxml.html.fragment_fromstring(value, create_parent="div")
         except (ValueError, etree.LxmlError):
             return []
-        value = "\n".join(block.text_content() for block in fragment.iter("p", "h2", "h3", "li"))
+        texts, size = [], 0
+        for block in fragment.iter("p", "h2", "h3", "li"):
+            texts.append(block.text_content())
+            size += len(texts[-1])
+            if size > max_chars:
+                raise TextTooLargeError(f"articleBody passes {max_chars} characters of text")
+        value = "\n".join(texts)
     return [("p", line) for line in unescape(value).splitlines() if line.strip()]

@@ -6,12 +6,12 @@ lines of the file still come through. Reading files and splitting them is read.p
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from scrapeclean.transforms.records import Document, Reject, RejectReason, make_doc_id
+from scrapeclean.transforms.surrogates import loads_json
 
 FORMATS = ("text", "html", "jsonl", "warc")
 _EXTENSIONS = {
@@ -61,9 +61,11 @@ def parse_jsonl_line(
         return Reject(source, doc_id, reason, detail, line[:raw_cap], "jsonl")
 
     try:
-        record = json.loads(line)
+        record = loads_json(line)
     except (UnicodeDecodeError, ValueError) as error:  # JSONDecodeError is a ValueError
         return reject(RejectReason.INVALID_JSON, str(error)[:300])
+    except RecursionError:  # json's C parser recurses once per level of nesting
+        return reject(RejectReason.INVALID_JSON, "nested deeper than the JSON parser goes")
     if not isinstance(record, dict):
         return reject(RejectReason.NOT_AN_OBJECT, f"a JSON {type(record).__name__}, not an object")
     try:
@@ -74,7 +76,9 @@ def parse_jsonl_line(
         published = parse_published(_pick(record, config.published_fields, (str, int, float)))
     except TypeError as error:
         return reject(RejectReason.WRONG_FIELD_TYPE, str(error))
-    body = fields["html"] or fields["text"]
+    # A blank html field (scrapers write "" when the fetch failed) leaves the text to stand.
+    is_html = bool(fields["html"] and fields["html"].strip())
+    body = fields["html"] if is_html else fields["text"]
     if not body or not body.strip():
         return reject(RejectReason.EMPTY_RECORD, "no html or text field with content")
     return Document(
@@ -84,7 +88,7 @@ def parse_jsonl_line(
         raw=line[:raw_cap],
         text=body,
         url=fields["url"],
-        is_html=bool(fields["html"]),
+        is_html=is_html,
         headline=fields["headline"] or None,
         summary=fields["summary"] or None,
         summary_known=any(name in record for name in config.summary_fields),
@@ -93,16 +97,17 @@ def parse_jsonl_line(
 
 
 def parse_published(value: str | float | None) -> datetime | None:
-    """An ISO 8601 string or Unix seconds as an aware UTC datetime; None when it is neither."""
+    """An ISO 8601 string or Unix seconds as an aware UTC datetime; None when it is neither, or
+    when it has no UTC time (9999-12-31T23:59:59-23:59 is past datetime.max in UTC)."""
     if value is None or isinstance(value, bool):
         return None
     try:
         if isinstance(value, int | float):
             return datetime.fromtimestamp(value, UTC)
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except (ValueError, OverflowError, OSError):
         return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _pick(record: dict[str, Any], names: tuple[str, ...], types: tuple[type, ...] = (str,)) -> Any:

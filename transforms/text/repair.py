@@ -64,10 +64,24 @@ _MOJIBAKE_SIGNATURE = re.compile(
     "\u203a\u0153\u017e\u0178]|[\u0080-\u009f]"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Terminal escape sequences (ECMA-48) go whole: dropping only their ESC left "[31m" in a lead
+# (issue 17). CSI (colours, cursor moves), OSC (titles, links; ended by BEL or ST), and the
+# two-character escapes.
+_ANSI_ESCAPE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,4096}(?:\x07|\x1b\\)|\x1b[@-Z\\-_]"
+)
 # Invisible characters scrapers leave inside words. ZWJ/ZWNJ and bidi marks are kept: they
 # carry meaning in emoji, Persian and Indic scripts.
 _ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff\u00ad]")
 _ODD_SPACE = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f]")
+# Characters that show nothing: whitespace, format characters (zero-width, bidi marks, tags),
+# variation selectors, and the letters and symbols drawn blank (Hangul fillers, the Braille
+# blank) that pass for text in empty posts. A line of nothing else is blank (issue 17).
+_INVISIBLE_LINE = re.compile(
+    "[\\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
+    "\U000e0000-\U000e007f\U000e0100-\U000e01ef]*"
+)
 _SPACE_RUN = re.compile(" {2,}")
 _BLANK_RUN = re.compile(r"\n{3,}")
 _SEPARATORS = str.maketrans({"\u2028": "\n", "\u2029": "\n"})
@@ -209,7 +223,10 @@ def fix_mojibake(text: str) -> str:
 
 
 def remove_control_chars(text: str) -> str:
-    """Drop C0/C1 control characters other than newline (tabs are spaces by now or soon)."""
+    """Drop terminal escape sequences whole, then C0/C1 control characters other than newline
+    (tabs are spaces by now or soon)."""
+    if "\x1b" in text:
+        text = _ANSI_ESCAPE.sub("", text)
     return _CONTROL.sub("", text)
 
 
@@ -219,9 +236,15 @@ def remove_zero_width(text: str) -> str:
 
 
 def normalize_spaces(text: str) -> str:
-    """Tabs and non-breaking or typographic spaces become one plain space; lines are trimmed."""
+    """Tabs and non-breaking or typographic spaces become one plain space; lines are trimmed,
+    and a line of invisible characters only (U+3164, U+2800, zero-width, ...) becomes blank."""
     text = _SPACE_RUN.sub(" ", _ODD_SPACE.sub(" ", text))
-    return "\n".join(line.strip(" ") for line in text.split("\n"))
+    return "\n".join("" if is_invisible(line) else line.strip(" ") for line in text.split("\n"))
+
+
+def is_invisible(line: str) -> bool:
+    """True for a non-ASCII line that shows nothing (ASCII blanks are trimmed anyway)."""
+    return not line.isascii() and _INVISIBLE_LINE.fullmatch(line) is not None
 
 
 def normalize_nfc(text: str) -> str:

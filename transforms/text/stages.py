@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from scrapeclean.transforms.html.extract import extract_document, is_markup
-from scrapeclean.transforms.records import Article, Document, Reject, RejectReason
+from scrapeclean.transforms.records import (
+    Article,
+    Document,
+    Reject,
+    RejectReason,
+    failure_detail,
+)
 from scrapeclean.transforms.text.boilerplate import strip_boilerplate
 from scrapeclean.transforms.text.decode import decode_document
 from scrapeclean.transforms.text.language import detect_language
@@ -29,7 +35,6 @@ if TYPE_CHECKING:  # RunConfig assembles every room's section, this module's sta
     from scrapeclean.transforms.config import RunConfig
 
 _LOG = logging.getLogger(__name__)
-_DETAIL_CHARS = 2000  # a reject's detail holds the exception's repr, capped
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +146,7 @@ def dead_letter(stage: str, record: Document | Article, error: Exception) -> Rej
     """The ``internal_error`` reject of a record whose stage raised: the dead-letter output the
     Beam guide allows, never log-and-drop; the traceback goes to a DEBUG log."""
     _LOG.debug("stage %s failed on %s", stage, record.source, exc_info=error)
-    detail = f"{stage}: {error!r}"[:_DETAIL_CHARS]
-    return Reject.of(record, RejectReason.INTERNAL_ERROR, detail)
+    return Reject.of(record, RejectReason.INTERNAL_ERROR, failure_detail(stage, error))
 
 
 def run_stages(record: Document | Article | Reject, config: RunConfig) -> Article | Reject:

@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pytest
+from datasets import Dataset
 
 from scrapeclean.pipeline.cli.main import main
 from scrapeclean.pipeline.job.lock import LEASE_SECONDS, LOCK
@@ -134,6 +136,20 @@ def test_a_batch_run_reads_s3_and_publishes_to_s3(s3: S3) -> None:
         assert table.count_rows() == rows
     headlines = [row["headline"] for row in committed(s3, "batch/out")["articles"]]
     assert any(headline.startswith("US–Russia Peace Talks in Florida") for headline in headlines)
+
+    # docs/object-stores.md's recipe: the files the manifest names, hive-aware, then DuckDB
+    # and datasets over the same pyarrow dataset.
+    root = f"{BUCKET}/batch/out"
+    files = [f"{root}/{path}" for path in manifest["published"] if path.startswith("articles/")]
+    articles = ds.dataset(
+        files,
+        filesystem=arrow,
+        format="parquet",
+        partitioning="hive",
+        partition_base_dir=f"{root}/articles",
+    )
+    assert duckdb.sql("SELECT count(*) FROM articles").fetchone() == (4,)
+    assert sorted(Dataset(articles.to_table())["headline"]) == sorted(headlines)
     text = json.dumps(manifest)
     assert SECRET not in text and s3.endpoint not in text
     assert "--s3_secret_access_key=<redacted>" in manifest["beam_args"]
@@ -197,8 +213,8 @@ def test_incremental_runs_publish_each_input_once_and_survive_a_kill(s3: S3) -> 
     rows = committed(s3, "incr/out")
     sources = [row["source"] for kind in rows.values() for row in kind]
     assert sorted(sources) == sorted(f"s3://{BUCKET}/incr/in/{p.name}" for p in TEXT_SEEDS)
-    ledger = [entry["path"] for run in ("first", "second") for entry in s3.json(
-        f"incr/out/manifests/{run}.json")["files"]]  # fmt: skip
+    manifests = [s3.json(f"incr/out/manifests/{run}.json") for run in ("first", "second")]
+    ledger = [entry["path"] for manifest in manifests for entry in manifest["files"]]
     assert sorted(ledger) == sorted(sources)  # every input read once, by one committed run
     assert [run["run_id"] for run in s3.json("incr/out/runs.json")["runs"]] == ["first", "second"]
     assert s3.json("incr/out/_SUCCESS") == {"manifest": "manifests/second.json"}

@@ -173,8 +173,8 @@ def run_incremental(
     args: argparse.Namespace, config: RunConfig, output: str, beam_args: list[str]
 ) -> RunSummary | None:
     """One incremental batch over the inputs the ledger does not know (None: nothing new)."""
-    from scrapeclean.pipeline.job.incremental import BatchSpec, load_ledger, run_batch
-    from scrapeclean.pipeline.job.ledger import list_inputs, select_new
+    from scrapeclean.pipeline.job.incremental import BatchSpec, run_batch
+    from scrapeclean.pipeline.job.ledger import list_inputs, load_ledger, select_new
 
     files = select_new(list_inputs(args.input), load_ledger(output))
     if not files:
@@ -328,9 +328,11 @@ def check_output(output: str, inputs: Sequence[str]) -> str:
     """The output must be a folder (or not exist yet), or a prefix on a Beam filesystem
     (s3://bucket/prefix, gs://...), apart from the inputs."""
     from scrapeclean.pipeline.job.outputdir import check_apart, check_output_name
-    from scrapeclean.pipeline.job.store import is_remote
+    from scrapeclean.pipeline.job.store import check_store, is_remote
 
     check_output_name(output)
+    for path in (output, *inputs):
+        check_store(path)
     if not is_remote(output) and os.path.exists(output) and not os.path.isdir(output):
         raise UsageError(f"--output {output!r} exists and is not a folder")
     check_apart(output, inputs)

@@ -10,7 +10,6 @@ the next start, and its files are still new.
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 import string
@@ -21,7 +20,7 @@ from typing import Any
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from scrapeclean.pipeline.job.ledger import InputFile, as_patterns
+from scrapeclean.pipeline.job.ledger import InputFile, as_patterns, committed_manifests
 from scrapeclean.pipeline.job.lock import output_lock
 from scrapeclean.pipeline.job.outputdir import (
     MANIFESTS,
@@ -32,15 +31,12 @@ from scrapeclean.pipeline.job.outputdir import (
     is_legacy,
     join,
     list_files,
-    read_json,
     write_marker,
 )
-from scrapeclean.pipeline.job.store import delete_files, delete_folder, has_folders, put
+from scrapeclean.pipeline.job.store import delete_files, delete_folder, has_folders
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.errors import UsageError
-from scrapeclean.transforms.text.sources import path_of
 
-INDEX = "runs.json"
 _SAFE_PARTITION = re.compile(r"^[\w.=-]+(/[\w.=-]+)*$")
 _RUN_ID_FIELD = ("run_id", "", None)  # "{run_id}" as string.Formatter parses it
 
@@ -72,27 +68,6 @@ def partition_path(template: str, run_id: str, run_date: str) -> str:
     if not _SAFE_PARTITION.match(path) or ".." in path.split("/"):
         raise UsageError(f"--partition {template!r} gives {path!r}: not a plain relative path")
     return path
-
-
-def committed_manifests(output: str) -> list[dict[str, Any]]:
-    """Every committed run's manifest, oldest first."""
-    names = [
-        name
-        for name in list_files(join(output, MANIFESTS))
-        if name.endswith(".json") and "/" not in name and not name.startswith(".")
-    ]
-    found = [read_json(join(output, MANIFESTS, name)) for name in names]
-    return [manifest for manifest in found if manifest is not None]
-
-
-def load_ledger(output: str) -> dict[str, InputFile]:
-    """The newest committed entry per input path."""
-    ledger: dict[str, InputFile] = {}
-    for manifest in committed_manifests(output):
-        for entry in manifest.get("files", []):
-            path = path_of(entry["path"])
-            ledger[path] = InputFile(**{**entry, "path": path})
-    return ledger
 
 
 def remove_uncommitted(output: str) -> None:
@@ -137,22 +112,6 @@ def mark_partitions(output: str, files: list[str], committed: set[str]) -> list[
     for (top, partition), names in inside.items():
         write_marker(join(output, top, *partition.split("/")), names)
     return list_files(output)
-
-
-def write_index(output: str) -> None:
-    """Rewrite runs.json, the human-readable index of committed runs (derived, not the ledger)."""
-    runs = [
-        {
-            "run_id": manifest["partition"]["run_id"],
-            "partition": manifest["partition"]["path"],
-            "started": manifest["timings"]["started"],
-            "finished": manifest["timings"]["finished"],
-            "files": len(manifest.get("files", [])),
-            **{k: manifest["counts"][k] for k in ("documents_in", "articles", "rejects")},
-        }
-        for manifest in committed_manifests(output)
-    ]
-    put(join(output, INDEX), (json.dumps({"runs": runs}, indent=2) + "\n").encode())
 
 
 def check_incremental_output(output: str, files: list[str], incremental: bool) -> None:

@@ -104,6 +104,7 @@ class _S3Lock(HeldLock):
         self._token = uuid.uuid4().hex
         self._lost = threading.Event()
         self._stop = threading.Event()
+        self._renewing = threading.Lock()  # the renewer thread and confirm() share the ETag
         self._etag = self._acquire()
         self._renewer = threading.Thread(target=self._renew_loop, name="lock", daemon=True)
         self._renewer.start()
@@ -152,14 +153,15 @@ class _S3Lock(HeldLock):
             self._renew()
 
     def _renew(self) -> None:
-        if self._lost.is_set():
-            return
-        try:
-            self._etag = self._put(IfMatch=self._etag)
-        except Exception as error:
-            if _is_conflict(error) or "NoSuchKey" in repr(error):
-                self._lost.set()
-            # any other error (the store unreachable for a moment): the next renewal retries
+        with self._renewing:
+            if self._lost.is_set():
+                return
+            try:
+                self._etag = self._put(IfMatch=self._etag)
+            except Exception as error:
+                if _is_conflict(error) or "NoSuchKey" in repr(error):
+                    self._lost.set()
+                # any other error (the store unreachable for a moment): the next renewal retries
 
     def confirm(self) -> None:
         self._renew()

@@ -284,10 +284,12 @@ def publish(staging: str, output: str, partition: str | None = None) -> Publicat
     """
     token = staging.rsplit("-", 1)[-1]
     files = list_files(output)
-    markers = read_markers(output, files) if partition is None else {}
-    foreign = unlisted([f for f in files if f.split("/", 1)[0] in PUBLISHED], markers)
-    if foreign:
-        raise NotOursError(f"{foreign[0]!r} in --output was not written by scrapeclean")
+    markers: dict[str, set[str]] = {}
+    if partition is None:  # the folders to be replaced hold nothing but our files
+        markers = read_markers(output, files)
+        foreign = unlisted([f for f in files if f.split("/", 1)[0] in PUBLISHED], markers)
+        if foreign:
+            raise NotOursError(f"{foreign[0]!r} in --output was not written by scrapeclean")
     staged = [path for path in list_files(staging) if _is_data(path)]
     moves: list[tuple[str, str]] = []  # (staged path, published path relative to the output)
     replaced: list[str] = []

@@ -20,8 +20,12 @@ from apache_beam.runners.runner import PipelineResult, PipelineState
 
 from scrapeclean.pipeline.job.config import config_as_dict
 from scrapeclean.pipeline.job.graph import build_graph
-from scrapeclean.pipeline.job.incremental import write_index
-from scrapeclean.pipeline.job.ledger import InputFile, confirm_unchanged, ledger_entries
+from scrapeclean.pipeline.job.ledger import (
+    InputFile,
+    confirm_unchanged,
+    ledger_entries,
+    write_index,
+)
 from scrapeclean.pipeline.job.lock import HeldLock
 from scrapeclean.pipeline.job.manifest import Counters, build_manifest, totals, write_manifest
 from scrapeclean.pipeline.job.outputdir import (

@@ -8,12 +8,15 @@ the output's commit protocol is built on these operations instead.
 
 from __future__ import annotations
 
+import importlib
 import posixpath
 from collections.abc import Sequence
 
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
+
+from scrapeclean.transforms.errors import UsageError
 
 RAW = CompressionTypes.UNCOMPRESSED  # by extension, Beam would gzip a ".gz" name on the way
 
@@ -28,6 +31,21 @@ def use_options(beam_args: Sequence[str]) -> PipelineOptions:
     options = PipelineOptions(list(beam_args))
     FileSystems.set_options(options)
     return options
+
+
+# The extra each store's filesystem needs (pyproject.toml): Beam names its own, not ours.
+_EXTRAS = {"s3": ("boto3", "scrapeclean[s3]"), "gs": ("google.cloud.storage", "scrapeclean[gcs]")}
+
+
+def check_store(path: str) -> None:
+    """Refuse (UsageError) a store URL whose client is not installed, naming the extra."""
+    scheme = path.split("://", 1)[0] if is_remote(path) else ""
+    if scheme in _EXTRAS:
+        module, extra = _EXTRAS[scheme]
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise UsageError(f"{path!r}: {scheme}:// needs pip install '{extra}'") from None
 
 
 def is_remote(path: str) -> bool:

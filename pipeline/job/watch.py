@@ -20,8 +20,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from scrapeclean.pipeline.job.incremental import load_ledger
-from scrapeclean.pipeline.job.ledger import InputChangedError, InputFile, list_inputs, select_new
+from scrapeclean.pipeline.job.ledger import (
+    InputChangedError,
+    InputFile,
+    list_inputs,
+    load_ledger,
+    select_new,
+)
 from scrapeclean.pipeline.job.run import RunSummary
 
 DONE_SUFFIX = ".done"

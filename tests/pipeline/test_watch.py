@@ -166,7 +166,7 @@ def test_a_batch_whose_input_changed_is_logged_and_read_again(tmp_path: Path) ->
         batches.append([Path(entry.path).name for entry in files])
         if len(batches) == 1:  # what run_batch raises when confirm_unchanged sees new bytes
             raise InputChangedError("a.txt changed while the run read it")
-        return "r1", RunSummary(tmp_path, 1, 1, 0, {}, 0.0, {})
+        return "r1", RunSummary(str(tmp_path), 1, 1, 0, {}, 0.0, {})
 
     log = io.StringIO()
     options = WatchOptions(interval=0, settle=0, max_batches=1)

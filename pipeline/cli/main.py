@@ -153,6 +153,7 @@ def run_plain(
     from apache_beam.options.pipeline_options import PipelineOptions
 
     from scrapeclean.pipeline.job.lock import output_lock
+    from scrapeclean.pipeline.job.outputdir import check_output_folder
     from scrapeclean.pipeline.job.run import Progress, RunRequest, run
 
     progress = None if args.quiet else Progress(total_files, args.progress_interval)
@@ -166,6 +167,8 @@ def run_plain(
         progress,
     )
     with output_lock(output, PipelineOptions(beam_args)) as lock:
+        # Again, now that no other run can change it: one may have finished since the check.
+        check_output_folder(output, args.overwrite, incremental=False)
         return run(request, lock)
 
 

@@ -6,7 +6,9 @@ truncated and bomb gzips, a truncated WARC, odd file names, and one good control
 Issue 17 adds records that used to fail the whole run or escape the accounting: a date past
 datetime.max in UTC, JSON nested 50,000 deep, lone surrogates (JSONL fields, JSON-LD, a file
 name that is not UTF-8), a blank html beside good text, a plain WARC written by warcio, a 400 MiB
-WARC header line, JSON-LD lists nested 120 deep, invisible-only text and ANSI colour codes.
+WARC header line, JSON-LD lists nested 120 deep, invisible-only text and ANSI colour codes; and
+paths that are not regular files (a FIFO, a dangling link, a link to a device) or whose names
+hold a backslash or glob characters.
 `expected` maps each document's source name (a WARC record's with its offset) to "article" or
 its reject reason. Usage: python scripts/make_bad_inputs.py OUT_DIR
 """
@@ -170,6 +172,7 @@ def write(out: Path) -> dict[str, str]:
     for name, (data, outcome) in files.items():
         (out / name).write_bytes(data)
         expected[NOT_UTF8_SOURCE if name == NOT_UTF8_NAME else name] = outcome
+    expected.update(odd_paths(out, text))
     data, lines = jsonl_lines(text)
     (out / "mixed.jsonl").write_bytes(data)
     expected.update(lines)
@@ -177,6 +180,23 @@ def write(out: Path) -> dict[str, str]:
         (out / name).write_bytes(data)
         expected.update({f"{name}#{offset}": outcome for offset, outcome in records})
     return expected
+
+
+def odd_paths(out: Path, text: str) -> dict[str, str]:
+    """Matched paths that are not regular files (each one ``unreadable`` reject; a FIFO used to
+    hang the run) and names Beam's glob used to miss; return their expected outcomes."""
+    os.mkfifo(out / "pipe.txt")
+    os.symlink(out / "missing target", out / "dangling link.txt")
+    os.symlink("/dev/null", out / "device link.txt")
+    for name in ("back\\slash.txt", "glob [chars] *?.txt"):
+        (out / name).write_text(text, encoding="utf-8")
+    return {
+        "pipe.txt": "unreadable",
+        "dangling link.txt": "unreadable",
+        "device link.txt": "unreadable",
+        "back\\\\slash.txt": "article",  # the source doubles the backslash (docs/sources.md)
+        "glob [chars] *?.txt": "article",
+    }
 
 
 # A file name with a byte that is not UTF-8 (Python holds it as the surrogate U+DCFF), and the

@@ -43,7 +43,12 @@ def test_the_control_article_is_intact(outcome: tuple[dict[str, str], Path]) -> 
     _, output = outcome
     rows = {Path(r["source"]).name: r for r in pq.read_table(output / "articles").to_pylist()}
     golden = json.loads((SEEDS.parent / "tests/golden/000_05c8e702dea443c3.txt.json").read_text())
-    copies = ("Ünïcødé náme — with spaces.txt", "ansi colours.txt", NOT_UTF8_SOURCE)
+    copies = (
+        "Ünïcødé náme — with spaces.txt",
+        "ansi colours.txt",
+        NOT_UTF8_SOURCE,
+        "back\\\\slash.txt",
+    )
     for name in ("control.txt", *copies):
         row = rows[name]
         for column in ("headline", "summary", "lead", "body", "credits", "boilerplate_removed"):

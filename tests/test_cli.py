@@ -158,6 +158,28 @@ def test_bad_config_exits_2_with_one_line_and_writes_nothing(tmp_path: Path) -> 
     assert not output.exists()
 
 
+def run_with_stdout_closed(*args: str) -> tuple[int, str]:
+    """The script with the reader of its stdout gone before it prints: ``| head -1`` once it
+    has its line; returns the exit status and stderr."""
+    process = subprocess.Popen(
+        [str(SCRIPT), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    stderr = process.stderr.read()
+    return process.wait(), stderr
+
+
+def test_a_closed_stdout_is_a_normal_end(tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    status, stderr = run_with_stdout_closed(
+        "run", "--input", str(SEEDS / "*"), "--output", str(output)
+    )
+    assert status == 0 and (output / "_SUCCESS").exists()
+    assert [line for line in stderr.splitlines() if "scrapeclean: progress:" not in line] == []
+    assert run_with_stdout_closed("inspect", str(output)) == (0, "")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

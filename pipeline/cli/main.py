@@ -1,5 +1,6 @@
 """``scrapeclean`` command line: exit 0 done, 2 bad usage or config (one line, nothing written),
-1 the run failed (no _SUCCESS)."""
+1 the run failed (no _SUCCESS), 130 / 143 a run stopped by SIGINT / SIGTERM (nothing published);
+docs/exit-codes.md."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 from scrapeclean.pipeline.cli.options import parse_args
 from scrapeclean.pipeline.cli.readback import run_readback
 from scrapeclean.pipeline.job.config import load_config
+from scrapeclean.pipeline.job.stopping import Stopped, stop_on_signals
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.errors import ConfigError, UsageError
 
@@ -31,7 +33,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line in-process and return its exit status."""
     _configure_logging()
     try:
-        args, beam_args = parse_args(sys.argv[1:] if argv is None else argv)
+        return run_cli(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:  # Ctrl-C before or after a run (listing inputs, read-back tools)
+        print("scrapeclean: stopped by SIGINT", file=sys.stderr)
+        return 128 + signal.SIGINT
+
+
+def run_cli(argv: Sequence[str]) -> int:
+    """The command line's work: usage checks, then the command; returns the exit status."""
+    try:
+        args, beam_args = parse_args(argv)
         if args.command not in ("run", "watch"):
             return run_command(args, beam_args)
         config = load_config(Path(args.config) if args.config else None, args.set)
@@ -46,27 +57,61 @@ def main(argv: Sequence[str] | None = None) -> int:
         incremental = args.command == "watch" or args.incremental
         total_files = check_input_layout(args, output, incremental)
     except (UsageError, ConfigError) as error:
-        print(f"scrapeclean: error: {error}", file=sys.stderr)
-        return 2
+        return usage_error(error)
     if (getattr(args, "workers", None) or 1) > 1:
         tune_malloc_for_workers()
     try:
         if args.command == "watch":
             return watch_landing(args, config, output, beam_args)
-        with silenced_stderr() if args.quiet else contextlib.nullcontext():
+        with stop_on_signals(), silenced_stderr() if args.quiet else contextlib.nullcontext():
             summary = (
                 run_incremental(args, config, output, beam_args)
                 if incremental
                 else run_plain(args, config, output, beam_args, total_files)
             )
+    except Stopped as stopped:  # the staging folder is gone: the output is as it was
+        print(f"scrapeclean: stopped by {stopped}; nothing published", file=sys.stderr)
+        return 128 + stopped.signum  # the shell's status for a process ended by that signal
     except UsageError as error:  # a run id taken, or a file of the user's added, meanwhile
-        print(f"scrapeclean: error: {error}", file=sys.stderr)
-        return 2
+        return usage_error(error)
     except Exception as error:  # the run failed: one line, details at DEBUG, no _SUCCESS
         _LOG.debug("run failed", exc_info=True)
         print(f"scrapeclean: run failed: {error}", file=sys.stderr)
         return 1
     return report_run(args, summary)
+
+
+# An error is one line a terminal shows whole; its message may quote any input (a path, a
+# config value), so it is cut here whatever its source.
+MAX_ERROR_CHARS = 300
+
+
+def usage_error(error: Exception) -> int:
+    """Print a usage or config error as one short line on stderr (control characters escaped,
+    cut at MAX_ERROR_CHARS); returns exit status 2."""
+    text = str(error)
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:MAX_ERROR_CHARS])
+    print(
+        f"scrapeclean: error: {shown}{'...' if len(text) > MAX_ERROR_CHARS else ''}",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def print_output(text: str) -> None:
+    """Print ``text`` on stdout; a reader that went away (``| head -1``) is a normal end."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        stdout_closed()
+
+
+def stdout_closed() -> None:
+    """Point stdout at /dev/null after its reader went away, so the flush at exit does not
+    fail again (the recipe in Python's docs: signal, "Note on SIGPIPE")."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 # glibc malloc settings for --workers runs: name -> (value, its mallopt option number).
@@ -258,10 +303,10 @@ def report_run(args: argparse.Namespace, summary: RunSummary | None) -> int:
     """Print the closing summary (unless --quiet); exit 1 past --max-reject-rate."""
     if summary is None:
         if not args.quiet:
-            print("scrapeclean: nothing new since the last run; nothing written")
+            print_output("scrapeclean: nothing new since the last run; nothing written")
         return 0
     if not args.quiet:
-        print(format_summary(summary))
+        print_output(format_summary(summary))
     if summary.reject_rate_exceeded:
         rate = summary.rejects / summary.documents_in
         print(
@@ -277,7 +322,12 @@ def run_command(args: argparse.Namespace, beam_args: list[str]) -> int:
     """Run report, inspect or explain (``beam_args``: Beam's options for a store, e.g.
     --s3_endpoint_url); a failure that is not bad usage is one line, exit 1."""
     try:
-        return run_readback(args, beam_args)
+        status = run_readback(args, beam_args)
+        sys.stdout.flush()  # here, where a closed stdout is caught, not at exit
+        return status
+    except BrokenPipeError:  # the reader has what it wanted (``| head -1``)
+        stdout_closed()
+        return 0
     except (UsageError, ConfigError):
         raise
     except Exception as error:

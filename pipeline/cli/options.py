@@ -9,7 +9,7 @@ import argparse
 import logging
 from collections.abc import Sequence
 
-from scrapeclean.pipeline.cli.flags import add_config_flags, bounded
+from scrapeclean.pipeline.cli.flags import MAX_WAIT_SECONDS, add_config_flags, bounded
 from scrapeclean.pipeline.cli.readback import add_parsers as add_readback_parsers
 from scrapeclean.transforms.errors import UsageError
 
@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--progress-interval",
-        type=float,
+        type=_seconds,
         default=10.0,
         metavar="SECONDS",
         help="seconds between progress lines when stderr is not a terminal (default 10); on a "
@@ -130,16 +130,19 @@ def add_watch_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
         ),
     )
     add_input_flags(watch)
-    watch.add_argument("--interval", type=float, default=5.0, metavar="SECONDS")
+    watch.add_argument("--interval", type=_wait, default=5.0, metavar="SECONDS")
     watch.add_argument(
         "--settle",
-        type=float,
+        type=_wait,
         default=2.0,
         metavar="SECONDS",
         help="how long a file without a .done marker must stay unchanged (default 2)",
     )
     watch.add_argument(
-        "--max-batches", type=int, metavar="N", help="stop after N batches (default: never)"
+        "--max-batches",
+        type=_positive_int,
+        metavar="N",
+        help="stop after N batches (default: never)",
     )
     watch.add_argument("--partition", default="run={run_id}", metavar="TEMPLATE", help="as for run")
 
@@ -174,7 +177,7 @@ def add_streaming_flags(run: argparse.ArgumentParser) -> None:
     )
     run.add_argument(
         "--poll-seconds",
-        type=_positive_float,
+        type=_seconds,
         metavar="N",
         help=f"--streaming: seconds between polls of the inputs (default {DEFAULT_POLL_SECONDS:g})",
     )
@@ -215,7 +218,8 @@ def _runner_name(beam_args: list[str]) -> str:
 
 
 _positive_int = bounded(int, 1)
-_positive_float = bounded(float, 0, strict=True)
+_seconds = bounded(float, 0, MAX_WAIT_SECONDS, strict=True)
+_wait = bounded(float, 0, MAX_WAIT_SECONDS)  # 0: poll again at once (tests, catch-ups)
 _rate = bounded(float, 0, 1)
 
 

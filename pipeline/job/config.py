@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.resources
+import math
+import reprlib
 import types
 import typing
 from pathlib import Path
@@ -18,6 +20,29 @@ from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "default.yaml"
+# configs/default.yaml, which lists every key with its reason, is 18 KB. Reading stops past
+# 1 MiB, so a wrong path (`--config /dev/zero`, a data file) is refused, not read into memory.
+MAX_CONFIG_BYTES = 1024 * 1024
+
+# Values quoted in an error message are cut short: a config value can be megabytes long, and
+# an error is one line on a terminal.
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict = 2, 4, 4
+_SHORT.maxstring = _SHORT.maxother = _SHORT.maxlong = 40
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """yaml.SafeLoader without aliases: a config is plain data, and an alias can stand for an
+    exponentially large value (a few hundred bytes of nested aliases, the "billion laughs",
+    print as gigabytes)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, f"alias *{event.anchor}: aliases are not accepted", event.start_mark
+            )
+        return super().compose_node(parent, index)
 
 
 def find_config_dir() -> Path | None:
@@ -42,13 +67,17 @@ def load_config(path: Path | None = None, overrides: typing.Sequence[str] = ()) 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as error:
         raise ConfigError(f"{path}: cannot read config ({error.strerror})") from None
-    except yaml.YAMLError as error:
-        where = getattr(error, "problem_mark", None)
-        line = f" line {where.line + 1}" if where else ""
-        raise ConfigError(f"{path}:{line} invalid YAML") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES // 1024} KiB; not a config")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {error.start})") from None
+    data = parse_yaml(text, str(path))
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -60,18 +89,35 @@ def _parse_override(override: str) -> dict[str, Any]:
     key, sep, value = override.partition("=")
     section, dot, name = key.strip().partition(".")
     if not sep or not dot or not section or not name:
-        raise ConfigError(f"--set {override!r}: expected section.key=value")
-    try:
-        parsed = yaml.safe_load(value) if value.strip() else ""
-    except yaml.YAMLError:
-        raise ConfigError(f"{key}: value {value!r} is not valid YAML") from None
+        raise ConfigError(f"--set {show(override)}: expected section.key=value")
+    parsed = parse_yaml(value, f"--set {key}") if value.strip() else ""
     return {section: {name: parsed}}
+
+
+def parse_yaml(text: str, where: str) -> Any:
+    """Parse a config's YAML; any failure is a ConfigError of one short line naming ``where``.
+
+    Besides YAML errors: a structure nested past Python's recursion limit (a 50,000-deep
+    list), and a value a YAML constructor itself refuses (an integer of 5,000 digits, month 13).
+    """
+    try:
+        return yaml.load(text, Loader=_ConfigLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        line = f" line {mark.line + 1}:" if mark else ""
+        raise ConfigError(f"{where}:{line} invalid YAML ({error.problem})") from None
+    except yaml.YAMLError as error:  # the reader's: a control character, e.g. a binary file
+        raise ConfigError(f"{where}: invalid YAML ({getattr(error, 'reason', error)})") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: invalid YAML (nested too deeply)") from None
+    except ValueError as error:
+        raise ConfigError(f"{where}: invalid YAML ({str(error)[:100]})") from None
 
 
 def _merge(merged: dict[str, dict[str, Any]], layer: dict[str, Any]) -> None:
     for section, values in layer.items():
         if not isinstance(values, dict):
-            raise ConfigError(f"{section}: a section is a mapping of keys, got {values!r}")
+            raise ConfigError(f"{section}: a section is a mapping of keys, got {show(values)}")
         merged.setdefault(str(section), {}).update(values)
 
 
@@ -104,17 +150,24 @@ def _coerce(key: str, expected: Any, value: Any) -> Any:
     if origin is tuple:
         (item_type, _ellipsis) = typing.get_args(expected)
         if not isinstance(value, list):
-            raise ConfigError(f"{key}: expected a list, got {value!r}")
+            raise ConfigError(f"{key}: expected a list, got {show(value)}")
         return tuple(_coerce(f"{key}[{i}]", item_type, item) for i, item in enumerate(value))
     if origin in (types.UnionType, typing.Union):
         if value is None and type(None) in typing.get_args(expected):
             return None
         (expected,) = [t for t in typing.get_args(expected) if t is not type(None)]
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        value = float(value) if abs(value) < 2**1024 else math.inf  # past 2**1024: refused below
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-        raise ConfigError(f"{key}: expected {expected.__name__}, got {value!r}")
+        raise ConfigError(f"{key}: expected {expected.__name__}, got {show(value)}")
+    if expected is float and not math.isfinite(value):  # YAML's .inf and .nan
+        raise ConfigError(f"{key}: expected a finite number, got {value}")
     return value
+
+
+def show(value: Any) -> str:
+    """``repr(value)`` cut short for an error message (a few dozen characters at most)."""
+    return _SHORT.repr(value)
 
 
 def config_as_dict(config: RunConfig) -> dict[str, Any]:

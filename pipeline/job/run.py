@@ -39,8 +39,10 @@ from scrapeclean.pipeline.job.outputdir import (
     start_run,
 )
 from scrapeclean.pipeline.job.progress import PROGRESS_DIR, ProgressMonitor
+from scrapeclean.pipeline.job.stopping import publishing
 from scrapeclean.pipeline.job.store import is_remote, read
 from scrapeclean.transforms.beam.corpus import TOP_LINES_FILE
+from scrapeclean.transforms.beam.lifeline import mark_launcher
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.corpus.sitelines import parse_top_lines
 from scrapeclean.transforms.text.sources import source_of
@@ -117,6 +119,7 @@ def run(request: RunRequest, lock: HeldLock) -> RunSummary:
         # The inputs as read: an input rewritten since it was selected fails the batch here,
         # before anything is published (its new bytes are the next batch's).
         files = confirm_unchanged(partition.files) if partition else []
+        publishing()
         publication = publish(staging, output, partition.path if partition else None)
     finally:
         discard(staging)
@@ -174,6 +177,7 @@ def execute(request: RunRequest, staging: str) -> tuple[Counters, dict[str, Any]
     temporary folder): they are appended to line by line, which an object store cannot do.
     """
     progress = request.progress
+    mark_launcher()  # worker processes (--workers) end with this one
     pipeline = beam.Pipeline(options=PipelineOptions(list(request.beam_args)))
     with (
         contextlib.nullcontext(staging)

@@ -25,6 +25,7 @@ from apache_beam.io.localfilesystem import LocalFileSystem
 from apache_beam.pvalue import TaggedOutput
 
 from scrapeclean.transforms.beam.counters import BundleCounters
+from scrapeclean.transforms.beam.lifeline import follow_launcher
 from scrapeclean.transforms.beam.matching import match_inputs
 from scrapeclean.transforms.beam.progress_log import ProgressLog
 from scrapeclean.transforms.beam.run_stages import MAIN, REJECTS, route
@@ -147,6 +148,7 @@ class _ReadFn(beam.DoFn):
         self._counters = BundleCounters()
 
     def setup(self) -> None:
+        follow_launcher()
         self._filesystems: dict[str | None, FileSystem] = {}
         self._progress.open(uuid.uuid4().hex)
 

@@ -15,6 +15,7 @@ import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
 
 from scrapeclean.transforms.beam.counters import BundleCounters
+from scrapeclean.transforms.beam.lifeline import follow_launcher
 from scrapeclean.transforms.records import Reject
 from scrapeclean.transforms.text.sandbox import Sandbox
 from scrapeclean.transforms.text.stages import StageCall, stage_steps
@@ -43,6 +44,7 @@ class _StagesFn(beam.DoFn):
         self._counters = BundleCounters()
 
     def setup(self) -> None:
+        follow_launcher()
         self._sandboxes = {
             stage.name: Sandbox(stage.timeout_seconds)
             for stage in self._stages

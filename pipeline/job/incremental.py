@@ -20,8 +20,9 @@ from typing import Any
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from scrapeclean.pipeline.job.ledger import InputFile, as_patterns, committed_manifests
+from scrapeclean.pipeline.job.ledger import InputFile, as_patterns, load_ledger
 from scrapeclean.pipeline.job.lock import output_lock
+from scrapeclean.pipeline.job.manifest import committed_manifests
 from scrapeclean.pipeline.job.outputdir import (
     MANIFESTS,
     MARKER,
@@ -34,8 +35,11 @@ from scrapeclean.pipeline.job.outputdir import (
     write_marker,
 )
 from scrapeclean.pipeline.job.store import delete_files, delete_folder, has_folders
+from scrapeclean.transforms.beam.published import INDEX as DEDUP_INDEX
+from scrapeclean.transforms.beam.published import PublishedIndex
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.errors import UsageError
+from scrapeclean.transforms.text.sources import source_of
 
 _SAFE_PARTITION = re.compile(r"^[\w.=-]+(/[\w.=-]+)*$")
 _RUN_ID_FIELD = ("run_id", "", None)  # "{run_id}" as string.Formatter parses it
@@ -58,8 +62,15 @@ def partition_path(template: str, run_id: str, run_date: str) -> str:
     try:
         fields = [field[1:] for field in string.Formatter().parse(template) if field[1]]
         path = template.format(run_id=run_id, run_date=run_date)
-    except (KeyError, IndexError, ValueError) as error:
-        raise UsageError(f"--partition {template!r}: {error!r}") from None
+    except KeyError as error:
+        raise UsageError(
+            f"--partition {template!r}: unknown field {{{error.args[0]}}}; "
+            "the fields are {run_id} and {run_date}"
+        ) from None
+    except (IndexError, ValueError) as error:  # "{}", "{0}", an unmatched brace
+        raise UsageError(
+            f"--partition {template!r}: {error}; the fields are {{run_id}} and {{run_date}}"
+        ) from None
     if _RUN_ID_FIELD not in fields:
         raise UsageError(
             f"--partition {template!r} has no plain {{run_id}}: two runs would write the same "
@@ -68,6 +79,15 @@ def partition_path(template: str, run_id: str, run_date: str) -> str:
     if not _SAFE_PARTITION.match(path) or ".." in path.split("/"):
         raise UsageError(f"--partition {template!r} gives {path!r}: not a plain relative path")
     return path
+
+
+def published_index(output: str, config: RunConfig) -> PublishedIndex | None:
+    """The committed runs' dedup index for the next run, when a dedup step is on: copies of
+    what they published are rejects naming the earlier article (transforms/beam/published.py)."""
+    if not (config.dedup.enabled or config.neardup.enabled):
+        return None
+    partitions = tuple(m["partition"]["path"] for m in committed_manifests(output))
+    return PublishedIndex(join(output, DEDUP_INDEX), partitions)
 
 
 def remove_uncommitted(output: str) -> None:
@@ -174,7 +194,12 @@ def run_batch(
         run_id = new_run_id(spec.output, run_id)
         run_date = spec.run_date or datetime.now(UTC).date().isoformat()
         path = partition_path(spec.partition_template, run_id, run_date)
-        partition = Partition(run_id, path, tuple(files))
+        # A file the ledger knows is read again because it changed: its new version supersedes
+        # what it published before (listed in the manifest).
+        known = load_ledger(spec.output)
+        updates = tuple(source_of(entry.path) for entry in files if entry.path in known)
+        index = published_index(spec.output, spec.config)
+        partition = Partition(run_id, path, tuple(files), index, updates)
         request = RunRequest(
             spec.config,
             tuple(as_patterns(files)),

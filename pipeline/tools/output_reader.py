@@ -120,15 +120,18 @@ def open_dataset(output: OutputDir, kind: str) -> ds.Dataset | None:
         )
         if not source:
             return None
+    options: dict[str, Any] = {"format": "parquet", "partitioning": "hive"}
+    options |= {"ignore_prefixes": [".", "_"], "partition_base_dir": folder}
     try:
-        return ds.dataset(
-            source,
-            filesystem=output.filesystem,
-            format="parquet",
-            partitioning="hive",
-            partition_base_dir=folder,
-            ignore_prefixes=[".", "_"],
-        )
+        dataset = ds.dataset(source, filesystem=output.filesystem, **options)
+        # The schema of every file, not only the first: an incremental output holds partitions
+        # of several schema versions, and a newer column (exact_copies, schema 3) would be
+        # dropped when an older file comes first. Columns a file lacks read as nulls.
+        files = [fragment.physical_schema for fragment in dataset.get_fragments()]
+        unified = pa.unify_schemas([dataset.schema, *files])
+        if not unified.equals(dataset.schema):
+            dataset = ds.dataset(source, filesystem=output.filesystem, schema=unified, **options)
+        return dataset
     except (pa.ArrowException, OSError) as error:
         first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise UsageError(f"{folder}: cannot read Parquet ({first_line})") from None
@@ -154,9 +157,13 @@ def column(table: pa.Table, name: str) -> list[Any]:
     return [None] * table.num_rows
 
 
-def preview_source(source: str, max_chars: int) -> RawPreview:
+FOCUS_CONTEXT = 3  # lines shown above the one where the article's text starts
+FOCUS_MIN_CHARS = 12  # a shorter phrase may well occur in the page's head
+
+
+def preview_source(source: str, max_chars: int, focus: str | None = None) -> RawPreview:
     """The input a record came from, read back from its file when that is local, small and a
-    regular file (``source`` unescaped as docs/sources.md says)."""
+    regular file (``source`` unescaped as docs/sources.md says); ``focus`` as preview_bytes."""
     if "://" in source:
         return RawPreview(None, "unavailable: the source is not a local file")
     path_text, line_number = source, None
@@ -180,14 +187,16 @@ def preview_source(source: str, max_chars: int) -> RawPreview:
         if not 1 <= line_number <= len(lines):
             return RawPreview(None, f"unavailable: the file has no line {line_number}")
         data = lines[line_number - 1]
-    return preview_bytes(data, max_chars)
+    return preview_bytes(data, max_chars, focus)
 
 
-def preview_bytes(data: bytes, max_chars: int) -> RawPreview:
+def preview_bytes(data: bytes, max_chars: int, focus: str | None = None) -> RawPreview:
     """Raw bytes as a person can read them: gunzipped, decoded as UTF-8 (else cp1252), capped.
 
     Deliberately not the pipeline's charset detection: a preview shows the input as it is,
-    so an encoding problem stays visible instead of being repaired away.
+    so an encoding problem stays visible instead of being repaired away. With ``focus`` (the
+    start of an article's text) the preview starts a few lines before the line that holds it:
+    an HTML page's first 12,000 characters are often all head and scripts.
     """
     notes = [f"{len(data):,} bytes"]
     if data.startswith(GZIP_MAGIC):
@@ -207,10 +216,34 @@ def preview_bytes(data: bytes, max_chars: int) -> RawPreview:
         notes.append("not valid UTF-8, shown as cp1252")
     if not text.strip():
         notes.append("whitespace only")
+    start = focus_start(text, focus) if focus else 0
+    if start:
+        skipped = text.count("\n", 0, start)
+        notes.append(f"from line {skipped + 1:,}, near the article's text")
+        text = text[start:]
     if len(text) > max_chars:
         notes.append(f"first {max_chars:,} of {len(text):,} characters")
         text = text[:max_chars] + "…"
     return RawPreview(text, ", ".join(notes))
+
+
+def focus_start(text: str, focus: str) -> int:
+    """Where a preview starts: FOCUS_CONTEXT lines before the first line that holds a few words
+    of ``focus`` (tried at a few offsets: a quote mark or an entity may stand in the way), else
+    before ``<body``; 0 when neither is found."""
+    words = focus.split()
+    phrases = [" ".join(words[i : i + n]) for i, n in ((0, 6), (0, 3), (1, 3), (2, 3))]
+    found = [text.find(phrase) for phrase in phrases if len(phrase) >= FOCUS_MIN_CHARS]
+    found = [index for index in found if index >= 0]
+    index = min(found) if found else text.lower().find("<body")
+    if index <= 0:
+        return 0
+    start = text.rfind("\n", 0, index) + 1  # the start of the line that holds it
+    for _ in range(FOCUS_CONTEXT):
+        if start == 0:
+            break
+        start = text.rfind("\n", 0, start - 1) + 1
+    return start
 
 
 def hex_dump(data: bytes) -> str:

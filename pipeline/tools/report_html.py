@@ -249,7 +249,9 @@ def _article_sample(row: dict[str, Any]) -> str:
     chips = _chips("fixes", row.get("fixes")) + _chips(
         "boilerplate removed", row.get("boilerplate_removed"), "removed"
     )
-    preview = preview_source(row.get("source") or "", RAW_CHARS)
+    # a page's raw input starts with its head: show it from where the article's text is
+    focus = row.get("lead") if row.get("input_format") == "html" else None
+    preview = preview_source(row.get("source") or "", RAW_CHARS, focus)
     return (
         f'<article class="sample wide"><h3>{escape(row.get("headline") or "(no headline)")}</h3>'
         f'<p class="meta">{meta}<br><code>{escape(str(row.get("doc_id")))}</code> · '

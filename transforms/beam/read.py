@@ -37,10 +37,15 @@ from scrapeclean.transforms.records import (
     make_doc_id,
 )
 from scrapeclean.transforms.text.decode import ReadConfig, decode_document
-from scrapeclean.transforms.text.formats import JsonlConfig, detect_format, parse_jsonl_line
+from scrapeclean.transforms.text.formats import (
+    JsonlConfig,
+    detect_format,
+    jsonl_document,
+    line_reject,
+)
 from scrapeclean.transforms.text.lines import (
     InflationLimitError,
-    LimitedReader,
+    jsonl_stream,
     plan_chunks,
     read_lines,
 )
@@ -223,10 +228,8 @@ class _ReadFn(beam.DoFn):
         config = self._config
         number = task.first_line - 1
         with self._open(task.path) as handle:
-            stream: Any = handle
-            if task.path.endswith(".gz"):  # Beam's CompressedFile has no readline(size)
-                limit = max(config.max_compression_ratio * task.size, config.max_document_bytes)
-                stream = LimitedReader(gzip.GzipFile(fileobj=handle), limit)
+            # not Beam's CompressedFile: it has no readline(size)
+            stream = jsonl_stream(handle, task.path, task.size, config)
             lines = read_lines(stream, config.max_line_bytes, task.start, task.end, task.first_line)
             try:
                 for number, line, too_long in lines:
@@ -237,21 +240,14 @@ class _ReadFn(beam.DoFn):
                     RejectReason.DECOMPRESSION_BOMB if bomb else RejectReason.CORRUPT_COMPRESSION
                 )
                 detail = f"the rest of the file: {error}"[:500]
-                yield _line_reject(f"{source}#L{number + 1}", b"", reason, detail, config)
+                yield line_reject(f"{source}#L{number + 1}", b"", reason, detail, config)
 
     def _jsonl_line(self, source: str, line: bytes, too_long: bool) -> Any:
-        if too_long:
-            detail = f"line longer than {self._config.max_line_bytes} bytes"
-            return _line_reject(source, line, RejectReason.LINE_TOO_LONG, detail, self._config)
-        if not line.strip():
+        document = jsonl_document(line, too_long, source, self._jsonl, self._config)
+        if document is None:  # a blank line
             self._counters.inc(NAMESPACE, "jsonl_blank_lines")
             return SKIPPED
-        try:
-            return parse_jsonl_line(line, source, self._jsonl, self._config.reject_raw_bytes)
-        except Exception as error:  # this line is a dead letter; the file's next lines go on
-            _LOG.debug("parsing %s failed", source, exc_info=True)
-            detail = failure_detail("jsonl", error)
-            return _line_reject(source, line, RejectReason.INTERNAL_ERROR, detail, self._config)
+        return document
 
 
 def _decoded(data: bytes, source: str, input_format: str, config: ReadConfig) -> Any:
@@ -265,14 +261,6 @@ def _decoded(data: bytes, source: str, input_format: str, config: ReadConfig) ->
         detail = failure_detail("decode", error)
         doc_id = make_doc_id(source, data)
         return Reject(source, doc_id, RejectReason.INTERNAL_ERROR, detail, raw, input_format)
-
-
-def _line_reject(
-    source: str, line: bytes, reason: RejectReason, detail: str, config: ReadConfig
-) -> Reject:
-    return Reject(
-        source, make_doc_id(source, line), reason, detail, line[: config.reject_raw_bytes], "jsonl"
-    )
 
 
 class ReadTasks(beam.PTransform):

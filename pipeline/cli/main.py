@@ -45,8 +45,11 @@ def run_cli(argv: Sequence[str]) -> int:
     try:
         args, beam_args = parse_args(argv)
         if args.command not in ("run", "watch"):
-            return run_command(args)
+            return run_command(args, beam_args)
         config = load_config(Path(args.config) if args.config else None, args.set)
+        from scrapeclean.pipeline.job.store import use_options  # Beam: only run and watch
+
+        use_options(beam_args)  # the checks below list the inputs and output (--s3_endpoint_url)
         if getattr(args, "streaming", False):
             check_inputs(args.input, allow_empty=True, count=False)  # bad globs fail now
             output_url = check_stream_output(args.output, args.input)
@@ -250,13 +253,13 @@ def _stderr_on(descriptor: int) -> Iterator[None]:
                 handler.setStream(original)
 
 
-def check_input_layout(args: argparse.Namespace, output: Path, incremental: bool) -> int:
+def check_input_layout(args: argparse.Namespace, output: str, incremental: bool) -> int:
     """Usage checks before anything is written; returns how many files the inputs match."""
     from scrapeclean.pipeline.job.incremental import check_incremental_output, partition_path
     from scrapeclean.pipeline.job.outputdir import check_output_folder
 
-    check_output_folder(str(output), getattr(args, "overwrite", False), incremental)
-    check_incremental_output(output, incremental)
+    files = check_output_folder(output, getattr(args, "overwrite", False), incremental)
+    check_incremental_output(output, files, incremental)
     if incremental:
         partition_path(args.partition, "run", "2000-01-01")  # a bad template fails now
         return 0
@@ -266,11 +269,16 @@ def check_input_layout(args: argparse.Namespace, output: Path, incremental: bool
 def run_plain(
     args: argparse.Namespace,
     config: RunConfig,
-    output: Path,
+    output: str,
     beam_args: list[str],
     total_files: int,
 ) -> RunSummary:
-    """One complete run over every input into articles/ and rejects/."""
+    """One complete run over every input into articles/ and rejects/, holding the output's
+    lock (a second run on the same output is refused, exit 2)."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from scrapeclean.pipeline.job.lock import output_lock
+    from scrapeclean.pipeline.job.outputdir import check_output_folder
     from scrapeclean.pipeline.job.run import Progress, RunRequest, run
 
     progress = None if args.quiet else Progress(total_files, args.progress_interval)
@@ -283,15 +291,18 @@ def run_plain(
         args.max_reject_rate,
         progress,
     )
-    return run(request)
+    with output_lock(output, PipelineOptions(beam_args)) as lock:
+        # Again, now that no other run can change it: one may have finished since the check.
+        check_output_folder(output, args.overwrite, incremental=False)
+        return run(request, lock)
 
 
 def run_incremental(
-    args: argparse.Namespace, config: RunConfig, output: Path, beam_args: list[str]
+    args: argparse.Namespace, config: RunConfig, output: str, beam_args: list[str]
 ) -> RunSummary | None:
     """One incremental batch over the inputs the ledger does not know (None: nothing new)."""
-    from scrapeclean.pipeline.job.incremental import BatchSpec, load_ledger, run_batch
-    from scrapeclean.pipeline.job.ledger import list_inputs, select_new
+    from scrapeclean.pipeline.job.incremental import BatchSpec, run_batch
+    from scrapeclean.pipeline.job.ledger import list_inputs, load_ledger, select_new
 
     files = select_new(list_inputs(args.input), load_ledger(output))
     if not files:
@@ -303,7 +314,7 @@ def run_incremental(
 
 
 def watch_landing(
-    args: argparse.Namespace, config: RunConfig, output: Path, beam_args: list[str]
+    args: argparse.Namespace, config: RunConfig, output: str, beam_args: list[str]
 ) -> int:
     """``scrapeclean watch``: micro-batches until a signal (or --max-batches)."""
     from scrapeclean.pipeline.job.incremental import BatchSpec, run_batch
@@ -387,10 +398,11 @@ def report_run(args: argparse.Namespace, summary: RunSummary | None) -> int:
     return 0
 
 
-def run_command(args: argparse.Namespace) -> int:
-    """Run report, inspect or explain; a failure that is not bad usage is one line, exit 1."""
+def run_command(args: argparse.Namespace, beam_args: list[str]) -> int:
+    """Run report, inspect or explain (``beam_args``: Beam's options for a store, e.g.
+    --s3_endpoint_url); a failure that is not bad usage is one line, exit 1."""
     try:
-        status = run_readback(args)
+        status = run_readback(args, beam_args)
         sys.stdout.flush()  # here, where a closed stdout is caught, not at exit
         return status
     except BrokenPipeError:  # the reader has what it wanted (``| head -1``)
@@ -426,19 +438,19 @@ def check_inputs(patterns: Sequence[str], allow_empty: bool = False, count: bool
     return sum(1 for _ in match_inputs(patterns)) if count else 0
 
 
-def check_output(output: str, inputs: Sequence[str]) -> Path:
-    """The output must be a folder (or not exist yet) apart from the inputs; local paths only
-    for now."""
+def check_output(output: str, inputs: Sequence[str]) -> str:
+    """The output must be a folder (or not exist yet), or a prefix on a Beam filesystem
+    (s3://bucket/prefix, gs://...), apart from the inputs."""
     from scrapeclean.pipeline.job.outputdir import check_apart, check_output_name
+    from scrapeclean.pipeline.job.store import check_store, is_remote
 
     check_output_name(output)
-    if "://" in output:
-        raise UsageError(f"--output {output!r}: only local output folders are supported")
-    path = Path(output)
-    if path.exists() and not path.is_dir():
+    for path in (output, *inputs):
+        check_store(path)
+    if not is_remote(output) and os.path.exists(output) and not os.path.isdir(output):
         raise UsageError(f"--output {output!r} exists and is not a folder")
     check_apart(output, inputs)
-    return path
+    return output
 
 
 def _configure_logging() -> None:

@@ -273,11 +273,9 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
 
 
 def _beam_args(args: argparse.Namespace, leftovers: list[str]) -> list[str]:
-    if args.command not in ("run", "watch"):  # report, inspect, explain take no Beam options
-        if leftovers:
-            raise UsageError(f"unrecognized arguments: {' '.join(leftovers)}")
-        return []
-    beam_args = check_beam_args(leftovers)
+    beam_args = check_beam_args(leftovers) if leftovers else []
+    if args.command not in ("run", "watch"):  # report, inspect, explain: a store's options
+        return beam_args
     if getattr(args, "workers", None) is not None:
         if args.workers < 1:
             raise UsageError(f"--workers {args.workers}: must be >= 1")

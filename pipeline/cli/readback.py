@@ -4,6 +4,7 @@ into the typed ``run`` functions of pipeline/tools (which know nothing of argpar
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 
 from scrapeclean.pipeline.cli.flags import add_config_flags, bounded
@@ -20,14 +21,15 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     add_explain_parser(subparsers)
 
 
-def run_readback(args: argparse.Namespace) -> int:
-    """Run the read-back command ``args`` names; returns its exit status."""
+def run_readback(args: argparse.Namespace, beam_args: Sequence[str] = ()) -> int:
+    """Run the read-back command ``args`` names; returns its exit status. ``beam_args`` are
+    Apache Beam's options for reading a store (--s3_endpoint_url, ...), as ``run`` takes them."""
     if args.command == "report":
-        return report.run(args.outdir, args.html)
+        return report.run(args.outdir, args.html, beam_args)
     if args.command == "inspect":
-        return inspect.run(args.outdir, args.rejects, args.where, args.limit)
+        return inspect.run(args.outdir, args.rejects, args.where, args.limit, beam_args)
     config = load_config(Path(args.config) if args.config else None, args.set)
-    return explain.run(args.file, config, args.format, args.record, args.full)
+    return explain.run(args.file, config, args.format, args.record, args.full, beam_args)
 
 
 def add_report_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

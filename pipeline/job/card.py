@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import posixpath
 import re
 from collections import Counter
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -22,14 +23,18 @@ import yaml
 
 from scrapeclean.pipeline.job.config import config_as_dict
 from scrapeclean.pipeline.job.manifest import committed_manifests
-from scrapeclean.pipeline.job.outputdir import CARD, MANIFESTS
+from scrapeclean.pipeline.job.outputdir import CARD, join, list_files, read_json
+from scrapeclean.pipeline.job.store import is_remote, put, read
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA
 
 _LOG = logging.getLogger(__name__)
 MARKER = "<!-- scrapeclean dataset card: rewritten after every run, edits are lost -->"
-# part-SSSSS-of-NNNNN[-token].parquet, or part-<split>-SSSSS-… (transforms/beam/write.py)
-_PART = re.compile(r"^part-(?:(?P<split>\w+?)-)?\d{5}-of-\d{5}(?:-[0-9a-f]{8})?\.parquet$")
+# part-SSSSS-of-NNNNN[-token].parquet, or part-<split>-SSSSS-… (transforms/beam/write.py), and
+# a plain run's token when published (pipeline/job/outputdir.py)
+_PART = re.compile(
+    r"^part-(?:(?P<split>\w+?)-)?\d{5}-of-\d{5}(?:-[0-9a-f]{8})?(?:-[0-9a-f]{12})?\.parquet$"
+)
 UNSPLIT = "unsplit"  # the files of runs made with the split step off, beside split ones
 MAX_LISTED = 20  # rows of a languages or inputs table; the rest is summed up in one row
 COLUMN_NOTES = {
@@ -56,40 +61,43 @@ COLUMN_NOTES = {
 }
 
 
-def write_card(output: Path) -> bool:
+def write_card(output: str) -> bool:
     """Write OUT/README.md from the output's manifests and files; False when a README.md that
     is not ours is in the way (it is left as it is, and a warning says so)."""
-    path = output / CARD
-    if path.exists() and MARKER not in path.read_text(encoding="utf-8", errors="replace"):
+    path = join(output, CARD)
+    found = read(path)
+    if found is not None and MARKER not in found.decode("utf-8", errors="replace"):
         _LOG.warning("%s is not a scrapeclean dataset card; left as it is, no card written", path)
         return False
     manifests = run_manifests(output)
     if not manifests:
         return False
-    temporary = path.with_name(f".{CARD}.tmp")
-    temporary.write_text(render_card(output, manifests), encoding="utf-8")
-    temporary.replace(path)
+    put(path, render_card(output, manifests).encode("utf-8"))  # whole, as the manifest
     return True
 
 
-def run_manifests(output: Path) -> list[dict[str, Any]]:
+def run_manifests(output: str) -> list[dict[str, Any]]:
     """The manifests the output holds: every committed run's (incremental), or manifest.json."""
-    if (output / MANIFESTS).is_dir():
-        return committed_manifests(output)
-    plain = output / "manifest.json"
-    return [json.loads(plain.read_text(encoding="utf-8"))] if plain.exists() else []
+    committed = committed_manifests(output)
+    if committed:
+        return committed
+    plain = read_json(join(output, "manifest.json"))
+    return [plain] if plain is not None else []
 
 
-def article_splits(output: Path, names: Iterable[str]) -> dict[str, str]:
-    """Each split's ``data_files`` pattern, from the article files on disk, ``names`` first.
+def article_splits(output: str, names: Iterable[str]) -> dict[str, str]:
+    """Each split's ``data_files`` pattern, from the article files in the output, ``names``
+    first.
 
     Files named without a split (the split step off) are one ``train`` split, or ``unsplit``
     beside split ones (an incremental output whose runs differed).
     """
     found: set[str] = set()
     unlabeled = False
-    for file in (output / "articles").rglob("*.parquet"):
-        match = _PART.match(file.name)
+    for file in list_files(join(output, "articles")):
+        if not file.endswith(".parquet"):
+            continue
+        match = _PART.match(posixpath.basename(file))
         if match and match["split"]:
             found.add(match["split"])
         else:
@@ -103,7 +111,7 @@ def article_splits(output: Path, names: Iterable[str]) -> dict[str, str]:
     return patterns
 
 
-def render_card(output: Path, manifests: list[dict[str, Any]]) -> str:
+def render_card(output: str, manifests: list[dict[str, Any]]) -> str:
     """The whole card: the YAML header, then the body."""
     latest = manifests[-1]
     split_config = latest["config"]["split"]
@@ -116,7 +124,7 @@ def render_card(output: Path, manifests: list[dict[str, Any]]) -> str:
     } or patterns
     languages = _summed(manifests, "languages")
     header = {
-        "pretty_name": output.resolve().name,
+        "pretty_name": _name(output),
         "configs": [
             {
                 "config_name": "articles",
@@ -143,13 +151,19 @@ def render_card(output: Path, manifests: list[dict[str, Any]]) -> str:
     return f"---\n{front}---\n{MARKER}\n\n" + "\n".join(body)
 
 
-def _summary(output: Path, manifests: list[dict[str, Any]]) -> list[str]:
+def _name(output: str) -> str:
+    """The output's own name: its folder's, or its prefix's last part on a store."""
+    location = output if is_remote(output) else os.path.realpath(output)
+    return posixpath.basename(location.rstrip("/"))
+
+
+def _summary(output: str, manifests: list[dict[str, Any]]) -> list[str]:
     counts = _summed(manifests, "counts")
     version = manifests[-1]["versions"].get("scrapeclean", "?")
     runs = f"{len(manifests)} incremental runs, the last" if len(manifests) > 1 else "one run,"
-    where = output.resolve()
+    where = output if is_remote(output) else os.path.realpath(output)
     return [
-        f"# {where.name}",
+        f"# {_name(output)}",
         "",
         f"Articles cleaned from scraper output by scrapeclean {version}: one row per article "
         "(headline, summary, lead, body, credits, metadata), and in `rejects` every input "

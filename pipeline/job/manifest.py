@@ -1,17 +1,17 @@
 """manifest.json: counts per stage and reject reason (from Beam metrics), the resolved config,
-versions, inputs and timings; written atomically."""
+versions, inputs, timings and the Beam options with their secrets redacted; written whole."""
 
 from __future__ import annotations
 
 import json
-import os
 import platform
+import re
 from collections.abc import Mapping, Sequence
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
-from scrapeclean.pipeline.job.outputdir import MANIFESTS
+from scrapeclean.pipeline.job.outputdir import MANIFESTS, join, list_files, read_json
+from scrapeclean.pipeline.job.store import put
 from scrapeclean.transforms.beam.corpus import NAMESPACES as CORPUS_NAMESPACES
 from scrapeclean.transforms.beam.published import NAMESPACE as DEDUP_INDEX
 from scrapeclean.transforms.beam.read import NAMESPACE as READ
@@ -39,6 +39,16 @@ _DISTRIBUTIONS = (
 # Read counters beside in/out/rejected: input parts that are not documents, so not in the
 # accounting (documents_in == articles + rejects), reported so none goes unseen.
 READ_SKIPPED = ("warc_records_skipped", "jsonl_blank_lines")
+# Beam options whose value is a credential or says where (and as whom) to reach a store: the
+# S3 keys, token and endpoint (--s3_access_key_id, --s3_secret_access_key, --s3_session_token,
+# --s3_endpoint_url), and any option named like a password, secret, token or key. The manifest
+# is published with the data: it must not carry them.
+_SECRET_OPTION = re.compile(
+    r"--[\w-]*(secret|password|passwd|token|credential|access_key|key_id|endpoint|private_key)"
+    r"[\w-]*",
+    re.IGNORECASE,
+)
+REDACTED = "<redacted>"
 
 
 def totals(counters: Counters) -> dict[str, Any]:
@@ -78,7 +88,7 @@ def build_manifest(
         "inputs": list(inputs),
         "input_format": input_format,
         "formats_decided": formats_decided(counters),
-        "beam_args": list(beam_args),
+        "beam_args": redact_options(beam_args),
         "timings": timings,
         "versions": versions(),
         "config": config,
@@ -117,18 +127,38 @@ def versions() -> dict[str, str]:
     return found
 
 
-def committed_manifests(output: Path) -> list[dict[str, Any]]:
+def committed_manifests(output: str) -> list[dict[str, Any]]:
     """Every committed run's manifest of an incremental output, oldest first."""
-    folder = output / MANIFESTS
-    paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
-    return [json.loads(path.read_text(encoding="utf-8")) for path in paths]
+    names = [
+        name
+        for name in list_files(join(output, MANIFESTS))
+        if name.endswith(".json") and "/" not in name and not name.startswith(".")
+    ]
+    found = [read_json(join(output, MANIFESTS, name)) for name in names]
+    return [manifest for manifest in found if manifest is not None]
 
 
-def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
-    """Write JSON to a temporary name, then rename: a reader never sees half a manifest."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+def redact_options(beam_args: Sequence[str]) -> list[str]:
+    """The Beam options with every secret's value replaced by ``<redacted>`` (its flag kept,
+    so the manifest still says that one was given), in both ``--flag=value`` and
+    ``--flag value`` forms."""
+    redacted: list[str] = []
+    hide_next = False
+    for arg in beam_args:
+        flag, equals, _ = arg.partition("=")
+        if hide_next and not arg.startswith("--"):
+            redacted.append(REDACTED)
+        elif _SECRET_OPTION.fullmatch(flag):
+            redacted.append(f"{flag}={REDACTED}" if equals else arg)
+        else:
+            redacted.append(arg)
+        hide_next = not equals and _SECRET_OPTION.fullmatch(flag) is not None
+    return redacted
+
+
+def write_manifest(path: str, manifest: dict[str, Any]) -> None:
+    """Write the manifest whole (pipeline/job/store.py: put): a reader never sees half of it."""
+    put(path, (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode("utf-8"))
 
 
 def _stage_names(counters: Counters) -> list[str]:

@@ -18,11 +18,15 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TextIO
 
-from scrapeclean.pipeline.job.incremental import load_ledger
-from scrapeclean.pipeline.job.ledger import InputChangedError, InputFile, list_inputs, select_new
+from scrapeclean.pipeline.job.ledger import (
+    InputChangedError,
+    InputFile,
+    list_inputs,
+    load_ledger,
+    select_new,
+)
 from scrapeclean.pipeline.job.run import RunSummary
 
 DONE_SUFFIX = ".done"
@@ -60,7 +64,7 @@ def ready_files(
 
 def watch(
     patterns: Sequence[str],
-    output: Path,
+    output: str,
     run_batch: Callable[[list[InputFile]], tuple[str, RunSummary]],
     options: WatchOptions,
     log: TextIO,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -37,11 +38,13 @@ def run(
     input_format: str = "auto",
     record: int | None = None,
     full: bool = False,
+    beam_args: Sequence[str] = (),
 ) -> int:
     """Explain one document on stdout (``file``: a path, a ``source`` as a run wrote it, e.g.
     ``crawl.jsonl#L39``; ``record``: the N-th record of a JSONL or WARC file), coloured when
-    stdout is a terminal; exit status 0."""
-    read = read_target(locate(file, record, input_format), config)
+    stdout is a terminal; exit status 0. On a store (s3://...), ``beam_args`` are Beam's options
+    to reach it."""
+    read = read_target(locate(file, record, input_format, beam_args), config)
     cross = [name for name in CROSS_DOCUMENT_STEPS if getattr(config, name).enabled]
     lines = render(trace(read.record, config), read.described, sys.stdout.isatty(), full, cross)
     print(lines, end="")

@@ -9,14 +9,16 @@ No Beam.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import os
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from scrapeclean.pipeline.tools.stores import arrow_filesystem, is_remote
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.errors import UsageError
 from scrapeclean.transforms.records import Document, Reject
@@ -51,6 +53,7 @@ class Target:
     line: int | None = None
     offset: int | None = None
     index: int | None = None
+    beam_args: tuple[str, ...] = ()  # Beam's options for a store's URL (pipeline/tools/stores.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,32 +64,41 @@ class Read:
     described: str
 
 
-def locate(location: str, record: int | None, requested_format: str = "auto") -> Target:
-    """The Target FILE (a path, or a ``source`` as a run wrote it) and ``--record`` name."""
+def locate(
+    location: str,
+    record: int | None,
+    requested_format: str = "auto",
+    beam_args: Sequence[str] = (),
+) -> Target:
+    """The Target FILE (a path, a store's URL, or a ``source`` as a run wrote it) and
+    ``--record`` name."""
     path, line, offset = location, None, None
-    if not os.path.lexists(location):  # a path that exists is taken as typed, # and all
+    if is_remote(location) or not os.path.lexists(location):  # a local path is taken as typed
         if match := _LINE.match(location):
             path, line = match["path"], int(match["number"])
         elif match := _OFFSET.match(location):
             path, offset = match["path"], int(match["number"])
-        path = path if os.path.lexists(path) else path_of(path)  # a source is escaped
+        if not is_remote(path):
+            path = path if os.path.lexists(path) else path_of(path)  # a source is escaped
     input_format, decided_by = decide_format(path, requested_format)
     if decided_by == BY_CONTENT:  # as `run` reads a .php page or an extensionless file
-        with _open(path) as handle:
+        with _open(Target(path, "auto", beam_args=tuple(beam_args))) as handle:
             input_format = sniff_format(handle.read(SNIFF_BYTES))
     named = line is not None or offset is not None
     if named and record is not None:
         raise UsageError(f"{location!r} names a record already; drop --record {record}")
     if input_format == "jsonl":
-        return _jsonl_target(location, path, line if line is not None else record, offset)
+        target = _jsonl_target(location, path, line if line is not None else record, offset)
+        return dataclasses.replace(target, beam_args=tuple(beam_args))
     if input_format == "warc":
         if line is not None:
             raise UsageError(f"{location!r}: a WARC record is named by its offset, PATH#<offset>")
-        return Target(path, "warc", offset=offset, index=record if offset is None else None)
+        index = record if offset is None else None
+        return Target(path, "warc", offset=offset, index=index, beam_args=tuple(beam_args))
     if named or record is not None:
         kind = "an HTML" if input_format == "html" else "a text"
         raise UsageError(f"{location!r}: {kind} file is one document; name the file alone")
-    return Target(path, input_format)
+    return Target(path, input_format, beam_args=tuple(beam_args))
 
 
 def _jsonl_target(location: str, path: str, line: int | None, offset: int | None) -> Target:
@@ -107,7 +119,7 @@ def read_target(target: Target, config: RunConfig) -> Read:
         return _read_line(target, source, config)
     if target.input_format == "warc":
         return _read_warc(target, source, config)
-    with _open(target.path) as handle:
+    with _open(target) as handle:
         data = handle.read(config.read.max_document_bytes + 1)  # one past it: too_large shows
     gzipped = " (gzip)" if data.startswith(GZIP_MAGIC) else ""
     record = decode_file(data, source, target.input_format, config)
@@ -116,8 +128,8 @@ def read_target(target: Target, config: RunConfig) -> Read:
 
 def _read_line(target: Target, source: str, config: RunConfig) -> Read:
     assert target.line is not None
-    with _open(target.path) as handle:
-        stream = jsonl_stream(handle, target.path, os.path.getsize(target.path), config.read)
+    with _open(target) as handle:
+        stream = jsonl_stream(handle, target.path, _size(target), config.read)
         line, too_long = _find_line(
             read_lines(stream, config.read.max_line_bytes), target.line, source
         )
@@ -126,6 +138,13 @@ def _read_line(target: Target, source: str, config: RunConfig) -> Read:
     if record is None:
         raise UsageError(f"line {target.line:,} of {source!r} is blank: a run skips it")
     return Read(record, f"format jsonl · line {target.line:,} · {len(line):,} bytes")
+
+
+def _size(target: Target) -> int:
+    if is_remote(target.path):
+        filesystem, key = arrow_filesystem(target.path, target.beam_args)
+        return int(filesystem.get_file_info(key).size or 0)
+    return os.path.getsize(target.path)
 
 
 def _find_line(
@@ -148,7 +167,7 @@ def _read_warc(target: Target, source: str, config: RunConfig) -> Read:
             f"{source}#<offset> (the source a run writes) or with --record N"
         )
     offsets: list[int] = []
-    with _open(target.path) as handle:
+    with _open(target) as handle:
         for record in warc_documents(handle, source, config.read):
             if record is SKIPPED:
                 continue
@@ -165,8 +184,16 @@ def _read_warc(target: Target, source: str, config: RunConfig) -> Read:
     )
 
 
-def _open(path: str) -> BinaryIO:
-    """The file opened for reading, only when it is a regular file (a FIFO would block)."""
+def _open(target: Target) -> BinaryIO:
+    """The file opened for reading: a store's object, or a local file only when it is a regular
+    file (a FIFO would block)."""
+    path = target.path
+    if is_remote(path):
+        filesystem, key = arrow_filesystem(path, target.beam_args)
+        try:
+            return filesystem.open_input_file(key)  # type: ignore[no-any-return]
+        except OSError as error:
+            raise UsageError(f"{path!r}: cannot read ({error})") from None
     if not os.path.lexists(path):
         raise UsageError(f"{source_of(path)!r} does not exist")
     try:

@@ -70,11 +70,16 @@ class Condition:
 
 
 def run(
-    outdir: str, rejects: bool = False, where: Sequence[str] = (), limit: int = DEFAULT_LIMIT
+    outdir: str,
+    rejects: bool = False,
+    where: Sequence[str] = (),
+    limit: int = DEFAULT_LIMIT,
+    beam_args: Sequence[str] = (),
 ) -> int:
     """Print the records of ``outdir`` (rejects with ``rejects``) matching every ``where`` term,
-    at most ``limit``; exit status 0 even when none match."""
-    output = open_output(outdir)
+    at most ``limit``; exit status 0 even when none match. ``beam_args``: Beam's options for a
+    store (--s3_endpoint_url, ...)."""
+    output = open_output(outdir, beam_args)
     kind = REJECTS if rejects else ARTICLES
     dataset = open_dataset(output, kind)
     conditions = parse_where(list(where), column_names(dataset), kind, numeric_columns(dataset))

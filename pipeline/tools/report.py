@@ -35,6 +35,7 @@ from scrapeclean.pipeline.tools.report_charts import (
     histogram_svg,
     tail_cut,
 )
+from scrapeclean.pipeline.tools.stores import is_remote
 from scrapeclean.transforms.corpus.sitelines import site_of
 from scrapeclean.transforms.errors import UsageError
 
@@ -59,14 +60,19 @@ TOP_SITES = 8  # sites shown; the rest are summed up in one line
 _DOC_ID = re.compile(r"\b[0-9a-f]{16,64}\b")
 
 
-def run(outdir: str, html: str | None = None) -> int:
-    """Write the report for ``outdir`` (to ``html``, default OUTDIR/report.html) and print
-    where it went; exit status 0."""
-    output = open_output(outdir)
-    target = Path(html) if html else output.path / "report.html"
+def run(outdir: str, html: str | None = None, beam_args: Sequence[str] = ()) -> int:
+    """Write the report for ``outdir`` (to ``html``, default OUTDIR/report.html, on a store
+    too) and print where it went; exit status 0. ``beam_args``: Beam's options for a store."""
+    output = open_output(outdir, beam_args)
+    page = build_report(output)
+    if html is None and is_remote(output.location):
+        with output.filesystem.open_output_stream(f"{output.root}/report.html") as stream:
+            stream.write(page.encode("utf-8"))  # appears whole when the upload completes
+        print(f"{output.location.rstrip('/')}/report.html")
+        return 0
+    target = Path(html) if html else Path(output.location) / "report.html"
     if not target.parent.is_dir():
         raise UsageError(f"--html {str(target)!r}: folder {str(target.parent)!r} does not exist")
-    page = build_report(output)
     temporary = target.with_name(f".{target.name}.tmp")
     try:
         temporary.write_text(page, encoding="utf-8")

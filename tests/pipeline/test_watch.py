@@ -172,11 +172,11 @@ def test_a_batch_whose_input_changed_is_logged_and_read_again(tmp_path: Path) ->
         batches.append([Path(entry.path).name for entry in files])
         if len(batches) == 1:  # what run_batch raises when confirm_unchanged sees new bytes
             raise InputChangedError("a.txt changed while the run read it")
-        return "r1", RunSummary(tmp_path, 1, 1, 0, {}, 0.0, {})
+        return "r1", RunSummary(str(tmp_path), 1, 1, 0, {}, 0.0, {})
 
     log = io.StringIO()
     options = WatchOptions(interval=0, settle=0, max_batches=1)
-    assert watch([str(tmp_path / "*.txt")], tmp_path / "out", run_batch, options, log) == 0
+    assert watch([str(tmp_path / "*.txt")], str(tmp_path / "out"), run_batch, options, log) == 0
     assert batches == [["a.txt"], ["a.txt"]]  # the service goes on; the file is not lost
     start, first, second, stop = log.getvalue().splitlines()
     assert start.startswith(f"scrapeclean: watching {tmp_path / '*.txt'} every 0 s into ")

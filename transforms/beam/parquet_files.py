@@ -187,29 +187,39 @@ class HivePartition:
         return "/".join(parts)
 
 
-def parquet_file_name(
-    window: Any,
-    pane: Any,
-    shard_index: int | None,
-    total_shards: int | None,
-    compression: str,
-    destination: str,
-) -> str:
+@dataclass(frozen=True, slots=True)
+class ParquetFileNaming:
     """``[<partition>/]<start>-<end>-SSSSS-of-NNNNN-<token>.parquet``, window bounds in UTC.
 
-    Outside any window (a batch run) the name starts with ``part`` instead of the bounds. No
-    sub-folder per window: partition folders are made by the sink factory, which a window has
-    no hook for. The random token keeps a second firing of the same window (late data) from
-    renaming its files over the first one's: WriteToFiles names files by destination and
-    window only and has no pane in hand.
+    Outside any window (a batch run) the name starts with ``prefix`` instead of the bounds
+    (``part``, or ``part-train`` for one split's files). No sub-folder per window: partition
+    folders are made by the sink factory, which a window has no hook for. The random token
+    keeps a second firing of the same window (late data) from renaming its files over the
+    first one's: WriteToFiles names files by destination and window only and has no pane in
+    hand.
     """
-    if isinstance(window, IntervalWindow):
-        span = f"{_utc(window.start)}-{_utc(window.end)}"
-    else:  # the global window
-        span = "part"
-    shard = f"{int(shard_index or 0):05d}-of-{int(total_shards or 1):05d}"
-    name = f"{span}-{shard}-{uuid.uuid4().hex[:8]}.parquet"
-    return f"{destination}/{name}" if destination else name
+
+    prefix: str = "part"
+
+    def __call__(
+        self,
+        window: Any,
+        pane: Any,
+        shard_index: int | None,
+        total_shards: int | None,
+        compression: str,
+        destination: str,
+    ) -> str:
+        if isinstance(window, IntervalWindow):
+            span = f"{_utc(window.start)}-{_utc(window.end)}"
+        else:  # the global window
+            span = self.prefix
+        shard = f"{int(shard_index or 0):05d}-of-{int(total_shards or 1):05d}"
+        name = f"{span}-{shard}-{uuid.uuid4().hex[:8]}.parquet"
+        return f"{destination}/{name}" if destination else name
+
+
+parquet_file_name = ParquetFileNaming()
 
 
 def _utc(timestamp: Any) -> str:
@@ -219,8 +229,8 @@ def _utc(timestamp: Any) -> str:
 class WriteParquetFiles(beam.PTransform):
     """Write rows (dicts of ``schema``) as Parquet files under ``folder``.
 
-    One file per bundle, window and partition, named by ``parquet_file_name``; each window's
-    files appear (renamed from the temp folder) when its pane fires. ``partition_by`` names
+    One file per bundle, window and partition, named by ``ParquetFileNaming(prefix)``; each
+    window's files appear (renamed from the temp folder) when its pane fires. ``partition_by`` names
     columns that make Hive-style sub-folders; those columns are then left out of the files.
     Temp files go to ``temp_directory`` (default: a ``.temp…`` folder inside ``folder``,
     which WriteToFiles leaves behind empty).
@@ -234,9 +244,11 @@ class WriteParquetFiles(beam.PTransform):
         output: OutputConfig,
         partition_by: Sequence[str] = (),
         temp_directory: str | None = None,
+        prefix: str = "part",
     ) -> None:
         super().__init__()
         self._folder = folder
+        self._naming = ParquetFileNaming(prefix)
         # As Hive, Spark and pyarrow write it: a partition column lives in the folder name
         # only (pyarrow refuses to merge a column that is in both the file and the path).
         file_schema = pa.schema(
@@ -253,7 +265,7 @@ class WriteParquetFiles(beam.PTransform):
             path=self._folder,
             destination=self._partition,
             sink=self._sink,
-            file_naming=parquet_file_name,
+            file_naming=self._naming,
             temp_directory=(
                 None  # WriteToFiles wants a ValueProvider, not a string
                 if self._temp_directory is None

@@ -16,6 +16,7 @@ import stat
 from typing import BinaryIO
 
 _ESCAPED = re.compile(rb"\\(\\|x[0-9a-f]{2})")
+_RECORD_SUFFIX = re.compile(r"#L?\d+$")
 _KINDS = (  # what a name can be besides a regular file (stat(2)), as a reject's detail says it
     (stat.S_ISDIR, "a directory"),
     (stat.S_ISFIFO, "a FIFO (named pipe)"),
@@ -38,6 +39,12 @@ def source_of(path: str) -> str:
     """
     raw = os.fsencode(path)
     return raw.replace(b"\\", b"\\\\").decode("utf-8", "backslashreplace")
+
+
+def file_source(source: str) -> str:
+    """The source of the input file a record came from: ``source`` without a JSONL line's
+    ``#L<n>`` or a WARC record's ``#<offset>`` (contract, "source")."""
+    return _RECORD_SUFFIX.sub("", source)
 
 
 def path_of(source: str) -> str:

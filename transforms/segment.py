@@ -13,15 +13,9 @@ from typing import Any
 
 from transforms.boilerplate import check_patterns
 from transforms.dedup import content_hash
+from transforms.paragraphs import ends_sentence, is_dateline, split_paragraphs
 from transforms.records import Article, Document, Reject, RejectReason
 
-_BLOCK_SPLIT = re.compile(r"\n\s*\n")
-_TRAILING_QUOTES = "\"'”’»)]"
-_INITIALISM = re.compile(r"(?:\b[A-Z]\.)+$")  # "U.S." ends a headline, not a sentence
-# "WASHINGTON (Reuters) -", "LONDON —", "KYIV, Ukraine (AP) —": how news leads open. The place
-# before the dash must be upper case (checked in is_dateline: re has no \p{Lu}).
-_DATELINE = re.compile(r"([^\n—–-]{2,60}?) ?(?:—|–|--?) ")
-_AGENCY = re.compile(r"\s*\([^()]{1,30}\)$")
 _WORD = re.compile(r"\w+")
 _CLOSING_PARENTHESES = re.compile(r"\s*\(([^()]{1,400})\)\s*$")
 _STOPWORDS = frozenset(
@@ -107,32 +101,6 @@ def text_fields(paragraphs: list[str]) -> dict[str, Any]:
         "n_words": len(text.split()),
         "content_hash": content_hash(text),
     }
-
-
-def split_paragraphs(text: str) -> list[str]:
-    """Paragraphs are lines, or blank-line separated blocks when the text is hard-wrapped."""
-    blocks = [block.split("\n") for block in _BLOCK_SPLIT.split(text) if block.strip()]
-    width = max((len(line) for block in blocks for line in block), default=0)
-    paragraphs: list[str] = []
-    for lines in blocks:
-        lines = [line for line in lines if line.strip()]
-        if len(blocks) > 1 and is_hard_wrapped(lines, width):
-            paragraphs.append(" ".join(lines))
-        else:
-            paragraphs.extend(lines)
-    return paragraphs
-
-
-def is_hard_wrapped(lines: list[str], width: int) -> bool:
-    """True for a block wrapped at the document's line width: full lines that stop mid-sentence.
-
-    Wrapping is a property of the whole text: its longest line (``width``) is 50-100 columns,
-    and each line of the block but the last fills most of it.
-    """
-    inner = lines[:-1]
-    if not inner or not 50 <= width <= 100 or any(len(line) < 0.7 * width for line in inner):
-        return False
-    return sum(not ends_sentence(line) for line in inner) >= 0.6 * len(inner)
 
 
 def take_credits(
@@ -237,23 +205,6 @@ def is_dek(candidate: str, following: list[str], config: SegmentConfig) -> bool:
         + (word_overlap(candidate, " ".join(following)) >= 0.5)
     )
     return evidence >= 2
-
-
-def is_dateline(paragraph: str) -> bool:
-    """True when a paragraph opens with a news dateline: an upper-case place, then a dash."""
-    match = _DATELINE.match(paragraph)
-    if not match:
-        return False
-    place = _AGENCY.sub("", match.group(1)).split(",")[0]
-    return len(place) >= 2 and place.isupper()
-
-
-def ends_sentence(text: str) -> bool:
-    """True when text ends with sentence punctuation (closing quotes ignored, "U.S." is not)."""
-    stripped = text.rstrip().rstrip(_TRAILING_QUOTES)
-    if stripped.endswith((".", "!", "?", ":", ";", "…")):
-        return not (stripped.endswith(".") and _INITIALISM.search(stripped))
-    return False
 
 
 def word_overlap(first: str, second: str) -> float:

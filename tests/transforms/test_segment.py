@@ -7,8 +7,9 @@ import textwrap
 import pytest
 
 from pipeline.config import RunConfig
+from transforms.paragraphs import ends_sentence, is_hard_wrapped, split_paragraphs
 from transforms.records import Article, Document, Reject, RejectReason
-from transforms.segment import ends_sentence, is_hard_wrapped, segment_document, split_paragraphs
+from transforms.segment import segment_document
 
 HEADLINE = "Port Strike Enters Second Week as Talks Stall"
 SUMMARY = (

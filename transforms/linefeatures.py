@@ -8,11 +8,11 @@ line, numpy for the document-wide columns; no model weights here.
 
 from __future__ import annotations
 
+import math
 import re
-from collections import Counter
 from collections.abc import Callable
 
-import numpy as np
+from transforms.paragraphs import ends_sentence, is_dateline
 
 # Words that name page furniture in any site's navigation, sharing, subscription, consent and
 # footer widgets (English, German, French, Spanish, Italian, Dutch, Portuguese). Written from
@@ -59,16 +59,37 @@ STOPWORDS = frozenset(
     """.split()
 )
 
-_WORD = re.compile(r"\w+")
+# Words of credit and byline lines in the same languages ("By", "Reporting by", "Photo:"),
+# plus the wire agencies whose names make up such lines.
+CREDIT_WORDS = frozenset(
+    """
+    by reporting reported reporter editing edited editor writing written writer contributed
+    contributing contribution contributions additional staff correspondent author authors
+    photo photos photograph photographer image images credit credits courtesy source sources
+    illustration graphics via reuters ap afp dpa epa getty bloomberg
+    von foto fotos bild quelle autor autorin redaktion par auteur crédit por fuente autor
+    di fonte door bron
+    """.split()
+)
+_BYLINE_OPENERS = frozenset(("by", "von", "par", "por", "di", "door", "from"))
+
 _DATE_LIKE = re.compile(
     r"\b(?:1[89]\d\d|20\d\d)\b|\b\d{1,2}:\d\d\b|\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b"
 )
-_LINK_LIKE = re.compile(r"https?://|www\.|@\w|\.(?:com|org|net)\b", re.IGNORECASE)
-_SENTENCE_END = (".", "!", "?", "…", ";")
+_LINK_MARKS = ("://", "www.", "@", ".com", ".org", ".net")
 _CLOSERS = "\"'”’»)]"
 _SEPARATORS = ("|", " • ", " · ", " / ", " » ", " › ", " > ")
 _BULLETS = "-•*·►>»|–—+#"
 _QUOTES = "\"“‘'«„"
+# Punctuation read as a word break when a line is cut into words for the vocabularies.
+_UPPER = re.compile(r"[A-ZÀ-ÖØ-ÞА-ЯΑ-Ω]")
+_DIGIT = re.compile(r"\d")
+_SYMBOL = re.compile(r"[^\w\s]")
+_PUNCTUATION_TO_SPACE = str.maketrans({c: " " for c in ".,;:!?\"'()[]{}|/\\«»“”‘’–—…•·*#&+=<>"})
+# Shape is judged on the start of a line: past it a line is prose whatever its letters are,
+# and counting characters of a 3,000-character paragraph would cost more than all the rest.
+HEAD_CHARS = 160
+HEAD_WORDS = 30
 
 # Per-line columns, in order (line_shape below builds them).
 SHAPE_FEATURES = (
@@ -94,77 +115,63 @@ SHAPE_FEATURES = (
     "stopword_share",
     "chrome_word_share",
     "chrome_first_word",
+    "credit_word_share",
+    "byline_opener",
     "comma_per_word",
     "mean_word_length",
     "date_like",
     "link_like",
-    "catalog",
-    "credit_rule",
-    "byline_rule",
     "dateline",
+    "catalog",
 )
 
 
-def line_shape(
-    line: str,
-    is_catalog: Callable[[str], bool],
-    is_credit: Callable[[str], bool],
-    is_byline: Callable[[str], bool],
-    is_dateline: Callable[[str], bool],
-) -> list[float]:
-    """The SHAPE_FEATURES of one stripped, non-empty line (rule verdicts passed in as callables).
+def line_shape(line: str, is_catalog: Callable[[str], bool]) -> list[float]:
+    """The SHAPE_FEATURES of one stripped, non-empty line (the catalog's verdict passed in).
 
     Why these: chrome is short, unpunctuated, capitalised, symbol-rich and full of widget
-    words; prose is long, punctuated and dense in function words; headlines sit between.
+    words; prose is long, punctuated and dense in function words; headlines sit between;
+    credits are short and name people next to a few newsroom words.
     """
-    words = line.split()
-    n_words = len(words)
     n_chars = len(line)
-    tokens = _WORD.findall(line.casefold())
-    n_tokens = len(tokens) or 1
-    alpha = [w for w in words if w[:1].isalpha()]
-    letters = sum(c.isalpha() for c in line) or 1
-    digits = sum(c.isdigit() for c in line)
-    spaces = n_words - 1
-    symbols = n_chars - spaces - sum(c.isalnum() for c in line)
+    n_words = line.count(" ") + 1  # lines come with single spaces (repair, dump writers)
+    head = line[:HEAD_CHARS]
+    first_words = head.split(None, HEAD_WORDS)[:HEAD_WORDS]
+    tokens = head.casefold().translate(_PUNCTUATION_TO_SPACE).split()[:HEAD_WORDS] or [""]
+    distinct = set(tokens)
+    n_distinct = len(distinct)
+    n_head = len(head)
+    digits = len(_DIGIT.findall(head))
     last = line.rstrip(_CLOSERS)[-1:] or line[-1]
-    short = n_words <= 40  # the rule catalogs only judge short lines
     return [
-        np.log1p(n_chars),
-        np.log1p(n_words),
+        math.log1p(n_chars),
+        math.log1p(n_words),
         n_words == 1,
         2 <= n_words <= 3,
         4 <= n_words <= 6,
         7 <= n_words <= 12,
         13 <= n_words <= 25,
         n_words > 25,
-        last in _SENTENCE_END,
+        ends_sentence(line),
         last == ":",
         last == "?",
         last.isalnum(),
-        sum(w[0].isupper() for w in alpha) / len(alpha) if alpha else 0.0,
-        sum(c.isupper() for c in line) / letters,
-        digits / n_chars,
-        symbols / n_chars,
-        any(s in line for s in _SEPARATORS),
+        sum(map(str.istitle, first_words)) / len(first_words),
+        len(_UPPER.findall(head)) / n_head,
+        digits / n_head,
+        len(_SYMBOL.findall(head)) / n_head,
+        any(s in head for s in _SEPARATORS),
         line[0] in _BULLETS,
         line[0] in _QUOTES,
-        sum(t in STOPWORDS for t in tokens) / n_tokens,
-        sum(t in CHROME_WORDS for t in tokens) / n_tokens,
-        bool(tokens) and tokens[0] in CHROME_WORDS,
-        line.count(",") / n_words,
-        (n_chars - spaces) / n_words,
-        _DATE_LIKE.search(line) is not None,
-        _LINK_LIKE.search(line) is not None,
-        short and is_catalog(line),
-        short and is_credit(line),
-        n_words <= 12 and is_byline(line),
+        len(distinct & STOPWORDS) / n_distinct,
+        len(distinct & CHROME_WORDS) / n_distinct,
+        tokens[0] in CHROME_WORDS,
+        len(distinct & CREDIT_WORDS) / n_distinct,
+        tokens[0] in _BYLINE_OPENERS,
+        head.count(",") / len(first_words),
+        (n_chars - n_words + 1) / n_words,
+        digits > 0 and _DATE_LIKE.search(head) is not None,
+        any(mark in head for mark in _LINK_MARKS),
         is_dateline(line),
+        n_words <= 40 and is_catalog(line),
     ]
-
-
-def duplicate_counts(lines: list[str]) -> list[int]:
-    """How many times each line occurs in the dump (casefolded): repeated lines are widgets."""
-    folded = [line.casefold() for line in lines]
-    counts = Counter(folded)
-    return [counts[f] for f in folded]

@@ -56,5 +56,7 @@ def ends_sentence(text: str) -> bool:
     """True when text ends with sentence punctuation (closing quotes ignored, "U.S." is not)."""
     stripped = text.rstrip().rstrip(_TRAILING_QUOTES)
     if stripped.endswith((".", "!", "?", ":", ";", "…")):
-        return not (stripped.endswith(".") and _INITIALISM.search(stripped))
+        # Only the tail is searched: an initialism run there is found whatever precedes it.
+        tail = max(0, len(stripped) - 40)
+        return not (stripped.endswith(".") and _INITIALISM.search(stripped, tail))
     return False

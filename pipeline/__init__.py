@@ -1,1 +1,2 @@
-"""Builds and runs scrapeclean's Beam job: CLI, options, config, graph, run, manifest."""
+"""Everything around the job: the command line (``cli``), the Beam job itself (``job``) and the
+read-back tools over a finished output (``tools``)."""

@@ -13,12 +13,11 @@ import time
 from pathlib import Path
 
 import ftfy
-
-from pipeline.config import load_config
-from transforms.chain import DOCUMENT_STAGES
-from transforms.decode import decode_document
-from transforms.records import Reject
-from transforms.repair import FTFY_CONFIG
+from scrapeclean.pipeline.job.config import load_config
+from scrapeclean.transforms.records import Reject
+from scrapeclean.transforms.text.decode import decode_document
+from scrapeclean.transforms.text.repair import FTFY_CONFIG
+from scrapeclean.transforms.text.stages import DOCUMENT_STAGES
 
 
 def main() -> None:

@@ -35,15 +35,21 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from pipeline.config import load_config
+from scrapeclean.pipeline.job.config import load_config
+from scrapeclean.transforms.corpus.dedup import content_hash
+from scrapeclean.transforms.corpus.neardup import DedupConfig, NearDupConfig, dedup_corpus
+from scrapeclean.transforms.corpus.quality import (
+    LanguageFilterConfig,
+    QualityConfig,
+    check_quality,
+    filter_language,
+)
+from scrapeclean.transforms.corpus.sitelines import SiteLinesConfig, strip_corpus
+from scrapeclean.transforms.corpus.split import SplitConfig, assign_split
+from scrapeclean.transforms.records import Article, Reject
+from scrapeclean.transforms.text.stages import clean_bytes
+
 from scripts.make_site_corpus import ARTICLES_PATH, jaccard
-from transforms.chain import clean_bytes
-from transforms.dedup import content_hash
-from transforms.neardup import DedupConfig, NearDupConfig, dedup_corpus
-from transforms.quality import LanguageFilterConfig, QualityConfig, check_quality, filter_language
-from transforms.records import Article, Reject
-from transforms.sitelines import SiteLinesConfig, strip_corpus
-from transforms.split import SplitConfig, assign_split
 
 SECTIONS = (
     SiteLinesConfig(enabled=True),
@@ -166,8 +172,7 @@ def _junk(labels: dict) -> list[str]:
 def _beam_records(articles: list[Article]) -> list[str]:
     import apache_beam as beam
     from apache_beam.testing.test_pipeline import TestPipeline
-
-    from transforms.corpus import CleanCorpus
+    from scrapeclean.transforms.beam.corpus import CleanCorpus
 
     out = Path(f"/tmp/bench_corpus_{time.time_ns()}.txt")
     pipeline = TestPipeline(runner="FnApiRunner")
@@ -254,8 +259,7 @@ def speed_once(mode: str, docs: int) -> dict:
 def _speed_beam(docs: int) -> int:
     import apache_beam as beam
     from apache_beam.testing.test_pipeline import TestPipeline
-
-    from transforms.corpus import CleanCorpus
+    from scrapeclean.transforms.beam.corpus import CleanCorpus
 
     chunk = 1000
     pipeline = TestPipeline(runner="FnApiRunner")

@@ -29,9 +29,9 @@ from typing import Any
 
 import lxml.html
 from lxml import etree
+from scrapeclean.transforms.html.page import HtmlConfig, PageArticle, decode_html, extract_page
 
 from scripts.measure import measure
-from transforms.html import HtmlConfig, PageArticle, decode_html, extract_page
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PAGES = REPO.parent / "shared" / "bench" / "html-dev"

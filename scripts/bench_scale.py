@@ -93,10 +93,10 @@ class Row:
 
 def run_loop(folder: Path) -> dict[str, object]:
     """The loop variant: read, clean and keep the row of every ``*.txt`` below ``folder``."""
-    from pipeline.config import load_config
-    from transforms.chain import clean_bytes
-    from transforms.records import Reject
-    from transforms.schema import to_row
+    from scrapeclean.pipeline.job.config import load_config
+    from scrapeclean.transforms.records import Reject
+    from scrapeclean.transforms.schema import to_row
+    from scrapeclean.transforms.text.stages import clean_bytes
 
     config = load_config()
     paths = sorted(glob.glob(f"{folder}/**/*.txt", recursive=True))

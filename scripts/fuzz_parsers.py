@@ -16,11 +16,11 @@ import sys
 import atheris
 
 with atheris.instrument_imports(include=["transforms", "pipeline"]):
-    from pipeline.config import load_config
-    from transforms.chain import clean_bytes
-    from transforms.formats import JsonlConfig, parse_jsonl_line
-    from transforms.html import decode_html, extract_page
-    from transforms.warc import warc_documents
+    from scrapeclean.pipeline.job.config import load_config
+    from scrapeclean.transforms.html.page import decode_html, extract_page
+    from scrapeclean.transforms.text.formats import JsonlConfig, parse_jsonl_line
+    from scrapeclean.transforms.text.stages import clean_bytes
+    from scrapeclean.transforms.text.warc import warc_documents
 
 CONFIG = load_config()
 JSONL = JsonlConfig()

@@ -10,7 +10,7 @@ every site also has junk pages (lorem ipsum, a javascript/cookie notice page, a 
 Outputs under ``--out``: ``sites/<site>/<n>.txt``, ``labels.jsonl`` (one line per file: site,
 kind, base article, variant, the article text it carries, the chrome lines inserted) and
 ``pairs.jsonl`` (every pair of files carrying the same base article, with its true Jaccard of
-word 5-shingles, as ``transforms.neardup`` shingles). Deterministic for a given ``--seed``.
+word 5-shingles, as corpus/neardup.py shingles). Deterministic for a given ``--seed``.
 
 Usage::
 
@@ -258,7 +258,7 @@ def article_text(page: Page) -> str:
 
 
 def jaccard(first: str, second: str, n: int = 5) -> float:
-    """Exact Jaccard of word n-gram sets, words as transforms.neardup splits them."""
+    """Exact Jaccard of word n-gram sets, words as corpus/neardup.py splits them."""
     a, b = _shingles(first, n), _shingles(second, n)
     return len(a & b) / len(a | b) if a | b else 1.0
 

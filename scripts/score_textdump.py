@@ -2,7 +2,7 @@
 
 By default it runs the real command line on the corpus into a temporary directory::
 
-    <python> -m pipeline.cli run --input 'CORPUS/*.txt' --output TMP [extra args after --]
+    <python> -m scrapeclean.pipeline.cli.main run --input 'CORPUS/*.txt' --output TMP [-- args]
 
 or it reads an existing output directory with ``--output``. Rows from ``articles/*.parquet``
 and ``rejects/*.parquet`` are matched to labels by the basename of their ``source`` column.
@@ -283,7 +283,14 @@ def run_pipeline(
     corpus: Path, output: Path, python: str, extra: Sequence[str], timeout: float
 ) -> None:
     """Run the scrapeclean CLI on the corpus; raise PipelineError if it fails."""
-    command = [python, "-m", "pipeline.cli", "run", "--input", str(corpus / "*.txt")]
+    command = [
+        python,
+        "-m",
+        "scrapeclean.pipeline.cli.main",
+        "run",
+        "--input",
+        str(corpus / "*.txt"),
+    ]
     command += ["--output", str(output), *extra]
     print("running:", " ".join(command), file=sys.stderr)
     try:
@@ -348,7 +355,7 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     own = argv[: argv.index("--")] if "--" in argv else argv
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
-        epilog="Arguments after a bare -- go to `pipeline.cli run` (e.g. -- --config eval.yaml).",
+        epilog="Arguments after a bare -- go to `scrapeclean run` (e.g. -- --config eval.yaml).",
     )
     parser.add_argument("--corpus", type=Path, required=True, help="dir with labels.jsonl")
     parser.add_argument("--output", type=Path, help="existing scrapeclean output dir to score")

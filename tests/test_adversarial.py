@@ -8,11 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
-from pipeline.config import RunConfig
-from transforms.chain import clean_bytes
-from transforms.records import Article, Reject
-from transforms.sandbox import Sandbox
+from scrapeclean.pipeline.job.config import RunConfig
+from scrapeclean.transforms.records import Article, Reject
+from scrapeclean.transforms.text.sandbox import Sandbox
+from scrapeclean.transforms.text.stages import clean_bytes
 
 HANG_GUARD_SECONDS = 120
 N = 50_000  # quadratic work at this size is ~10^9 steps: a hang, caught

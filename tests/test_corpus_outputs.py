@@ -17,10 +17,10 @@ import apache_beam as beam
 import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
+from scrapeclean.transforms.beam.corpus import CleanCorpus
+from scrapeclean.transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA, to_row
 
 from tests.transforms.test_corpus import SECTIONS, corpus, reference
-from transforms.corpus import CleanCorpus
-from transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA, to_row
 
 duckdb = pytest.importorskip("duckdb", reason="needs the dev requirement duckdb")
 SPLITS = {"train", "validation", "test"}
@@ -114,7 +114,8 @@ def test_datasets_loads_offline(
 @pytest.fixture(scope="module")
 def training_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real CLI with configs/training.yaml over the generated multi-site corpus."""
-    from pipeline.cli import main
+    from scrapeclean.pipeline.cli.main import main
+
     from scripts.make_site_corpus import main as make_site_corpus
 
     corpus = tmp_path_factory.mktemp("sites")

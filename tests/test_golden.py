@@ -11,11 +11,11 @@ import json
 from pathlib import Path
 
 import pytest
+from scrapeclean.pipeline.job.config import RunConfig
+from scrapeclean.transforms.records import Article, Reject
+from scrapeclean.transforms.text.stages import clean_bytes
 
-from pipeline.config import RunConfig
 from tests.conftest import SEEDS
-from transforms.chain import clean_bytes
-from transforms.records import Article, Reject
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SEED_FILES = sorted(path for path in SEEDS.iterdir() if path.is_file())

@@ -9,18 +9,17 @@ import unicodedata
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from pipeline.config import RunConfig, load_config
-from transforms.boilerplate import strip_boilerplate
-from transforms.chain import clean_bytes, run_stages
-from transforms.decode import decode_document
-from transforms.dedup import fold_case
-from transforms.formats import JsonlConfig, parse_jsonl_line
-from transforms.html import HtmlConfig, extract_page
-from transforms.neardup import words_of
-from transforms.records import Article, Document, Reject
-from transforms.repair import repair_text
-from transforms.segment import segment_document
+from scrapeclean.pipeline.job.config import RunConfig, load_config
+from scrapeclean.transforms.corpus.dedup import fold_case
+from scrapeclean.transforms.corpus.neardup import words_of
+from scrapeclean.transforms.html.page import HtmlConfig, extract_page
+from scrapeclean.transforms.records import Article, Document, Reject
+from scrapeclean.transforms.text.boilerplate import strip_boilerplate
+from scrapeclean.transforms.text.decode import decode_document
+from scrapeclean.transforms.text.formats import JsonlConfig, parse_jsonl_line
+from scrapeclean.transforms.text.repair import repair_text
+from scrapeclean.transforms.text.segment import segment_document
+from scrapeclean.transforms.text.stages import clean_bytes, run_stages
 
 CONFIG: RunConfig = load_config()
 TEXT_COLUMNS = ("headline", "summary", "lead", "body", "credits")

@@ -10,11 +10,12 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import RunConfig
+from scrapeclean.pipeline.job.config import RunConfig
+from scrapeclean.transforms.records import Reject
+from scrapeclean.transforms.text.stages import clean_bytes
+
 from scripts.make_textdump_corpus import generate, write_corpus
 from scripts.score_textdump import check, load_labels, score
-from transforms.chain import clean_bytes
-from transforms.records import Reject
 
 
 def test_textdump_corpus_meets_issue_2_targets(tmp_path: Path, config: RunConfig) -> None:

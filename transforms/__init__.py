@@ -1,1 +1,2 @@
-"""scrapeclean's stages: pure text functions (no Beam) and the thin Beam wrappers around them."""
+"""Everything a document goes through: records and schema (this folder), then the pure rooms
+``text``, ``html`` and ``corpus``, and ``beam``, the thin Beam wrappers around them."""

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from pipeline.config import ConfigError, RunConfig, find_config_dir, load_config
+from scrapeclean.pipeline.job.config import ConfigError, RunConfig, find_config_dir, load_config
 
 CONFIGS = sorted((Path(__file__).resolve().parents[2] / "configs").glob("*.yaml"))
 

@@ -10,11 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from scrapeclean.pipeline.cli.main import main
+from scrapeclean.pipeline.cli.options import UsageError
+from scrapeclean.pipeline.tools import explain, report
+from scrapeclean.pipeline.tools import inspect as inspect_cmd
+from scrapeclean.pipeline.tools.explain_diff import visible
 
-from pipeline import explain, inspect_cmd, report
-from pipeline.cli import main
-from pipeline.explain_diff import visible
-from pipeline.options import UsageError
 from tests.conftest import SEEDS
 
 USER_SEED = SEEDS / "000_05c8e702dea443c3.txt"
@@ -27,7 +28,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def cli(*argv: str) -> int:
-    """The three commands wired as pipeline/cli.py wires them: UsageError -> one line, exit 2."""
+    """The three commands wired as pipeline/cli/main.py does: UsageError -> one line, exit 2."""
     parser = _Parser(prog="scrapeclean")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for module in (report, inspect_cmd, explain):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from pipeline.options import DEFAULT_RUNNER, UsageError, parse_args
+from scrapeclean.pipeline.cli.options import DEFAULT_RUNNER, UsageError, parse_args
 
 
 def test_beam_flags_pass_through_and_runner_is_pinned() -> None:

@@ -13,12 +13,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from scrapeclean.pipeline.cli.main import main
+from scrapeclean.pipeline.cli.options import UsageError
+from scrapeclean.pipeline.tools import report
+from scrapeclean.pipeline.tools.output_reader import preview_bytes, site_of
+from scrapeclean.pipeline.tools.report_charts import bar_svg, count_ticks, histogram_bins, nice_step
 
-from pipeline import report
-from pipeline.cli import main
-from pipeline.options import UsageError
-from pipeline.output_reader import preview_bytes, site_of
-from pipeline.report_charts import bar_svg, count_ticks, histogram_bins, nice_step
 from tests.conftest import SEEDS
 
 

@@ -22,20 +22,20 @@ from apache_beam.testing import test_stream
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to_per_window
 from apache_beam.transforms.window import GlobalWindow, IntervalWindow, TimestampedValue
-
-from pipeline.config import RunConfig, load_config
-from pipeline.streaming import (
+from scrapeclean.pipeline.job.config import RunConfig, load_config
+from scrapeclean.pipeline.job.streaming import (
     build_stream_body,
     build_streaming_graph,
     build_windowed_tail,
 )
+from scrapeclean.transforms.beam.parquet_files import ParquetFileSink, parquet_file_name
+from scrapeclean.transforms.beam.run_stages import MAIN, REJECTS, RunStages
+from scrapeclean.transforms.corpus.split import assign_split
+from scrapeclean.transforms.records import Article, Document, Reject, RejectReason, make_doc_id
+from scrapeclean.transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA, to_row
+from scrapeclean.transforms.text.stages import bind_stages, run_stages
+
 from tests.conftest import REPO
-from transforms.chain import bind_stages, run_stages
-from transforms.parquet_files import ParquetFileSink, parquet_file_name
-from transforms.records import Article, Document, Reject, RejectReason, make_doc_id
-from transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA, to_row
-from transforms.split import assign_split
-from transforms.stage import MAIN, REJECTS, RunStages
 
 WINDOW = 60
 T0 = 1_795_770_000  # 2026-11-27T09:00:00Z, a window boundary
@@ -292,7 +292,7 @@ def test_bad_window_is_refused(tmp_path: Path, config: RunConfig, window_seconds
 def test_the_cli_refuses_streaming_on_a_batch_runner(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from pipeline.cli import main
+    from scrapeclean.pipeline.cli.main import main
 
     argv = ["run", "--streaming", "--input", str(tmp_path / "*.jsonl"), "--output", str(tmp_path)]
     assert main(argv) == 2

@@ -4,15 +4,14 @@ prose that merely mentions the same words stays."""
 from __future__ import annotations
 
 import pytest
-
-from pipeline.config import RunConfig
-from transforms.boilerplate import (
+from scrapeclean.pipeline.job.config import RunConfig
+from scrapeclean.transforms.records import Document
+from scrapeclean.transforms.text.boilerplate import (
     BoilerplateConfig,
     normalize_line,
     split_boilerplate_lines,
     strip_boilerplate,
 )
-from transforms.records import Document
 
 
 def is_removed(line: str, config: RunConfig) -> bool:

@@ -7,9 +7,8 @@ import gzip
 import random
 
 import pytest
-
-from transforms.decode import ReadConfig, decode_document, inflate
-from transforms.records import Document, Reject, RejectReason
+from scrapeclean.transforms.records import Document, Reject, RejectReason
+from scrapeclean.transforms.text.decode import ReadConfig, decode_document, inflate
 
 CONFIG = ReadConfig()
 TEXT = "Zürich’s council met on Tuesday — and voted “yes”.\n"

@@ -6,9 +6,13 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-
-from transforms.formats import JsonlConfig, detect_format, parse_jsonl_line, parse_published
-from transforms.records import Document, Reject, RejectReason
+from scrapeclean.transforms.records import Document, Reject, RejectReason
+from scrapeclean.transforms.text.formats import (
+    JsonlConfig,
+    detect_format,
+    parse_jsonl_line,
+    parse_published,
+)
 
 CONFIG = JsonlConfig()
 

@@ -10,10 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
-from transforms.html import HtmlConfig, PageArticle, decode_html, extract_page
-from transforms.html_meta import parse_date, strip_site_suffix
-from transforms.html_text import clean_paragraphs, pick_summary
+from scrapeclean.transforms.html.meta import parse_date, strip_site_suffix
+from scrapeclean.transforms.html.page import HtmlConfig, PageArticle, decode_html, extract_page
+from scrapeclean.transforms.html.paragraphs import clean_paragraphs, pick_summary
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "html"
 CONFIG = HtmlConfig()
@@ -289,7 +288,7 @@ def test_parse_date(value: str, expected: datetime | None) -> None:
 
 
 def test_html_modules_do_not_import_beam() -> None:
-    code = "import sys, transforms.html; print('apache_beam' in sys.modules)"
+    code = "import sys, scrapeclean.transforms.html.page; print('apache_beam' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )

@@ -7,8 +7,12 @@ import io
 import random
 
 import pytest
-
-from transforms.lines import InflationLimitError, LimitedReader, plan_chunks, read_lines
+from scrapeclean.transforms.text.lines import (
+    InflationLimitError,
+    LimitedReader,
+    plan_chunks,
+    read_lines,
+)
 
 LINES = [b"x" * random.Random(n).randint(0, 60) for n in range(2000)]
 DATA = b"\n".join(LINES) + b"\n"

@@ -8,10 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-
-from scripts.make_site_corpus import article_text, build_pages, jaccard, planted_pairs
-from tests.transforms.test_sitelines import make_article
-from transforms.neardup import (
+from scrapeclean.transforms.corpus.neardup import (
     DedupConfig,
     NearDupConfig,
     band_hashes,
@@ -28,7 +25,10 @@ from transforms.neardup import (
     signatures,
     verified_edges,
 )
-from transforms.records import Article, Reject
+from scrapeclean.transforms.records import Article, Reject
+
+from scripts.make_site_corpus import article_text, build_pages, jaccard, planted_pairs
+from tests.transforms.test_sitelines import make_article
 
 CONFIG = NearDupConfig(enabled=True)
 TEXT = (
@@ -115,7 +115,7 @@ def test_colliding_buckets_find_shared_band_hashes_once_per_doc() -> None:
 
 
 def test_near_survivors_survive_a_doc_key_collision(monkeypatch: pytest.MonkeyPatch) -> None:
-    import transforms.neardup as neardup
+    import scrapeclean.transforms.corpus.neardup as neardup
 
     texts = {"b": edited(TEXT, 1), "a": TEXT, "z": "Unrelated words about a football match."}
     items = [(doc_id, minhash(text, CONFIG)) for doc_id, text in texts.items()]
@@ -208,7 +208,12 @@ def test_config_checks(kwargs: dict, message: str) -> None:
 
 
 def test_corpus_pure_modules_do_not_import_beam() -> None:
-    pure = ("transforms.neardup", "transforms.quality", "transforms.sitelines", "transforms.split")
+    pure = (
+        "scrapeclean.transforms.corpus.neardup",
+        "scrapeclean.transforms.corpus.quality",
+        "scrapeclean.transforms.corpus.sitelines",
+        "scrapeclean.transforms.corpus.split",
+    )
     code = (
         "".join(f"import {name}\n" for name in pure)
         + "import sys\nprint('apache_beam' in sys.modules)"

@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-
-from tests.transforms.test_sitelines import make_article
-from transforms.quality import (
+from scrapeclean.transforms.corpus.quality import (
     QUALITY_RULES,
     LanguageFilterConfig,
     QualityConfig,
     check_quality,
     filter_language,
 )
-from transforms.records import Article, Reject, RejectReason
+from scrapeclean.transforms.records import Article, Reject, RejectReason
+
+from tests.transforms.test_sitelines import make_article
 
 GOOD = [
     "The city council voted on Tuesday to extend the harbour ferry service until midnight, "

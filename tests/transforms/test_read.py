@@ -13,14 +13,19 @@ import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
+from scrapeclean.pipeline.cli.options import DEFAULT_RUNNER as RUNNER
+from scrapeclean.transforms.beam.read import (
+    MIN_BATCHES,
+    ReadBatch,
+    ReadDocuments,
+    ReadTask,
+    batch_tasks,
+)
+from scrapeclean.transforms.text.decode import ReadConfig
+from scrapeclean.transforms.text.formats import JsonlConfig
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
-
-from pipeline.options import DEFAULT_RUNNER as RUNNER
-from transforms.decode import ReadConfig
-from transforms.formats import JsonlConfig
-from transforms.read import MIN_BATCHES, ReadBatch, ReadDocuments, ReadTask, batch_tasks
 
 TEXT = "Headline Here\nA lead paragraph with enough words to count as text.\n"
 PAGE = "<html><head><title>T</title></head><body><p>Hello</p></body></html>"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from scrapeclean.transforms.text.repair import RepairConfig, repair_text
 
 from tests.conftest import SEEDS
-from transforms.repair import RepairConfig, repair_text
 
 CONFIG = RepairConfig()
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-
-from pipeline.config import RunConfig
-from transforms.paragraphs import ends_sentence, is_hard_wrapped, split_paragraphs
-from transforms.records import Article, Document, Reject, RejectReason
-from transforms.segment import segment_document
+from scrapeclean.pipeline.job.config import RunConfig
+from scrapeclean.transforms.records import Article, Document, Reject, RejectReason
+from scrapeclean.transforms.text.paragraphs import ends_sentence, is_hard_wrapped, split_paragraphs
+from scrapeclean.transforms.text.segment import segment_document
 
 HEADLINE = "Port Strike Enters Second Week as Talks Stall"
 SUMMARY = (

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from transforms.dedup import content_hash
-from transforms.records import Article, Reject, RejectReason
-from transforms.sitelines import (
+from scrapeclean.transforms.corpus.dedup import content_hash
+from scrapeclean.transforms.corpus.sitelines import (
     SiteLinesConfig,
     is_site_boilerplate,
     line_key,
@@ -19,6 +17,7 @@ from transforms.sitelines import (
     strip_corpus,
     strip_site_lines,
 )
+from scrapeclean.transforms.records import Article, Reject, RejectReason
 
 FOOTER = "The Harbor Gazette is owned by the Bayside Media Trust."
 CONFIG = SiteLinesConfig(enabled=True)

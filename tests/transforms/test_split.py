@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from scrapeclean.transforms.corpus.split import SplitConfig, assign_split, split_of, unit_hash
 
 from tests.transforms.test_sitelines import make_article
-from transforms.split import SplitConfig, assign_split, split_of, unit_hash
 
 IDS = [f"{i:032x}" for i in range(100_000)]
 

@@ -9,11 +9,10 @@ import pytest
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
-
-from pipeline.options import DEFAULT_RUNNER as RUNNER
-from transforms.chain import StageCall
-from transforms.records import Document, Reject, RejectReason
-from transforms.stage import RunStages
+from scrapeclean.pipeline.cli.options import DEFAULT_RUNNER as RUNNER
+from scrapeclean.transforms.beam.run_stages import RunStages
+from scrapeclean.transforms.records import Document, Reject, RejectReason
+from scrapeclean.transforms.text.stages import StageCall
 
 
 def shout(document: Document, section: int) -> Document | Reject:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from transforms.records import Article, Reject, RejectReason
-from transforms.validate import ValidateConfig, validate_article
+from scrapeclean.transforms.records import Article, Reject, RejectReason
+from scrapeclean.transforms.text.validate import ValidateConfig, validate_article
 
 
 def article(words: int) -> Article:

@@ -7,11 +7,11 @@ import io
 from pathlib import Path
 
 import pytest
+from scrapeclean.transforms.records import Document, Reject, RejectReason
+from scrapeclean.transforms.text.decode import ReadConfig
+from scrapeclean.transforms.text.warc import SKIPPED, warc_documents
 
 from tests.transforms.test_read import write_warc
-from transforms.decode import ReadConfig
-from transforms.records import Document, Reject, RejectReason
-from transforms.warc import SKIPPED, warc_documents
 
 
 def test_html_responses_are_documents_and_the_rest_is_skipped(tmp_path: Path) -> None:

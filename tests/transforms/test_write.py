@@ -12,12 +12,11 @@ import pyarrow.parquet as pq
 import pytest
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline
-
-from pipeline.config import OutputConfig
-from pipeline.options import DEFAULT_RUNNER as RUNNER
-from transforms.records import Article, Reject, RejectReason
-from transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA
-from transforms.write import WriteArticles, WriteRejects
+from scrapeclean.pipeline.cli.options import DEFAULT_RUNNER as RUNNER
+from scrapeclean.pipeline.job.config import OutputConfig
+from scrapeclean.transforms.beam.write import WriteArticles, WriteRejects
+from scrapeclean.transforms.records import Article, Reject, RejectReason
+from scrapeclean.transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA
 
 ARTICLE = Article(
     doc_id="d1",

@@ -1,0 +1,1 @@
+"""The packaged run profiles (default.yaml, training.yaml), read via importlib.resources."""

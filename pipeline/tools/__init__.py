@@ -1,0 +1,1 @@
+"""Read-back tools over a finished output or one input: report, inspect, explain."""

@@ -1,0 +1,282 @@
+"""``scrapeclean report OUTDIR``: one self-contained HTML file describing a finished output.
+
+It reads the manifest and only the small columns of the datasets (bodies only for the sample),
+computes the distributions here and leaves markup to report_html.py and charts to
+report_charts.py. It never changes the output it reports on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+from scrapeclean.pipeline.cli.options import UsageError
+from scrapeclean.pipeline.tools import report_html as ui
+from scrapeclean.pipeline.tools.output_reader import (
+    ARTICLES,
+    REJECTS,
+    OutputDir,
+    column,
+    open_dataset,
+    open_output,
+    read_columns,
+    site_of,
+)
+from scrapeclean.pipeline.tools.report_charts import column_svg, histogram_svg
+
+STAT_COLUMNS = [
+    "doc_id",
+    "source",
+    "url",
+    "headline",
+    "n_words",
+    "language",
+    "published",
+    "split",
+    "fixes",
+    "boilerplate_removed",
+]
+REJECT_COLUMNS = ["doc_id", "source", "reason", "detail"]
+DUPLICATE_REASONS = ("duplicate", "near_duplicate")
+SAMPLE_ARTICLES = 10
+SAMPLE_REJECTS = 6
+TOP_LINES = 15  # boilerplate lines shown per site
+TOP_SITES = 8  # sites shown; the rest are summed up in one line
+_DOC_ID = re.compile(r"\b[0-9a-f]{16,64}\b")
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``report`` to the scrapeclean subcommands."""
+    parser = subparsers.add_parser(
+        "report",
+        help="write a self-contained HTML report (charts, counts, samples) of an output folder",
+        description="Describe a scrapeclean output in one HTML file with no external resources: "
+        "distributions, reject reasons, repairs, boilerplate per site, the manifest, and sample "
+        "articles beside their raw input. Prints the report's path.",
+    )
+    parser.add_argument("outdir", metavar="OUTDIR", help="a `scrapeclean run --output` folder")
+    parser.add_argument(
+        "--html", metavar="FILE", help="where to write the report (default OUTDIR/report.html)"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the report for ``args.outdir`` and print where it went."""
+    output = open_output(args.outdir)
+    target = Path(args.html) if args.html else output.path / "report.html"
+    if not target.parent.is_dir():
+        raise UsageError(f"--html {str(target)!r}: folder {str(target.parent)!r} does not exist")
+    html = build_report(output)
+    temporary = target.with_name(f".{target.name}.tmp")
+    try:
+        temporary.write_text(html, encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError as error:
+        raise UsageError(f"--html {str(target)!r}: cannot write ({error.strerror})") from None
+    print(target)
+    return 0
+
+
+def build_report(output: OutputDir) -> str:
+    """The whole report page for an output folder."""
+    articles_ds, rejects_ds = open_dataset(output, ARTICLES), open_dataset(output, REJECTS)
+    articles = read_columns(articles_ds, STAT_COLUMNS)
+    rejects = read_columns(rejects_ds, REJECT_COLUMNS)
+    sections = [
+        ui.overview_section(output, articles.num_rows, rejects.num_rows),
+        ui.section("text", "Articles", text_cards(articles)),
+        ui.section("rejects", "Rejects and duplicates", reject_cards(rejects)),
+        ui.section("languages", "Languages, splits and dates", language_cards(articles)),
+        ui.section("repairs", "Repairs and boilerplate", repair_cards(articles)),
+        ui.samples_section(sample_rows(articles_ds, column(articles, "doc_id"))),
+        ui.reject_samples_section(sample_reject_rows(rejects_ds, column(rejects, "reason"))),
+        ui.run_section(output.manifest),
+    ]
+    return ui.page(output, sections)
+
+
+def text_cards(articles: pa.Table) -> list[str]:
+    """Article length and headline length distributions."""
+    words = [n for n in column(articles, "n_words") if n is not None]
+    headlines = [len(h.split()) for h in column(articles, "headline") if h]
+    missing = articles.num_rows - len(headlines)
+    return [
+        ui.card(
+            "Article length",
+            histogram_svg(
+                words, title="Article length", x_label="words (lead + body)", y_label="articles"
+            )
+            if words
+            else None,
+            note=ui.spread(words, "words"),
+            colour="c-blue",
+        ),
+        ui.card(
+            "Headline length",
+            histogram_svg(
+                headlines, title="Headline length", x_label="words in headline", y_label="articles"
+            )
+            if headlines
+            else None,
+            note=ui.spread(headlines, "words")
+            + (f"; {missing:,} without a headline" * bool(missing)),
+            colour="c-teal",
+        ),
+    ]
+
+
+def reject_cards(rejects: pa.Table) -> list[str]:
+    """Reject reasons, and duplicate / near-duplicate cluster sizes."""
+    reasons = column(rejects, "reason")
+    cards = [ui.bar_card("Reject reasons", ranked(reasons), "rejects", "c-red", "no rejects")]
+    details = column(rejects, "detail")
+    for reason in DUPLICATE_REASONS:
+        sizes = cluster_sizes(reasons, details, reason)
+        label = reason.replace("_", "-") + " clusters"
+        items = [(f"{size} documents", n) for size, n in sorted(Counter(sizes).items())]
+        note = cluster_note(sizes) if sizes else ""
+        cards.append(ui.bar_card(label.capitalize(), items, "clusters", "c-orange", "none", note))
+    return cards
+
+
+def cluster_note(sizes: Sequence[int]) -> str:
+    """How many documents duplicate clusters dropped, in how many clusters, the largest."""
+    clusters = f"{len(sizes):,} cluster{'s' * (len(sizes) != 1)}"
+    return f"{sum(sizes) - len(sizes):,} dropped in {clusters}; largest {max(sizes)}"
+
+
+def language_cards(articles: pa.Table) -> list[str]:
+    """Languages and splits (bars), and articles per published day (columns)."""
+    languages = [value or "unknown" for value in column(articles, "language")]
+    splits = [value for value in column(articles, "split") if value]
+    days, unit = per_day(column(articles, "published"))
+    cards = [
+        ui.bar_card("Languages", ranked(languages), "articles", "c-purple", "no articles"),
+        ui.bar_card("Splits", ranked(splits), "articles", "c-green", "no split assigned"),
+    ]
+    chart = (
+        column_svg(days, title=f"Articles per published {unit}", x_label=unit, y_label="articles")
+        if days
+        else None
+    )
+    known = sum(count for _, count in days)
+    note = f"{known:,} of {articles.num_rows:,} articles have a publication time" if days else ""
+    empty = "no publication times known (the inputs state none)"
+    cards.append(ui.card(f"Articles per published {unit}", chart, note, "c-blue", empty, True))
+    return cards
+
+
+def repair_cards(articles: pa.Table) -> list[str]:
+    """Fixes applied (bar) and the most removed boilerplate lines of each site."""
+    fixes = [fix for fixes in column(articles, "fixes") if fixes for fix in fixes]
+    with_fixes = sum(bool(f) for f in column(articles, "fixes"))
+    note = f"{with_fixes:,} of {articles.num_rows:,} articles needed at least one repair"
+    cards = [ui.bar_card("Fixes applied", ranked(fixes), "articles", "c-green", "none", note)]
+    sites = boilerplate_by_site(
+        column(articles, "url"), column(articles, "source"), column(articles, "boilerplate_removed")
+    )
+    if not sites:
+        cards.append(ui.card("Boilerplate lines removed", None, "", "c-purple", "none"))
+    for site, total, documents, lines in sites[:TOP_SITES]:
+        note = f"{total:,} lines removed from {documents:,} articles; top {len(lines)} shown"
+        cards.append(
+            ui.bar_card(
+                f"Boilerplate removed: {site}",
+                lines,
+                "lines removed",
+                "c-purple",
+                "none",
+                note,
+                label_chars=44,
+            )
+        )
+    if len(sites) > TOP_SITES:
+        rest = sum(total for _, total, _, _ in sites[TOP_SITES:])
+        cards.append(
+            ui.card(
+                "Other sites",
+                None,
+                "",
+                "c-purple",
+                f"{len(sites) - TOP_SITES:,} more sites, {rest:,} lines removed",
+            )
+        )
+    return cards
+
+
+def ranked(values: Iterable[Any]) -> list[tuple[str, int]]:
+    """Counts of each value, most frequent first, ties alphabetical (a stable chart order)."""
+    counts = Counter(str(value) for value in values if value is not None)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def cluster_sizes(reasons: Sequence[Any], details: Sequence[Any], reason: str) -> list[int]:
+    """Sizes of duplicate clusters: each survivor (named in ``detail``) plus its rejects."""
+    survivors: Counter[str] = Counter()
+    for this_reason, detail in zip(reasons, details, strict=True):
+        if this_reason == reason:
+            match = _DOC_ID.search(detail or "")
+            survivors[match.group() if match else (detail or "?")] += 1
+    return [1 + dropped for dropped in survivors.values()]
+
+
+def per_day(published: Sequence[datetime | None]) -> tuple[list[tuple[str, int]], str]:
+    """Articles per publication day, zero days included; per month when over a year is spanned."""
+    days = Counter(moment.date() for moment in published if moment is not None)
+    if not days:
+        return [], "day"
+    first, last = min(days), max(days)
+    if (last - first).days > 366:
+        months = Counter(day.strftime("%Y-%m") for day in days.elements())
+        return sorted(months.items()), "month"
+    span = [date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)]
+    return [(day.isoformat(), days.get(day, 0)) for day in span], "day"
+
+
+def boilerplate_by_site(
+    urls: Sequence[str | None], sources: Sequence[str | None], removed: Sequence[Any]
+) -> list[tuple[str, int, int, list[tuple[str, int]]]]:
+    """Per site: lines removed, articles affected, and the TOP_LINES most removed lines."""
+    lines: dict[str, Counter[str]] = {}
+    documents: Counter[str] = Counter()
+    for url, source, taken in zip(urls, sources, removed, strict=True):
+        if taken:
+            site = site_of(url, source)
+            lines.setdefault(site, Counter()).update(taken)
+            documents[site] += 1
+    sites = [
+        (site, sum(counts.values()), documents[site], ranked(counts.elements())[:TOP_LINES])
+        for site, counts in lines.items()
+    ]
+    return sorted(sites, key=lambda item: (-item[1], item[0]))
+
+
+def sample_rows(dataset: ds.Dataset | None, doc_ids: Sequence[str | None]) -> list[dict[str, Any]]:
+    """A repeatable sample of whole articles: the first by doc_id, which is a content hash."""
+    if dataset is None or not doc_ids:
+        return []
+    order = sorted(range(len(doc_ids)), key=lambda i: doc_ids[i] or "")[:SAMPLE_ARTICLES]
+    return dataset.take(sorted(order)).to_pylist()
+
+
+def sample_reject_rows(dataset: ds.Dataset | None, reasons: Sequence[Any]) -> list[dict[str, Any]]:
+    """A few rejects, taking each reason in turn so that rare reasons are shown too."""
+    if dataset is None or not reasons:
+        return []
+    by_reason: dict[str, list[int]] = {}
+    for index, reason in enumerate(reasons):
+        by_reason.setdefault(str(reason), []).append(index)
+    queues = [by_reason[reason] for reason in sorted(by_reason)]
+    chosen: list[int] = []
+    while len(chosen) < SAMPLE_REJECTS and any(queues):
+        chosen.extend(queue.pop(0) for queue in queues if queue)
+    return dataset.take(sorted(chosen[:SAMPLE_REJECTS])).to_pylist()

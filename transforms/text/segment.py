@@ -1,0 +1,223 @@
+"""Article structure: headline, summary (dek), lead, body and credits from a cleaned text dump.
+
+It only splits and classifies paragraphs that repair and boilerplate left; it never rewrites
+their text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from scrapeclean.transforms.corpus.dedup import content_hash
+from scrapeclean.transforms.records import Article, Document, Reject, RejectReason
+from scrapeclean.transforms.text.boilerplate import check_patterns
+from scrapeclean.transforms.text.paragraphs import ends_sentence, is_dateline, split_paragraphs
+
+_WORD = re.compile(r"\w+")
+_CLOSING_PARENTHESES = re.compile(r"\s*\(([^()]{1,400})\)\s*$")
+_STOPWORDS = frozenset(
+    "a an and are as at be by for from has have he her his in is it its of on or said says "
+    "she that the their they this to was were will with who which".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentConfig:
+    """Limits that tell a headline or dek from prose, and the credit-line catalog."""
+
+    # News headlines run 5-15 words; 25 leaves room for long explanatory ones.
+    max_headline_words: int = 25
+    max_headline_chars: int = 220
+    # A dek is one to three sentences; the seed's runs 70 words.
+    max_summary_words: int = 90
+    # Credit lines are short; a longer paragraph mentioning "reporting" is prose.
+    max_credit_words: int = 60
+    # Regexes searched (case-insensitive) in each paragraph: a match makes it a credit line.
+    credit_patterns: tuple[str, ...] = ()
+    # Regexes matched (case-sensitive, whole paragraph) against the paragraphs before the
+    # lead: bylines such as "By Jane Doe and John Roe" go to credits.
+    byline_patterns: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in (
+            "max_headline_words",
+            "max_headline_chars",
+            "max_summary_words",
+            "max_credit_words",
+        ):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}: must be >= 1")
+        for name in ("credit_patterns", "byline_patterns"):
+            check_patterns(name, getattr(self, name))
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    credit: re.Pattern[str] | None
+    byline: re.Pattern[str] | None
+
+
+def segment_document(document: Document, config: SegmentConfig) -> Article | Reject:
+    """Split a cleaned document into an Article, or reject it when no lead paragraph is left."""
+    rules = _compile_rules(config.credit_patterns, config.byline_patterns)
+    content, credits = take_credits(split_paragraphs(document.text), rules, config)
+    stated = document.headline is not None or document.summary_known
+    headline, summary, rest = (
+        find_head_as_stated(content, document, config) if stated else find_head(content, config)
+    )
+    if not rest:
+        return Reject.of(document, RejectReason.EMPTY, "no text after cleaning")
+    return Article(
+        doc_id=document.doc_id,
+        source=document.source,
+        url=document.url,
+        headline=headline,
+        summary=summary,
+        credits="\n".join((*document.credits, *credits)) or None,
+        published=document.published,
+        language=document.language,
+        fixes=document.fixes,
+        boilerplate_removed=document.boilerplate_removed,
+        input_format=document.input_format,
+        raw=document.raw,
+        **text_fields(rest),
+    )
+
+
+def text_fields(paragraphs: list[str]) -> dict[str, Any]:
+    """lead, body, n_words and content_hash of an article made of these paragraphs (one or more).
+
+    One definition for every stage that (re)builds an article's text: the lead is the first
+    paragraph, the body the rest joined by a blank line, counts and hash over both.
+    """
+    lead, body = paragraphs[0], "\n\n".join(paragraphs[1:])
+    text = f"{lead}\n\n{body}" if body else lead
+    return {
+        "lead": lead,
+        "body": body,
+        "n_words": len(text.split()),
+        "content_hash": content_hash(text),
+    }
+
+
+def take_credits(
+    paragraphs: list[str], rules: _Rules, config: SegmentConfig
+) -> tuple[list[str], list[str]]:
+    """Move credit lines (anywhere) and bylines (before the lead) out of the paragraphs."""
+    content: list[str] = []
+    credits: list[str] = []
+    for index, paragraph in enumerate(paragraphs):
+        short = len(paragraph.split()) <= config.max_credit_words
+        is_credit = short and rules.credit is not None and rules.credit.search(paragraph)
+        is_byline = index < 4 and rules.byline is not None and rules.byline.fullmatch(paragraph)
+        (credits if is_credit or is_byline else content).append(paragraph)
+    # Wire copy often closes its last paragraph with "(Reporting by ...; Editing by ...)".
+    closing = _CLOSING_PARENTHESES.search(content[-1]) if content else None
+    if closing and closing.start() > 0 and rules.credit and rules.credit.search(closing[1]):
+        credits.append(closing.group().strip())
+        content[-1] = content[-1][: closing.start()]
+    return content, credits
+
+
+def find_head(
+    paragraphs: list[str], config: SegmentConfig
+) -> tuple[str | None, str | None, list[str]]:
+    """Return (headline, summary, remaining paragraphs) for any plausible head layout.
+
+    Handles summary-then-headline (the seed), headline-then-summary and headline-only; a
+    document whose first paragraphs hold no headline keeps all its paragraphs.
+    """
+    if len(paragraphs) < 2:
+        return None, None, paragraphs
+    index = next(
+        (i for i in range(min(3, len(paragraphs) - 1)) if is_headline(paragraphs[i], config)),
+        None,
+    )
+    if index is None:
+        return None, None, paragraphs
+    headline, before, rest = paragraphs[index], paragraphs[:index], paragraphs[index + 1 :]
+    if before:
+        if sum(len(p.split()) for p in before) > config.max_summary_words:
+            return None, None, paragraphs
+        return headline, " ".join(before), rest
+    if len(rest) >= 2 and is_dek(rest[0], rest[1:], config):
+        return headline, rest[0], rest[1:]
+    return headline, None, rest
+
+
+def find_head_as_stated(
+    paragraphs: list[str], document: Document, config: SegmentConfig
+) -> tuple[str | None, str | None, list[str]]:
+    """Like find_head, for an input that states its headline and/or summary: those win.
+
+    A first paragraph repeating the stated headline is dropped; a stated summary that is just
+    the lead (or its start) is no summary; what the input did not state is still guessed.
+    """
+    rest = list(paragraphs)
+    headline = document.headline
+    if headline is not None:
+        while len(rest) > 1 and _fold(rest[0]) == _fold(headline):
+            del rest[0]
+    elif len(rest) >= 2 and is_headline(rest[0], config):
+        headline, rest = rest[0], rest[1:]
+    summary = document.summary
+    if not document.summary_known and len(rest) >= 2 and is_dek(rest[0], rest[1:], config):
+        summary, rest = rest[0], rest[1:]
+    elif summary and rest and _fold(rest[0]).startswith(_fold(summary).rstrip(".…")):
+        summary = None
+    return headline, summary, rest
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def is_headline(paragraph: str, config: SegmentConfig) -> bool:
+    """A headline is short, has two or more words and does not end like a sentence."""
+    words = paragraph.split()
+    return (
+        2 <= len(words) <= config.max_headline_words
+        and len(paragraph) <= config.max_headline_chars
+        and not ends_sentence(paragraph.rstrip("?!"))  # "Can the market survive?" is one
+        and not is_dateline(paragraph)
+    )
+
+
+def is_dek(candidate: str, following: list[str], config: SegmentConfig) -> bool:
+    """Whether the paragraph after a headline is a dek (summary) rather than the lead.
+
+    Nothing in plain text marks a dek, so evidence is weighed; two pieces make a dek:
+    the next paragraph opens with a dateline (leads do, deks never; counts twice), the candidate
+    stops without sentence punctuation, it is clearly shorter than the next paragraph, or it
+    restates the article (most of its content words recur in what follows: a dek summarises,
+    while a lead introduces facts; on the labeled corpus deks score 0.35-0.93, leads 0.10-0.48).
+    """
+    words = len(candidate.split())
+    if words > config.max_summary_words or is_dateline(candidate) or candidate[:1] in "\"“‘'«„":
+        return False
+    evidence = (
+        2 * is_dateline(following[0])
+        + (not ends_sentence(candidate))
+        + (words < 0.8 * len(following[0].split()))
+        + (word_overlap(candidate, " ".join(following)) >= 0.5)
+    )
+    return evidence >= 2
+
+
+def word_overlap(first: str, second: str) -> float:
+    """Share of the first text's content words that also occur in the second."""
+    words = {w for w in _WORD.findall(first.casefold()) if w not in _STOPWORDS}
+    if not words:
+        return 0.0
+    return len(words & set(_WORD.findall(second.casefold()))) / len(words)
+
+
+@functools.lru_cache(maxsize=16)
+def _compile_rules(credit: tuple[str, ...], byline: tuple[str, ...]) -> _Rules:
+    return _Rules(
+        credit=re.compile("|".join(f"(?:{p})" for p in credit), re.IGNORECASE) if credit else None,
+        byline=re.compile("|".join(f"(?:{p})" for p in byline)) if byline else None,
+    )

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out/seeds
 
-.PHONY: install run test lint format score-textdump clean
+.PHONY: install run test lint format score-textdump score-wcxb clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ format: $(STAMP)
 score-textdump: $(STAMP)
 	$(BIN)/python scripts/make_textdump_corpus.py --out out/textdump-corpus
 	$(BIN)/python scripts/score_textdump.py --corpus out/textdump-corpus --check
+
+## Text dumps made from real pages (bench/wcxb-dev, bench/html-dev), dev part (issue 19).
+score-wcxb: $(STAMP)
+	$(BIN)/python -m scripts.score_wcxb --part dev
 
 clean:
 	rm -rf out .pytest_cache .ruff_cache

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import ftfy
+
 from scrapeclean.pipeline.job.config import load_config
 from scrapeclean.transforms.records import Reject
 from scrapeclean.transforms.text.decode import decode_document

@@ -36,8 +36,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from scrapeclean.pipeline.job.config import load_config
-from scrapeclean.transforms.corpus.dedup import content_hash
-from scrapeclean.transforms.corpus.neardup import DedupConfig, NearDupConfig, dedup_corpus
+from scrapeclean.transforms.corpus.dedup import DedupConfig
+from scrapeclean.transforms.corpus.neardup import NearDupConfig, dedup_corpus
 from scrapeclean.transforms.corpus.quality import (
     LanguageFilterConfig,
     QualityConfig,
@@ -48,7 +48,7 @@ from scrapeclean.transforms.corpus.sitelines import SiteLinesConfig, strip_corpu
 from scrapeclean.transforms.corpus.split import SplitConfig, assign_split
 from scrapeclean.transforms.records import Article, Reject
 from scrapeclean.transforms.text.stages import clean_bytes
-
+from scrapeclean.transforms.text.words import content_hash
 from scripts.make_site_corpus import ARTICLES_PATH, jaccard
 
 SECTIONS = (
@@ -172,6 +172,7 @@ def _junk(labels: dict) -> list[str]:
 def _beam_records(articles: list[Article]) -> list[str]:
     import apache_beam as beam
     from apache_beam.testing.test_pipeline import TestPipeline
+
     from scrapeclean.transforms.beam.corpus import CleanCorpus
 
     out = Path(f"/tmp/bench_corpus_{time.time_ns()}.txt")
@@ -259,6 +260,7 @@ def speed_once(mode: str, docs: int) -> dict:
 def _speed_beam(docs: int) -> int:
     import apache_beam as beam
     from apache_beam.testing.test_pipeline import TestPipeline
+
     from scrapeclean.transforms.beam.corpus import CleanCorpus
 
     chunk = 1000

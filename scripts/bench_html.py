@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import re
 import sys
 import tempfile
 import time
@@ -29,14 +28,16 @@ from typing import Any
 
 import lxml.html
 from lxml import etree
-from scrapeclean.transforms.html.page import HtmlConfig, PageArticle, decode_html, extract_page
 
+from scrapeclean.transforms.html.config import HtmlConfig
+from scrapeclean.transforms.html.page import PageArticle, extract_page
+from scrapeclean.transforms.text.decode import decode_html
+from scrapeclean.transforms.text.words import WORD
 from scripts.measure import measure
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PAGES = REPO.parent / "shared" / "bench" / "html-dev"
 MAX_SNIPPETS = 6  # trafilatura's evaluation caps each side at six snippets per page
-_WORD = re.compile(r"\w+")
 
 
 def norm(text: str) -> str:
@@ -104,9 +105,9 @@ def clear_h1(html: str) -> str | None:
         return None
     titles = [norm(t.text_content()) for t in root.iter("title")]
     titles += [m.get("content") or "" for m in root.iter("meta") if m.get("property") == "og:title"]
-    words = set(_WORD.findall(texts[0].casefold()))
+    words = set(WORD.findall(texts[0].casefold()))
     for title in titles:
-        title_words = set(_WORD.findall(title.casefold()))
+        title_words = set(WORD.findall(title.casefold()))
         shared = len(words & title_words)
         if words and shared >= 0.6 * len(words) and shared >= 0.5 * len(title_words):
             return texts[0]

@@ -15,9 +15,10 @@ import sys
 
 import atheris
 
-with atheris.instrument_imports(include=["transforms", "pipeline"]):
+with atheris.instrument_imports(include=["scrapeclean"]):
     from scrapeclean.pipeline.job.config import load_config
-    from scrapeclean.transforms.html.page import decode_html, extract_page
+    from scrapeclean.transforms.html.page import extract_page
+    from scrapeclean.transforms.text.decode import decode_html
     from scrapeclean.transforms.text.formats import JsonlConfig, parse_jsonl_line
     from scrapeclean.transforms.text.stages import clean_bytes
     from scrapeclean.transforms.text.warc import warc_documents

@@ -14,22 +14,26 @@ from dataclasses import dataclass
 
 import lxml.html
 from lxml import etree
-from scrapeclean.transforms.html.page import decode_html
 
-_WORD = re.compile(r"\w+")
+from scrapeclean.transforms.text.decode import decode_html
+from scrapeclean.transforms.text.words import WORD
+
 # Typographic quotes count as their ASCII forms in "exact" (issue 19's definition).
 _QUOTES = str.maketrans({c: "'" for c in "‘’‚‛′ʼ`"} | {c: '"' for c in "“”„‟″«»"})
 _LIST_MARK = "- "  # main_content writes list items as "- item"; the page shows no dash
 _BREAK = "\x0b"  # a forced line break (<br>, a newline inside <pre>) while a block is collected
 # Not visible: never part of what a scraper of the rendered page would write.
 _INVISIBLE = frozenset({"head", "script", "style", "noscript", "template"})
-# Elements that start a new line, as a browser's innerText or a get_text-style scraper breaks.
+# Elements that start a new line, as a browser's innerText breaks. A table row is one line with
+# its cells apart (innerText puts a tab between cells), as main_content writes rows.
 _BLOCKS = frozenset(
     "address article aside blockquote body caption center dd details dialog dir div dl dt "
     "fieldset figcaption figure footer form frameset h1 h2 h3 h4 h5 h6 header hgroup hr html "
-    "legend li main menu nav ol option p pre section select summary table tbody td textarea "
-    "tfoot th thead tr ul".split()
+    "legend li main menu nav ol option p pre section select summary table tbody textarea "
+    "tfoot thead tr ul".split()
 )
+_CELLS = ("td", "th")
+_STREAMED = re.compile(r"S:[0-9a-f]+$")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # A page line is content when at least this share of its words sit in word trigrams of the main
 # text: it tolerates a footnote mark or an inline ad label the ground truth left out of a
@@ -45,7 +49,7 @@ def normalize(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-cased ``\\w+`` tokens (WCXB's word F1 unit)."""
-    return _WORD.findall(unicodedata.normalize("NFC", text).lower())
+    return WORD.findall(unicodedata.normalize("NFC", text).lower())
 
 
 def main_lines(main_content: str) -> list[tuple[str, bool, bool]]:
@@ -152,6 +156,8 @@ def visible_lines(root: etree._Element) -> list[str]:
             in_pre += tag == "pre"
             if tag == "br":
                 pieces.append(_BREAK)
+            elif tag in _CELLS:
+                pieces.append("\t")
             if element.text:
                 pieces.append(_pre_breaks(element.text) if in_pre else element.text)
         else:
@@ -165,7 +171,12 @@ def visible_lines(root: etree._Element) -> list[str]:
 def _is_invisible(element: etree._Element) -> bool:
     if not isinstance(element.tag, str):
         return True  # comments and processing instructions
-    if element.tag in _INVISIBLE or element.get("hidden") is not None:
+    if element.tag in _INVISIBLE:
+        return True
+    # React's streamed server rendering parks each finished part in <div hidden id="S:n"> and an
+    # inline script moves it into place at once: what the reader sees (11 of the first 120
+    # wcxb-dev pages' main text sat there, one page's whole article).
+    if element.get("hidden") is not None and not _STREAMED.match(element.get("id") or ""):
         return True
     style = (element.get("style") or "").replace(" ", "").lower()
     return "display:none" in style or "visibility:hidden" in style

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from scrapeclean.pipeline.job.config import RunConfig, load_config
 
 REPO = Path(__file__).resolve().parent.parent

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from scrapeclean.pipeline.job.config import RunConfig
 from scrapeclean.transforms.records import Article, Reject
 from scrapeclean.transforms.text.sandbox import Sandbox

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from scrapeclean.pipeline.cli.main import main
 
+from scrapeclean.pipeline.cli.main import main
 from scripts.make_bad_inputs import write
 from tests.conftest import SEEDS
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+
 from scrapeclean.pipeline.cli import main as cli
 from scrapeclean.pipeline.cli.main import MALLOC_SETTINGS, main, tune_malloc_for_workers
 from scrapeclean.transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA
-
 from tests.conftest import SEEDS
 
 SCRIPT = Path(sys.executable).parent / "scrapeclean"

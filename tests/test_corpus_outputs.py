@@ -17,9 +17,9 @@ import apache_beam as beam
 import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
+
 from scrapeclean.transforms.beam.corpus import CleanCorpus
 from scrapeclean.transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA, to_row
-
 from tests.transforms.test_corpus import SECTIONS, corpus, reference
 
 duckdb = pytest.importorskip("duckdb", reason="needs the dev requirement duckdb")
@@ -115,7 +115,6 @@ def test_datasets_loads_offline(
 def training_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real CLI with configs/training.yaml over the generated multi-site corpus."""
     from scrapeclean.pipeline.cli.main import main
-
     from scripts.make_site_corpus import main as make_site_corpus
 
     corpus = tmp_path_factory.mktemp("sites")

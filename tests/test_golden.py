@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 
 import pytest
+
 from scrapeclean.pipeline.job.config import RunConfig
 from scrapeclean.transforms.records import Article, Reject
 from scrapeclean.transforms.text.stages import clean_bytes
-
 from tests.conftest import SEEDS
 
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from scrapeclean.pipeline.cli.main import main
 
+from scrapeclean.pipeline.cli.main import main
 from scripts.make_textdump_corpus import generate, write_corpus
 from tests.conftest import SEEDS
 

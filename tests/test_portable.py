@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from scrapeclean.pipeline.cli.main import main
 
+from scrapeclean.pipeline.cli.main import main
 from tests.conftest import SEEDS
 
 VENV_BIN = str(Path(sys.executable).parent)

@@ -9,10 +9,10 @@ import unicodedata
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from scrapeclean.pipeline.job.config import RunConfig, load_config
-from scrapeclean.transforms.corpus.dedup import fold_case
-from scrapeclean.transforms.corpus.neardup import words_of
-from scrapeclean.transforms.html.page import HtmlConfig, extract_page
+from scrapeclean.transforms.html.config import HtmlConfig
+from scrapeclean.transforms.html.page import extract_page
 from scrapeclean.transforms.records import Article, Document, Reject
 from scrapeclean.transforms.text.boilerplate import strip_boilerplate
 from scrapeclean.transforms.text.decode import decode_document
@@ -20,6 +20,7 @@ from scrapeclean.transforms.text.formats import JsonlConfig, parse_jsonl_line
 from scrapeclean.transforms.text.repair import repair_text
 from scrapeclean.transforms.text.segment import segment_document
 from scrapeclean.transforms.text.stages import clean_bytes, run_stages
+from scrapeclean.transforms.text.words import fold_case, words_of
 
 CONFIG: RunConfig = load_config()
 TEXT_COLUMNS = ("headline", "summary", "lead", "body", "credits")

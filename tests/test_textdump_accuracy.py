@@ -13,7 +13,6 @@ from typing import Any
 from scrapeclean.pipeline.job.config import RunConfig
 from scrapeclean.transforms.records import Reject
 from scrapeclean.transforms.text.stages import clean_bytes
-
 from scripts.make_textdump_corpus import generate, write_corpus
 from scripts.score_textdump import check, load_labels, score
 

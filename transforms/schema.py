@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
+
 from scrapeclean.transforms.records import Article, Reject
 
 SCHEMA_VERSION = 2  # 2: `split` column (README, "Contract changes")

@@ -15,9 +15,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scrapeclean.pipeline.cli.options import UsageError, parse_args
-from scrapeclean.pipeline.job.config import ConfigError, load_config
+from scrapeclean.pipeline.cli.options import parse_args
+from scrapeclean.pipeline.cli.readback import run_readback
+from scrapeclean.pipeline.job.config import load_config
 from scrapeclean.pipeline.job.outputdir import OutputExistsError, check_output_free
+from scrapeclean.transforms.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
     from scrapeclean.pipeline.job.run import RunSummary
@@ -246,7 +248,7 @@ def report_run(args: argparse.Namespace, summary: RunSummary | None) -> int:
 def run_command(args: argparse.Namespace) -> int:
     """Run report, inspect or explain; a failure that is not bad usage is one line, exit 1."""
     try:
-        return int(args.handler(args))
+        return run_readback(args)
     except (UsageError, ConfigError):
         raise
     except Exception as error:
@@ -283,6 +285,7 @@ def check_inputs(patterns: Sequence[str], allow_empty: bool = False, count: bool
     but, for several globs, the set of paths seen.
     """
     from apache_beam.io.filesystem import BeamIOError
+
     from scrapeclean.transforms.beam.matching import match_inputs, match_lazily
 
     for pattern in patterns:

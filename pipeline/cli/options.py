@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from scrapeclean.transforms.text.formats import FORMATS
+from scrapeclean.pipeline.cli.flags import add_config_flags, bounded
+from scrapeclean.pipeline.cli.readback import add_parsers as add_readback_parsers
+from scrapeclean.transforms.errors import UsageError
 
 # Plain DirectRunner first tries to download Prism and silently runs on it where it can; the
 # FnApiRunner is the same on every machine (notes/beam-on-this-machine.md TL;DR).
 DEFAULT_RUNNER = "FnApiRunner"
-
-
-class UsageError(ValueError):
-    """Bad command-line usage; the message fits on one line."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,29 +35,6 @@ def add_input_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--output", required=True, metavar="DIR", help="output folder")
     add_config_flags(parser)
-
-
-def add_config_flags(parser: argparse.ArgumentParser) -> None:
-    """--config, --set and --format: how every command that cleans documents is configured."""
-    parser.add_argument(
-        "--config",
-        metavar="FILE.yaml",
-        help="run config layered over configs/default.yaml (which lists every key)",
-    )
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="SECTION.KEY=VALUE",
-        help="override one config key, e.g. --set validate.min_words=50; repeatable",
-    )
-    parser.add_argument(
-        "--format",
-        choices=("auto", *FORMATS),
-        default="auto",
-        help="input format; auto picks by extension (.txt text, .html page, .jsonl records, "
-        ".warc archive; anything else is a text dump)",
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,14 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_streaming_flags(run)
     add_watch_parser(commands)
-    from scrapeclean.pipeline.tools import (
-        explain,
-        report,  # here: they import UsageError from us
-    )
-    from scrapeclean.pipeline.tools import inspect as inspect_cmd
-
-    for command in (report, inspect_cmd, explain):
-        command.add_parser(commands)
+    add_readback_parsers(commands)
     return parser
 
 
@@ -244,36 +212,6 @@ def _runner_name(beam_args: list[str]) -> str:
         elif arg == "--runner" and index + 1 < len(beam_args):
             runner = beam_args[index + 1]
     return runner.rsplit(".", 1)[-1]
-
-
-def bounded(
-    kind: type[int] | type[float],
-    minimum: float,
-    maximum: float | None = None,
-    strict: bool = False,
-) -> Callable[[str], float]:
-    """An argparse ``type`` for a number within bounds, with one clear message when it is not.
-
-    ``strict`` makes the minimum exclusive (a positive float: ``bounded(float, 0, strict=True)``).
-    """
-    name = "a whole number" if kind is int else "a number"
-
-    def parse(text: str) -> float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {name}") from None
-        below = value <= minimum if strict else value < minimum
-        if below or (maximum is not None and value > maximum):
-            wanted = (
-                f"between {minimum:g} and {maximum:g}"
-                if maximum is not None
-                else f"{'>' if strict else '>='} {minimum:g}"
-            )
-            raise argparse.ArgumentTypeError(f"{text!r} is not {wanted}")
-        return value
-
-    return parse
 
 
 _positive_int = bounded(int, 1)

@@ -14,25 +14,24 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from scrapeclean.transforms.corpus.neardup import DedupConfig, NearDupConfig
+
+from scrapeclean.transforms.corpus.dedup import DedupConfig
+from scrapeclean.transforms.corpus.neardup import NearDupConfig
 from scrapeclean.transforms.corpus.quality import LanguageFilterConfig, QualityConfig
 from scrapeclean.transforms.corpus.sitelines import SiteLinesConfig
 from scrapeclean.transforms.corpus.split import SplitConfig
-from scrapeclean.transforms.html.extract import LimitsConfig
-from scrapeclean.transforms.html.page import HtmlConfig
+from scrapeclean.transforms.errors import ConfigError
+from scrapeclean.transforms.html.config import HtmlConfig
 from scrapeclean.transforms.text.boilerplate import BoilerplateConfig
 from scrapeclean.transforms.text.decode import ReadConfig
 from scrapeclean.transforms.text.formats import JsonlConfig
 from scrapeclean.transforms.text.language import LanguageConfig
 from scrapeclean.transforms.text.repair import RepairConfig
+from scrapeclean.transforms.text.sandbox import LimitsConfig
 from scrapeclean.transforms.text.segment import SegmentConfig
 from scrapeclean.transforms.text.validate import ValidateConfig
 
 DEFAULT_CONFIG_NAME = "default.yaml"
-
-
-class ConfigError(ValueError):
-    """A bad config file, key or value; the message names the key and fits on one line."""
 
 
 # Columns with few distinct values: a folder per value stays a handful of folders.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import apache_beam as beam
+
 from scrapeclean.pipeline.job.config import RunConfig
 from scrapeclean.transforms.beam.corpus import TOP_LINES_FILE, CleanCorpus, WriteTopLines
 from scrapeclean.transforms.beam.read import ReadDocuments

@@ -21,8 +21,9 @@ from typing import Any
 
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
-from scrapeclean.pipeline.cli.options import UsageError
+
 from scrapeclean.pipeline.job.outputdir import PUBLISHED
+from scrapeclean.transforms.errors import UsageError
 
 MANIFESTS = "manifests"
 INDEX = "runs.json"

@@ -15,6 +15,7 @@ from pathlib import Path
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineResult, PipelineState
+
 from scrapeclean.pipeline.job.config import RunConfig, config_as_dict
 from scrapeclean.pipeline.job.graph import build_graph
 from scrapeclean.pipeline.job.manifest import Counters, build_manifest, totals, write_manifest

@@ -16,6 +16,7 @@ import apache_beam as beam
 from apache_beam.io import fileio
 from apache_beam.transforms.window import FixedWindows
 from apache_beam.utils.timestamp import Timestamp
+
 from scrapeclean.pipeline.job.config import RunConfig
 from scrapeclean.transforms.beam.corpus import CleanCorpus
 from scrapeclean.transforms.beam.read import ReadMatched

@@ -8,7 +8,6 @@ what this shows is what a run does to that file.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import sys
 import traceback
@@ -16,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scrapeclean.pipeline.cli.options import UsageError, add_config_flags
-from scrapeclean.pipeline.job.config import ConfigError, RunConfig, load_config
+from scrapeclean.pipeline.job.config import RunConfig
 from scrapeclean.pipeline.tools.explain_diff import diff_text, listing, visible
 from scrapeclean.pipeline.tools.output_reader import preview_bytes
+from scrapeclean.transforms.errors import UsageError
 from scrapeclean.transforms.records import Article, Document, Reject, RejectReason
 from scrapeclean.transforms.text.decode import GZIP_MAGIC, decode_document
 from scrapeclean.transforms.text.formats import detect_format
@@ -43,41 +42,18 @@ class Step:
     skipped: bool = False  # the stage does not apply to this record
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``explain`` to the scrapeclean subcommands."""
-    parser = subparsers.add_parser(
-        "explain",
-        help="run one input file through every stage and show what each stage changed",
-        description="Decode FILE and run it through every cleaning stage, showing per stage a "
-        "diff of the text, the fixes added and the boilerplate removed, then the Article fields "
-        "or the reject reason. Uses the same config as `run` (defaults, --config, --set).",
-    )
-    parser.add_argument("file", metavar="FILE", help="one input file (a text dump, may be .gz)")
-    add_config_flags(parser)
-    parser.set_defaults(handler=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    """Explain ``args.file`` on stdout, coloured when stdout is a terminal."""
-    config = resolve_config(args.config, args.set)
-    input_format = detect_format(args.file, args.format)
+def run(file: str, config: RunConfig, input_format: str = "auto") -> int:
+    """Explain ``file`` on stdout, coloured when stdout is a terminal; exit status 0."""
+    input_format = detect_format(file, input_format)
     if input_format not in EXPLAINABLE_FORMATS:
         raise UsageError(
-            f"{args.file!r}: explain handles {', '.join(EXPLAINABLE_FORMATS)} input, "
+            f"{file!r}: explain handles {', '.join(EXPLAINABLE_FORMATS)} input, "
             f"not {input_format} (try --format text)"
         )
-    data = read_input(args.file, config.read.max_document_bytes)
-    steps = trace(data, args.file, input_format, config)
+    data = read_input(file, config.read.max_document_bytes)
+    steps = trace(data, file, input_format, config)
     print(render(steps, data, input_format, color=sys.stdout.isatty()), end="")
     return 0
-
-
-def resolve_config(path: str | None, overrides: list[str]) -> RunConfig:
-    """The run config exactly as `run` resolves it; a bad one is a one-line UsageError."""
-    try:
-        return load_config(Path(path) if path else None, overrides)
-    except ConfigError as error:
-        raise UsageError(str(error)) from None
 
 
 def read_input(location: str, max_bytes: int) -> bytes:

@@ -7,17 +7,16 @@ the limit, so it answers quickly on a large output.
 
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pyarrow.dataset as ds
-from scrapeclean.pipeline.cli.options import UsageError, bounded
+
 from scrapeclean.pipeline.tools.output_reader import (
     ARTICLES,
     REJECTS,
@@ -27,6 +26,7 @@ from scrapeclean.pipeline.tools.output_reader import (
     preview_bytes,
     site_of,
 )
+from scrapeclean.transforms.errors import UsageError
 
 DEFAULT_LIMIT = 5
 BODY_CHARS = 300
@@ -56,55 +56,28 @@ class Condition:
         return self.value.casefold() in text.casefold()
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``inspect`` to the scrapeclean subcommands."""
-    parser = subparsers.add_parser(
-        "inspect",
-        help="print a few articles (or rejects) of an output folder as readable text",
-        description="Print articles of a scrapeclean output: headline, summary, lead, body "
-        "excerpt, credits, fixes, removed boilerplate, source and doc_id (with --rejects: "
-        "source, reason, detail and raw excerpt).",
-    )
-    parser.add_argument("outdir", metavar="OUTDIR", help="a `scrapeclean run --output` folder")
-    parser.add_argument("--rejects", action="store_true", help="show rejects instead of articles")
-    parser.add_argument(
-        "--where",
-        action="append",
-        default=[],
-        metavar="EXPR",
-        help="filter: COLUMN=VALUE (equal) or COLUMN~TEXT (contains, any case), e.g. "
-        "reason=too_short, site=example.com, language=en, source~reuters; for list columns "
-        "any element; an empty VALUE matches nulls; repeatable, terms are ANDed",
-    )
-    parser.add_argument(
-        "--limit",
-        type=bounded(int, 1),
-        default=DEFAULT_LIMIT,
-        metavar="N",
-        help=f"show at most N records (default {DEFAULT_LIMIT})",
-    )
-    parser.set_defaults(handler=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    """Print the matching records of ``args.outdir``; exit 0 even when none match."""
-    output = open_output(args.outdir)
-    kind = REJECTS if args.rejects else ARTICLES
+def run(
+    outdir: str, rejects: bool = False, where: Sequence[str] = (), limit: int = DEFAULT_LIMIT
+) -> int:
+    """Print the records of ``outdir`` (rejects with ``rejects``) matching every ``where`` term,
+    at most ``limit``; exit status 0 even when none match."""
+    output = open_output(outdir)
+    kind = REJECTS if rejects else ARTICLES
     dataset = open_dataset(output, kind)
-    conditions = parse_where(args.where, column_names(dataset), kind)
+    conditions = parse_where(list(where), column_names(dataset), kind)
     if not output.complete:
         print("note: no _SUCCESS here: the run that wrote it did not finish", file=sys.stderr)
-    render = format_reject if args.rejects else format_article
+    render = format_reject if rejects else format_article
     width = min(100, shutil.get_terminal_size((100, 24)).columns)
     shown = 0
     more = False
     for row in matching_rows(dataset, conditions):
-        if shown == args.limit:
+        if shown == limit:
             more = True
             break
         shown += 1
         print(render(row, shown, width))
-    print(summary_line(kind, shown, more, args.where))
+    print(summary_line(kind, shown, more, list(where)))
     return 0
 
 

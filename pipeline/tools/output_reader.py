@@ -17,7 +17,8 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.dataset as ds
-from scrapeclean.pipeline.cli.options import UsageError
+
+from scrapeclean.transforms.errors import UsageError
 from scrapeclean.transforms.text.decode import (
     GZIP_MAGIC,
     ReadConfig,

@@ -7,7 +7,6 @@ report_charts.py. It never changes the output it reports on.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 from collections import Counter
@@ -18,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.dataset as ds
-from scrapeclean.pipeline.cli.options import UsageError
+
 from scrapeclean.pipeline.tools import report_html as ui
 from scrapeclean.pipeline.tools.output_reader import (
     ARTICLES,
@@ -31,6 +30,7 @@ from scrapeclean.pipeline.tools.output_reader import (
     site_of,
 )
 from scrapeclean.pipeline.tools.report_charts import column_svg, histogram_svg
+from scrapeclean.transforms.errors import UsageError
 
 STAT_COLUMNS = [
     "doc_id",
@@ -53,32 +53,17 @@ TOP_SITES = 8  # sites shown; the rest are summed up in one line
 _DOC_ID = re.compile(r"\b[0-9a-f]{16,64}\b")
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``report`` to the scrapeclean subcommands."""
-    parser = subparsers.add_parser(
-        "report",
-        help="write a self-contained HTML report (charts, counts, samples) of an output folder",
-        description="Describe a scrapeclean output in one HTML file with no external resources: "
-        "distributions, reject reasons, repairs, boilerplate per site, the manifest, and sample "
-        "articles beside their raw input. Prints the report's path.",
-    )
-    parser.add_argument("outdir", metavar="OUTDIR", help="a `scrapeclean run --output` folder")
-    parser.add_argument(
-        "--html", metavar="FILE", help="where to write the report (default OUTDIR/report.html)"
-    )
-    parser.set_defaults(handler=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    """Write the report for ``args.outdir`` and print where it went."""
-    output = open_output(args.outdir)
-    target = Path(args.html) if args.html else output.path / "report.html"
+def run(outdir: str, html: str | None = None) -> int:
+    """Write the report for ``outdir`` (to ``html``, default OUTDIR/report.html) and print
+    where it went; exit status 0."""
+    output = open_output(outdir)
+    target = Path(html) if html else output.path / "report.html"
     if not target.parent.is_dir():
         raise UsageError(f"--html {str(target)!r}: folder {str(target.parent)!r} does not exist")
-    html = build_report(output)
+    page = build_report(output)
     temporary = target.with_name(f".{target.name}.tmp")
     try:
-        temporary.write_text(html, encoding="utf-8")
+        temporary.write_text(page, encoding="utf-8")
         os.replace(temporary, target)
     except OSError as error:
         raise UsageError(f"--html {str(target)!r}: cannot write ({error.strerror})") from None

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from scrapeclean.pipeline.job.config import ConfigError, RunConfig, find_config_dir, load_config
+
+from scrapeclean.pipeline.job.config import RunConfig, find_config_dir, load_config
+from scrapeclean.transforms.errors import ConfigError
 
 CONFIGS = sorted((Path(__file__).resolve().parents[2] / "configs").glob("*.yaml"))
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pyarrow.dataset as ds
 import pytest
+
 from scrapeclean.pipeline.cli.main import main
-from scrapeclean.pipeline.cli.options import UsageError
 from scrapeclean.pipeline.job import run as run_module
 from scrapeclean.pipeline.job.incremental import partition_path, select_new
-
+from scrapeclean.transforms.errors import UsageError
 from tests.conftest import SEEDS
 
 ARTICLES = ["000_05c8e702dea443c3.txt", "001_headline_first_crlf.txt", "003_cp1252_german.txt"]

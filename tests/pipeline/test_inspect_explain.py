@@ -3,43 +3,24 @@ print, the --where filters, and one-line usage errors with exit status 2."""
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from scrapeclean.pipeline.cli.main import main
-from scrapeclean.pipeline.cli.options import UsageError
-from scrapeclean.pipeline.tools import explain, report
-from scrapeclean.pipeline.tools import inspect as inspect_cmd
-from scrapeclean.pipeline.tools.explain_diff import visible
 
+from scrapeclean.pipeline.cli.main import main
+from scrapeclean.pipeline.job.config import load_config
+from scrapeclean.pipeline.tools import explain
+from scrapeclean.pipeline.tools.explain_diff import visible
 from tests.conftest import SEEDS
 
 USER_SEED = SEEDS / "000_05c8e702dea443c3.txt"
 MOJIBAKE_SEED = SEEDS / "002_mojibake_entities.txt"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(message)
-
-
 def cli(*argv: str) -> int:
-    """The three commands wired as pipeline/cli/main.py does: UsageError -> one line, exit 2."""
-    parser = _Parser(prog="scrapeclean")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module in (report, inspect_cmd, explain):
-        module.add_parser(commands)
-    try:
-        args = parser.parse_args(list(argv))
-        handler: Callable[[argparse.Namespace], int] = args.handler
-        return handler(args)
-    except UsageError as error:
-        print(f"scrapeclean: error: {error}", file=sys.stderr)
-        return 2
+    """The real command line, in-process: UsageError -> one line on stderr, exit 2."""
+    return main(list(argv))
 
 
 @pytest.fixture(scope="module")
@@ -169,9 +150,7 @@ def test_explain_reject_and_config_override(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_explain_colours_only_on_request() -> None:
-    steps = explain.trace(
-        MOJIBAKE_SEED.read_bytes(), "x.txt", "text", explain.resolve_config(None, [])
-    )
+    steps = explain.trace(MOJIBAKE_SEED.read_bytes(), "x.txt", "text", load_config())
     coloured = explain.render(steps, b"", "text", color=True)
     assert "\x1b[31m-By Laura GÃ³mez" in coloured and "\x1b[32m+By Laura Gómez" in coloured
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from scrapeclean.pipeline.cli.options import DEFAULT_RUNNER, UsageError, parse_args
+
+from scrapeclean.pipeline.cli.options import DEFAULT_RUNNER, parse_args
+from scrapeclean.transforms.errors import UsageError
 
 
 def test_beam_flags_pass_through_and_runner_is_pinned() -> None:

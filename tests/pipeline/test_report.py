@@ -3,7 +3,6 @@ optional columns, its charts and statistics, and one-line usage errors."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import shutil
@@ -13,24 +12,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+
 from scrapeclean.pipeline.cli.main import main
-from scrapeclean.pipeline.cli.options import UsageError
 from scrapeclean.pipeline.tools import report
 from scrapeclean.pipeline.tools.output_reader import preview_bytes, site_of
 from scrapeclean.pipeline.tools.report_charts import bar_svg, count_ticks, histogram_bins, nice_step
-
+from scrapeclean.transforms.errors import UsageError
 from tests.conftest import SEEDS
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(message)
-
-
-def parse(*argv: str) -> argparse.Namespace:
-    parser = _Parser(prog="scrapeclean")
-    report.add_parser(parser.add_subparsers(dest="command", parser_class=_Parser))
-    return parser.parse_args(["report", *argv])
 
 
 @pytest.fixture(scope="module")
@@ -42,13 +30,13 @@ def seeds_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def seeds_html(seeds_output: Path) -> str:
-    assert report.run(parse(str(seeds_output))) == 0
+    assert report.run(str(seeds_output)) == 0
     return (seeds_output / "report.html").read_text(encoding="utf-8")
 
 
 def test_report_path_is_printed(seeds_output: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = seeds_output.parent / "custom.html"
-    assert report.run(parse(str(seeds_output), "--html", str(target))) == 0
+    assert report.run(str(seeds_output), html=str(target)) == 0
     assert capsys.readouterr().out == f"{target}\n"
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
@@ -123,7 +111,7 @@ def test_report_reads_partitioned_outputs_with_optional_columns(
     seeds_output: Path, tmp_path: Path
 ) -> None:
     write_partitioned_output(seeds_output, tmp_path / "out")
-    assert report.run(parse(str(tmp_path / "out"))) == 0
+    assert report.run(str(tmp_path / "out")) == 0
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert 'aria-label="Articles per published day"' in html
     assert "<title>2025-03-02: 0</title>" in html  # days without articles are shown as zero
@@ -139,7 +127,7 @@ def test_report_reads_partitioned_outputs_with_optional_columns(
 def test_report_of_an_output_without_rejects_says_none(seeds_output: Path, tmp_path: Path) -> None:
     output = tmp_path / "out"
     shutil.copytree(seeds_output / "articles", output / "articles")
-    assert report.run(parse(str(output))) == 0
+    assert report.run(str(output)) == 0
     html = (output / "report.html").read_text(encoding="utf-8")
     assert "no rejects" in html and "No manifest.json" in html
 
@@ -159,13 +147,13 @@ def test_bad_outdir_is_a_one_line_usage_error(kind: str, message: str, tmp_path:
     elif kind == "empty folder":
         path.mkdir()
     with pytest.raises(UsageError, match=message) as error:
-        report.run(parse(str(path)))
+        report.run(str(path))
     assert "\n" not in str(error.value)
 
 
 def test_html_into_a_missing_folder_is_a_usage_error(seeds_output: Path, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="does not exist"):
-        report.run(parse(str(seeds_output), "--html", str(tmp_path / "no" / "r.html")))
+        report.run(str(seeds_output), html=str(tmp_path / "no" / "r.html"))
 
 
 @pytest.mark.parametrize(("raw", "step"), [(0.3, 1), (7, 10), (13, 20), (40, 50), (101, 200)])

@@ -22,6 +22,7 @@ from apache_beam.testing import test_stream
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to_per_window
 from apache_beam.transforms.window import GlobalWindow, IntervalWindow, TimestampedValue
+
 from scrapeclean.pipeline.job.config import RunConfig, load_config
 from scrapeclean.pipeline.job.streaming import (
     build_stream_body,
@@ -34,7 +35,6 @@ from scrapeclean.transforms.corpus.split import assign_split
 from scrapeclean.transforms.records import Article, Document, Reject, RejectReason, make_doc_id
 from scrapeclean.transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA, to_row
 from scrapeclean.transforms.text.stages import bind_stages, run_stages
-
 from tests.conftest import REPO
 
 WINDOW = 60

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pyarrow.dataset as ds
-from scrapeclean.pipeline.job.watch import ready_files
 
+from scrapeclean.pipeline.job.watch import ready_files
 from tests.conftest import SEEDS
 
 SCRIPT = Path(sys.executable).parent / "scrapeclean"

@@ -4,6 +4,7 @@ prose that merely mentions the same words stays."""
 from __future__ import annotations
 
 import pytest
+
 from scrapeclean.pipeline.job.config import RunConfig
 from scrapeclean.transforms.records import Document
 from scrapeclean.transforms.text.boilerplate import (

@@ -17,10 +17,12 @@ from apache_beam.testing import test_stream
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to, equal_to_per_window
 from apache_beam.transforms.window import FixedWindows, IntervalWindow, TimestampedValue
+
 from scrapeclean.transforms.beam.corpus import NAMESPACES, CleanCorpus, WriteTopLines
 from scrapeclean.transforms.beam.dedup import DropDuplicates
 from scrapeclean.transforms.beam.run_stages import MAIN, REJECTS
-from scrapeclean.transforms.corpus.neardup import DedupConfig, NearDupConfig, dedup_corpus
+from scrapeclean.transforms.corpus.dedup import DedupConfig
+from scrapeclean.transforms.corpus.neardup import NearDupConfig, dedup_corpus
 from scrapeclean.transforms.corpus.quality import (
     LanguageFilterConfig,
     QualityConfig,
@@ -30,7 +32,6 @@ from scrapeclean.transforms.corpus.quality import (
 from scrapeclean.transforms.corpus.sitelines import SiteLinesConfig, read_top_lines, strip_corpus
 from scrapeclean.transforms.corpus.split import SplitConfig, assign_split
 from scrapeclean.transforms.records import Article, Reject
-
 from scripts.make_site_corpus import ARTICLES_PATH
 from tests.transforms.test_sitelines import make_article
 

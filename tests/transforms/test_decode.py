@@ -7,6 +7,7 @@ import gzip
 import random
 
 import pytest
+
 from scrapeclean.transforms.records import Document, Reject, RejectReason
 from scrapeclean.transforms.text.decode import ReadConfig, decode_document, inflate
 

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+
 from scrapeclean.transforms.records import Document, Reject, RejectReason
 from scrapeclean.transforms.text.formats import (
     JsonlConfig,

@@ -10,9 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from scrapeclean.transforms.html.config import HtmlConfig
 from scrapeclean.transforms.html.meta import parse_date, strip_site_suffix
-from scrapeclean.transforms.html.page import HtmlConfig, PageArticle, decode_html, extract_page
+from scrapeclean.transforms.html.page import PageArticle, extract_page
 from scrapeclean.transforms.html.paragraphs import clean_paragraphs, pick_summary
+from scrapeclean.transforms.text.decode import decode_html
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "html"
 CONFIG = HtmlConfig()

@@ -7,6 +7,7 @@ import io
 import random
 
 import pytest
+
 from scrapeclean.transforms.text.lines import (
     InflationLimitError,
     LimitedReader,

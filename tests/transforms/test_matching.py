@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from apache_beam.io.filesystems import FileSystems
+
 from scrapeclean.transforms.beam.matching import match_inputs, match_lazily
 
 FILES = ("a.txt", "b.txt", "c.jsonl", "sub1/a.txt", "sub2/b.txt", "sub2/deep/c.txt", "x/[y].txt")

@@ -8,8 +8,9 @@ import sys
 
 import numpy as np
 import pytest
+
+from scrapeclean.transforms.corpus.dedup import DedupConfig, exact_survivors
 from scrapeclean.transforms.corpus.neardup import (
-    DedupConfig,
     NearDupConfig,
     band_hashes,
     band_rows,
@@ -18,7 +19,6 @@ from scrapeclean.transforms.corpus.neardup import (
     colliding_buckets,
     dedup_corpus,
     estimated_jaccard,
-    exact_survivors,
     minhash,
     near_survivors,
     shingle_hashes,
@@ -26,7 +26,6 @@ from scrapeclean.transforms.corpus.neardup import (
     verified_edges,
 )
 from scrapeclean.transforms.records import Article, Reject
-
 from scripts.make_site_corpus import article_text, build_pages, jaccard, planted_pairs
 from tests.transforms.test_sitelines import make_article
 

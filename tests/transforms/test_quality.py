@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+
 from scrapeclean.transforms.corpus.quality import (
     QUALITY_RULES,
     LanguageFilterConfig,
@@ -13,7 +14,6 @@ from scrapeclean.transforms.corpus.quality import (
     filter_language,
 )
 from scrapeclean.transforms.records import Article, Reject, RejectReason
-
 from tests.transforms.test_sitelines import make_article
 
 GOOD = [

@@ -13,6 +13,10 @@ import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
 from scrapeclean.pipeline.cli.options import DEFAULT_RUNNER as RUNNER
 from scrapeclean.transforms.beam.read import (
     MIN_BATCHES,
@@ -23,9 +27,6 @@ from scrapeclean.transforms.beam.read import (
 )
 from scrapeclean.transforms.text.decode import ReadConfig
 from scrapeclean.transforms.text.formats import JsonlConfig
-from warcio.archiveiterator import ArchiveIterator
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
 
 TEXT = "Headline Here\nA lead paragraph with enough words to count as text.\n"
 PAGE = "<html><head><title>T</title></head><body><p>Hello</p></body></html>"

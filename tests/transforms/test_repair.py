@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from scrapeclean.transforms.text.repair import RepairConfig, repair_text
 
+from scrapeclean.transforms.text.repair import RepairConfig, repair_text
 from tests.conftest import SEEDS
 
 CONFIG = RepairConfig()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+
 from scrapeclean.pipeline.job.config import RunConfig
 from scrapeclean.transforms.records import Article, Document, Reject, RejectReason
-from scrapeclean.transforms.text.paragraphs import ends_sentence, is_hard_wrapped, split_paragraphs
+from scrapeclean.transforms.text.paragraphs import is_hard_wrapped, split_paragraphs
 from scrapeclean.transforms.text.segment import segment_document
+from scrapeclean.transforms.text.words import ends_sentence
 
 HEADLINE = "Port Strike Enters Second Week as Talks Stall"
 SUMMARY = (

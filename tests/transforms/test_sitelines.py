@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scrapeclean.transforms.corpus.dedup import content_hash
+
 from scrapeclean.transforms.corpus.sitelines import (
     SiteLinesConfig,
     is_site_boilerplate,
@@ -18,6 +18,7 @@ from scrapeclean.transforms.corpus.sitelines import (
     strip_site_lines,
 )
 from scrapeclean.transforms.records import Article, Reject, RejectReason
+from scrapeclean.transforms.text.words import content_hash
 
 FOOTER = "The Harbor Gazette is owned by the Bayside Media Trust."
 CONFIG = SiteLinesConfig(enabled=True)

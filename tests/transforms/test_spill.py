@@ -8,8 +8,8 @@ import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to, equal_to_per_window
 from apache_beam.transforms.window import FixedWindows, IntervalWindow, TimestampedValue
-from scrapeclean.transforms.beam.spill import SpillRecords, held_records, hold, read_spilled
 
+from scrapeclean.transforms.beam.spill import SpillRecords, held_records, hold, read_spilled
 from tests.transforms.test_sitelines import make_article
 
 RUNNER = "FnApiRunner"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from scrapeclean.transforms.corpus.split import SplitConfig, assign_split, split_of, unit_hash
 
+from scrapeclean.transforms.corpus.split import SplitConfig, assign_split, split_of, unit_hash
 from tests.transforms.test_sitelines import make_article
 
 IDS = [f"{i:032x}" for i in range(100_000)]

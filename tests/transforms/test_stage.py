@@ -9,6 +9,7 @@ import pytest
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
+
 from scrapeclean.pipeline.cli.options import DEFAULT_RUNNER as RUNNER
 from scrapeclean.transforms.beam.run_stages import RunStages
 from scrapeclean.transforms.records import Document, Reject, RejectReason

@@ -7,10 +7,10 @@ import io
 from pathlib import Path
 
 import pytest
+
 from scrapeclean.transforms.records import Document, Reject, RejectReason
 from scrapeclean.transforms.text.decode import ReadConfig
 from scrapeclean.transforms.text.warc import SKIPPED, warc_documents
-
 from tests.transforms.test_read import write_warc
 
 

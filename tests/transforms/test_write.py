@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline
+
 from scrapeclean.pipeline.cli.options import DEFAULT_RUNNER as RUNNER
 from scrapeclean.pipeline.job.config import OutputConfig
 from scrapeclean.transforms.beam.write import WriteArticles, WriteRejects

@@ -16,12 +16,14 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
+
 from scrapeclean.transforms.beam.buffered import BufferedFn
 from scrapeclean.transforms.beam.counters import BundleCounters
 from scrapeclean.transforms.beam.dedup import EXACT, NEAR, DropDuplicates
 from scrapeclean.transforms.beam.run_stages import MAIN, REJECTS, RunStages, route
 from scrapeclean.transforms.beam.spill import held_records, hold, spill_subfolder
-from scrapeclean.transforms.corpus.neardup import DedupConfig, NearDupConfig
+from scrapeclean.transforms.corpus.dedup import DedupConfig
+from scrapeclean.transforms.corpus.neardup import NearDupConfig
 from scrapeclean.transforms.corpus.quality import (
     LanguageFilterConfig,
     QualityConfig,

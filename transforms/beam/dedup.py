@@ -18,18 +18,18 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
+
 from scrapeclean.transforms.beam.buffered import BufferedFn
 from scrapeclean.transforms.beam.counters import BundleCounters
 from scrapeclean.transforms.beam.run_stages import MAIN, REJECTS
 from scrapeclean.transforms.beam.spill import held_records, hold, spill_subfolder
+from scrapeclean.transforms.corpus.dedup import DedupConfig, exact_survivors
 from scrapeclean.transforms.corpus.neardup import (
-    DedupConfig,
     NearDupConfig,
     band_rows,
     cluster_survivors,
     colliding_buckets,
     doc_key,
-    exact_survivors,
     signatures,
     verified_edges,
 )

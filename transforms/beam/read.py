@@ -20,6 +20,7 @@ import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes, FileMetadata, FileSystem
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.pvalue import TaggedOutput
+
 from scrapeclean.transforms.beam.counters import BundleCounters
 from scrapeclean.transforms.beam.matching import match_inputs
 from scrapeclean.transforms.beam.progress_log import ProgressLog

@@ -14,6 +14,7 @@ from typing import Any
 
 import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
+
 from scrapeclean.transforms.beam.counters import BundleCounters
 from scrapeclean.transforms.records import Reject, RejectReason
 from scrapeclean.transforms.text.sandbox import Sandbox, StageTimeoutError

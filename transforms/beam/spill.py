@@ -24,6 +24,7 @@ from typing import IO, Any
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
+
 from scrapeclean.transforms.beam.buffered import BufferedFn
 from scrapeclean.transforms.records import PickledAsArguments
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import apache_beam as beam
+
 from scrapeclean.transforms.beam.counters import BundleCounters
 from scrapeclean.transforms.beam.parquet_files import WriteParquetFiles
 from scrapeclean.transforms.records import Article, Reject

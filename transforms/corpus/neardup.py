@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -16,8 +15,10 @@ from functools import lru_cache
 from itertools import chain
 
 import numpy as np
-from scrapeclean.transforms.corpus.dedup import fold_case
+
+from scrapeclean.transforms.corpus.dedup import DedupConfig, exact_survivors
 from scrapeclean.transforms.records import Article, Reject, RejectReason
+from scrapeclean.transforms.text.words import words_of
 
 # Locality-sensitive hashing, the S-curve (Leskovec, Rajaraman & Ullman, "Mining of Massive
 # Datasets", §3.4): with b bands of r rows, two documents of Jaccard similarity s share at least
@@ -30,10 +31,6 @@ from scrapeclean.transforms.records import Article, Reject, RejectReason
 # Verification estimates Jaccard as the share of equal signature slots: its standard error is
 # sqrt(s(1-s)/128) = 0.032 at s = 0.85, so ~94% of pairs at exactly 0.85 pass a 0.8 threshold
 # and nearly all pairs above 0.9 do; clusters (connected components) recover most of the rest.
-_WORD = re.compile(r"\w+")
-# The same words on ASCII text, where \w is [A-Za-z0-9_] either way; the ASCII engine skips the
-# Unicode category lookups (findall ~25% faster on a seed-sized article: 73 -> 53 us).
-_ASCII_WORD = re.compile(r"\w+", re.ASCII)
 _WORD_CACHE_SIZE = 200_000
 _POLYNOMIAL_PRIME = np.uint64(0x100000001B3)  # shingle and band keys: polynomial hashes mod 2**64
 _BLOCK_SHINGLES = 2048
@@ -51,14 +48,6 @@ class _WordHashes(dict[str, int]):
 
 
 _WORD_HASHES = _WordHashes()
-
-
-@dataclass(frozen=True, slots=True)
-class DedupConfig:
-    """Exact duplicates: articles with the same content_hash keep one survivor."""
-
-    # Off: exact duplicates are kept (near dedup, when on, still treats them as Jaccard 1).
-    enabled: bool = False  # configs/training.yaml turns it on
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +86,6 @@ class NearDupConfig:
 def candidate_probability(similarity: float, config: NearDupConfig) -> float:
     """P(two texts of this Jaccard share an LSH band) = 1 - (1 - s^r)^b: the S-curve above."""
     return 1.0 - (1.0 - similarity**config.rows) ** config.bands
-
-
-def words_of(text: str) -> list[str]:
-    """The casefolded words of a text, punctuation dropped: what shingles are made of."""
-    folded = fold_case(text)
-    return (_ASCII_WORD if folded.isascii() else _WORD).findall(folded)
 
 
 def shingle_hashes(text: str, words_per_shingle: int) -> np.ndarray:
@@ -273,14 +256,6 @@ def cluster_survivors(edges: Iterable[tuple[str, str]]) -> dict[str, str]:
     for first, second in edges:
         sets.union(first, second)
     return {doc_id: sets.find(doc_id) for doc_id in sets.members() if sets.find(doc_id) != doc_id}
-
-
-def exact_survivors(items: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Exact duplicates from (doc_id, content_hash): {loser: smallest doc_id with that hash}."""
-    groups: dict[str, set[str]] = defaultdict(set)
-    for doc_id, digest in items:
-        groups[digest].add(doc_id)
-    return {doc_id: min(ids) for ids in groups.values() for doc_id in ids if doc_id != min(ids)}
 
 
 def near_survivors(items: Iterable[tuple[str, bytes]], config: NearDupConfig) -> dict[str, str]:

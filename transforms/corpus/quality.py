@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from scrapeclean.transforms.corpus.dedup import fold_case
 from scrapeclean.transforms.records import Article, Reject, RejectReason
+from scrapeclean.transforms.text.words import fold_case
 
 # The rules in the order they run; each name is also its reject code. The specific page kinds
 # come first so a lorem-ipsum page is reported as such, not as its first failing statistic.

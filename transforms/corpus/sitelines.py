@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
+
 from scrapeclean.transforms.records import Article, Reject, RejectReason
 from scrapeclean.transforms.text.boilerplate import normalize_line
 from scrapeclean.transforms.text.segment import text_fields

@@ -1,24 +1,22 @@
 """Main-content blocks of a parsed page, via trafilatura's extraction (no metadata, no network).
 
-It returns the blocks trafilatura keeps, tagged by kind; judging them is html_text.py's job.
+It returns the blocks trafilatura keeps, tagged by kind; judging them is paragraphs.py's job.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from lxml import etree
 from trafilatura.core import bare_extraction
 from trafilatura.settings import Extractor
 from trafilatura.xml import xmltotxt
 
+from scrapeclean.transforms.html.config import HtmlConfig
+
 # trafilatura warns per page ("discarding data", readability fallbacks failing on comments):
 # expected outcomes here, each already a reject or a fallback; at scale they drown real errors.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
-
-if TYPE_CHECKING:
-    from scrapeclean.transforms.html.page import HtmlConfig
 
 
 def extract_blocks(

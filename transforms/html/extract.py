@@ -1,28 +1,16 @@
 """The extract stage: an HTML page (a file, a JSONL ``html`` field, a WARC response) becomes
 plain paragraphs plus what the page states (headline, summary, published time, URL, language).
 
-The extraction itself is transforms/html/page.py; this only maps its result onto the Document.
+The extraction itself is html/page.py; this only maps its result onto the Document.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from scrapeclean.transforms.html.page import HtmlConfig, extract_page
+from scrapeclean.transforms.html.config import HtmlConfig
+from scrapeclean.transforms.html.page import extract_page
 from scrapeclean.transforms.records import Document, Reject, RejectReason
-
-
-@dataclass(frozen=True, slots=True)
-class LimitsConfig:
-    """Per-document time limit of the stages that run sandboxed (HTML extraction)."""
-
-    # Extraction takes 5-50 ms a page here; 30 s is far past any sane page, and a page past
-    # it becomes a `timeout` reject instead of stalling its worker (issue 4).
-    stage_timeout_seconds: float = 30.0
-
-    def __post_init__(self) -> None:
-        if not self.stage_timeout_seconds > 0:
-            raise ValueError("stage_timeout_seconds: must be > 0")
 
 
 def is_markup(document: Document) -> bool:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from lxml import etree
+
 from scrapeclean.transforms.html.meta import norm_space
 
 _DEK_CLASS = re.compile(

@@ -1,6 +1,6 @@
 """Page metadata for HTML extraction: JSON-LD, <meta> tags, canonical URL, language, date, h1.
 
-It reads what a page states about itself; it never judges body text (html_text.py does that).
+It reads what a page states about itself; it never judges body text (paragraphs.py does that).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
+from scrapeclean.transforms.text.words import word_share
+
 _ARTICLE_TYPES = frozenset(
     "article newsarticle reportagenewsarticle analysisnewsarticle opinionnewsarticle "
     "reviewnewsarticle backgroundnewsarticle blogposting socialmediaposting liveblogposting "
@@ -27,7 +29,6 @@ _CHROME_TAGS = frozenset({"header", "nav", "footer", "aside", "form"})
 _CHROME_CLASS = re.compile(
     r"(?:logo|brand|masthead|site-?title|site-?name|site-?header|navbar|nav|menu)(?:$|[-_])", re.I
 )
-_WORD = re.compile(r"\w+")
 _BYLINE_CLASS = re.compile(
     r"(?:^|\s)(?:[\w-]*byline[\w-]*|author-?names?|article-?authors?)(?:\s|$)", re.I
 )
@@ -182,22 +183,13 @@ def article_h1(root: etree._Element, title: str | None, site_name: str | None) -
             continue
         if site_name and text.casefold() == site_name.casefold():
             continue
-        overlap = word_overlap(text, title)
+        overlap = word_share(text, title)
         if overlap >= 0.6 or not _in_chrome(h1):
             candidates.setdefault(text, overlap)
     if len(candidates) <= 1:
         return next(iter(candidates), None)
     best = max(candidates, key=candidates.__getitem__)
     return best if candidates[best] >= 0.5 else None  # several unrelated h1s: no clear one
-
-
-def word_overlap(text: str, reference: str | None) -> float:
-    """Share of the words of ``text`` that also occur in ``reference`` (0 without one)."""
-    words = _WORD.findall(text.casefold())
-    if not reference or not words:
-        return 0.0
-    known = set(_WORD.findall(reference.casefold()))
-    return sum(word in known for word in words) / len(words)
 
 
 def _is_hidden(element: etree._Element) -> bool:

@@ -1,4 +1,4 @@
-"""Paragraph rules for extracted page text: credits out; teasers, captions and page UI dropped.
+"""Judges the paragraphs body.py extracted: credit lines out; teasers, captions, page UI dropped.
 
 trafilatura keeps some blocks that sit inside the article container but are not the article:
 inline "Read more: ..." teasers, related-links lists, subscription prompts, photo credits,
@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterable
 
 from scrapeclean.transforms.html.meta import norm_space
+from scrapeclean.transforms.text.words import WORD, ends_with_stop
 
-_WORD = re.compile(r"\w+")
 _EDGES = " |•·>»<«*-–—"  # table-cell pipes and bullets around a block's text
 
 # "Read more: <headline>", "Lea también: ...", "SEE MORE: ...": a cue, then a separator.
@@ -139,13 +139,13 @@ def clean_paragraphs(
         key = text.casefold()
         if not text or key in dropped or key in seen:
             continue
-        words = len(_WORD.findall(text))
+        words = len(WORD.findall(text))
         if words <= max_words:
             core = text.strip(_EDGES)
             if _RELATED_HEADING.match(core):
                 in_related = True
                 continue
-            if in_related and words <= 25 and not _ends_sentence(core):
+            if in_related and words <= 25 and not ends_with_stop(core):
                 continue  # a title in the link list under a "Related" heading
             in_related = False
             if _CREDIT.search(core) and words <= 25:
@@ -170,10 +170,6 @@ def is_boilerplate(text: str, words: int) -> bool:
     if words <= 30 and _CTA.search(text):
         return True
     return words <= 25 and bool(_PHOTO_CREDIT.search(text))
-
-
-def _ends_sentence(text: str) -> bool:
-    return text.rstrip("\"'”’»)").endswith((".", "!", "?", "…", ":"))
 
 
 def pick_summary(description: str | None, paragraphs: list[str]) -> str | None:

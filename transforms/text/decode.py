@@ -1,4 +1,5 @@
-"""Bytes to text: size caps, gzip with a bomb guard, binary sniffing and charset decoding.
+"""Bytes to text: size caps, gzip with a bomb guard, binary sniffing and charset decoding
+(text dumps by detection, HTML pages as a browser does: HTTP charset, BOM, <meta>).
 
 It turns what a reader read into a ``Document`` or a ``Reject``; it does no text cleaning.
 """
@@ -12,6 +13,7 @@ import zlib
 from dataclasses import dataclass
 
 import charset_normalizer
+
 from scrapeclean.transforms.records import Document, Reject, RejectReason, make_doc_id
 
 MIB = 1024 * 1024
@@ -19,7 +21,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 _INFLATE_CHUNK = 256 * 1024
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _WORD_INTERNAL = frozenset("’‘ʼ′·‐‑")
-_BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
+BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -28,6 +30,20 @@ _BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
 )
 # C0 controls that never occur in text; tab, newlines and form feed do.
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f\v")
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
+# WHATWG encoding standard: browsers decode these labels with the superset codec, and pages
+# labelled so really contain the superset's extra characters (curly quotes, rare hanzi).
+_WHATWG_ALIASES = {
+    **dict.fromkeys(
+        ("iso-8859-1", "iso8859-1", "latin-1", "latin1", "ascii", "us-ascii"), "cp1252"
+    ),
+    **dict.fromkeys(("gb2312", "gbk", "x-gbk"), "gb18030"),
+    **dict.fromkeys(("shift_jis", "shift-jis", "sjis", "x-sjis"), "cp932"),
+    "euc-kr": "cp949",
+    "iso-8859-9": "cp1254",
+    "tis-620": "cp874",
+}
+_SINGLE_BYTE = re.compile(r"^(?:cp|windows-|iso-?8859|latin|koi8|mac)", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +140,6 @@ def decode_document(
 
 def decode_markup(data: bytes, charset: str | None, config: ReadConfig) -> str:
     """Decode an HTML page by its declared charset, after refusing binary content (an image)."""
-    from scrapeclean.transforms.html.page import (
-        decode_html,  # the HTML stack loads only when HTML comes in
-    )
-
     if is_binary(data[: config.binary_sniff_bytes], config.max_control_ratio):
         raise RefusedError(RejectReason.BINARY, "NUL or control bytes: not a page")
     return decode_html(data, charset)
@@ -178,7 +190,7 @@ def decode_text(data: bytes, config: ReadConfig) -> tuple[str, tuple[str, ...]]:
     Returns the text and the repairs decoding made: ``transcoded`` when it was not UTF-8,
     ``invalid_utf8`` when a few broken UTF-8 bytes were dropped.
     """
-    for bom, encoding in _BOMS:
+    for bom, encoding in BOMS:
         if data.startswith(bom):
             try:
                 text = data.decode(encoding)
@@ -237,3 +249,51 @@ def is_binary(sample: bytes, max_control_ratio: float) -> bool:
         return True
     controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return controls > max_control_ratio * max(1, len(sample))
+
+
+def decode_html(data: bytes, http_charset: str | None = None) -> str:
+    """Decode page bytes as a browser would: HTTP charset, BOM, <meta>, UTF-8, then detection."""
+    codec = _codec(http_charset)
+    if codec:
+        return data.decode(codec, errors="replace")
+    for bom, codec in BOMS:
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")
+    declared = _codec(_meta_charset(data[:4096]), from_meta=True)
+    try:
+        as_utf8 = data.decode("utf-8")
+    except UnicodeDecodeError:
+        as_utf8 = None
+    # A page saved again as UTF-8 often keeps its old single-byte declaration; valid multi-byte
+    # UTF-8 is near impossible by accident, so then the bytes win over the stale <meta>.
+    if declared and not (
+        as_utf8 is not None and _SINGLE_BYTE.match(declared) and not data.isascii()
+    ):
+        return data.decode(declared, errors="replace")
+    if as_utf8 is not None:
+        return as_utf8
+    best = charset_normalizer.from_bytes(data[:200_000]).best()
+    codec = _codec(best.encoding) if best is not None else None
+    return data.decode(codec or "utf-8", errors="replace")
+
+
+def _meta_charset(head: bytes) -> str | None:
+    match = _META_CHARSET.search(head)
+    return match.group(1).decode("ascii") if match else None
+
+
+def _codec(label: str | None, from_meta: bool = False) -> str | None:
+    """Return a Python text codec for a charset label, or None when unknown or unusable."""
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    label = _WHATWG_ALIASES.get(label, label)
+    try:
+        name = codecs.lookup(label).name
+        "a".encode(name)  # rejects bytes/str transforms such as "base64" or "rot13"
+    except LookupError:
+        return None
+    # A page cannot really be UTF-16/32 when its <meta> was readable as ASCII (WHATWG rule).
+    if from_meta and name.startswith(("utf-16", "utf-32")):
+        return "utf-8"
+    return name

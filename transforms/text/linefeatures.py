@@ -12,7 +12,8 @@ import math
 import re
 from collections.abc import Callable
 
-from scrapeclean.transforms.text.paragraphs import ends_sentence, is_dateline
+from scrapeclean.transforms.text.paragraphs import is_dateline
+from scrapeclean.transforms.text.words import ends_sentence
 
 # Words that name page furniture in any site's navigation, sharing, subscription, consent and
 # footer widgets (English, German, French, Spanish, Italian, Dutch, Portuguese). Written from

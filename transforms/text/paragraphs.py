@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
+from scrapeclean.transforms.text.words import ends_sentence
+
 _BLOCK_SPLIT = re.compile(r"\n\s*\n")
-_TRAILING_QUOTES = "\"'”’»)]"
-_INITIALISM = re.compile(r"(?:\b[A-Z]\.)+$")  # "U.S." ends a headline, not a sentence
 # "WASHINGTON (Reuters) -", "LONDON —", "KYIV, Ukraine (AP) —": how news leads open. The place
 # before the dash must be upper case (checked in is_dateline: re has no \p{Lu}).
 _DATELINE = re.compile(r"([^\n—–-]{2,60}?) ?(?:—|–|--?) ")
@@ -50,13 +50,3 @@ def is_dateline(paragraph: str) -> bool:
         return False
     place = _AGENCY.sub("", match.group(1)).split(",")[0]
     return len(place) >= 2 and place.isupper()
-
-
-def ends_sentence(text: str) -> bool:
-    """True when text ends with sentence punctuation (closing quotes ignored, "U.S." is not)."""
-    stripped = text.rstrip().rstrip(_TRAILING_QUOTES)
-    if stripped.endswith((".", "!", "?", ":", ";", "…")):
-        # Only the tail is searched: an initialism run there is found whatever precedes it.
-        tail = max(0, len(stripped) - 40)
-        return not (stripped.endswith(".") and _INITIALISM.search(stripped, tail))
-    return False

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 import ftfy
+
 from scrapeclean.transforms.records import Document
 
 # ftfy settings, chosen one by one (datatrove's ftfy formatter does the same):

@@ -13,7 +13,21 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class LimitsConfig:
+    """Per-document time limit of the stages that run sandboxed (HTML extraction)."""
+
+    # Extraction takes 5-50 ms a page here; 30 s is far past any sane page, and a page past
+    # it becomes a `timeout` reject instead of stalling its worker (issue 4).
+    stage_timeout_seconds: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not self.stage_timeout_seconds > 0:
+            raise ValueError("stage_timeout_seconds: must be > 0")
 
 
 class StageTimeoutError(Exception):

@@ -11,17 +11,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from scrapeclean.transforms.corpus.dedup import content_hash
 from scrapeclean.transforms.records import Article, Document, Reject, RejectReason
 from scrapeclean.transforms.text.boilerplate import check_patterns
-from scrapeclean.transforms.text.paragraphs import ends_sentence, is_dateline, split_paragraphs
+from scrapeclean.transforms.text.paragraphs import is_dateline, split_paragraphs
+from scrapeclean.transforms.text.words import content_hash, content_word_overlap, ends_sentence
 
-_WORD = re.compile(r"\w+")
 _CLOSING_PARENTHESES = re.compile(r"\s*\(([^()]{1,400})\)\s*$")
-_STOPWORDS = frozenset(
-    "a an and are as at be by for from has have he her his in is it its of on or said says "
-    "she that the their they this to was were will with who which".split()
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,17 +197,9 @@ def is_dek(candidate: str, following: list[str], config: SegmentConfig) -> bool:
         2 * is_dateline(following[0])
         + (not ends_sentence(candidate))
         + (words < 0.8 * len(following[0].split()))
-        + (word_overlap(candidate, " ".join(following)) >= 0.5)
+        + (content_word_overlap(candidate, " ".join(following)) >= 0.5)
     )
     return evidence >= 2
-
-
-def word_overlap(first: str, second: str) -> float:
-    """Share of the first text's content words that also occur in the second."""
-    words = {w for w in _WORD.findall(first.casefold()) if w not in _STOPWORDS}
-    if not words:
-        return 0.0
-    return len(words & set(_WORD.findall(second.casefold()))) / len(words)
 
 
 @functools.lru_cache(maxsize=16)

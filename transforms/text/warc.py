@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from scrapeclean.transforms.records import Document, Reject, RejectReason
-from scrapeclean.transforms.text.decode import ReadConfig, decode_document
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
+
+from scrapeclean.transforms.records import Document, Reject, RejectReason
+from scrapeclean.transforms.text.decode import ReadConfig, decode_document
 
 SKIPPED = None  # what warc_documents yields for a record that is not a document
 _CHUNK = 1024 * 1024

@@ -1,0 +1,87 @@
+"""The read-back subcommands ``report``, ``inspect`` and ``explain``: their flags, and the call
+into the typed ``run`` functions of pipeline/tools (which know nothing of argparse)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from scrapeclean.pipeline.cli.flags import add_config_flags, bounded
+from scrapeclean.pipeline.job.config import load_config
+from scrapeclean.pipeline.tools import explain, inspect, report
+
+READBACK_COMMANDS = ("report", "inspect", "explain")
+
+
+def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``report``, ``inspect`` and ``explain`` to the scrapeclean subcommands."""
+    add_report_parser(subparsers)
+    add_inspect_parser(subparsers)
+    add_explain_parser(subparsers)
+
+
+def run_readback(args: argparse.Namespace) -> int:
+    """Run the read-back command ``args`` names; returns its exit status."""
+    if args.command == "report":
+        return report.run(args.outdir, args.html)
+    if args.command == "inspect":
+        return inspect.run(args.outdir, args.rejects, args.where, args.limit)
+    config = load_config(Path(args.config) if args.config else None, args.set)
+    return explain.run(args.file, config, args.format)
+
+
+def add_report_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``scrapeclean report OUTDIR [--html FILE]``."""
+    parser = subparsers.add_parser(
+        "report",
+        help="write a self-contained HTML report (charts, counts, samples) of an output folder",
+        description="Describe a scrapeclean output in one HTML file with no external resources: "
+        "distributions, reject reasons, repairs, boilerplate per site, the manifest, and sample "
+        "articles beside their raw input. Prints the report's path.",
+    )
+    parser.add_argument("outdir", metavar="OUTDIR", help="a `scrapeclean run --output` folder")
+    parser.add_argument(
+        "--html", metavar="FILE", help="where to write the report (default OUTDIR/report.html)"
+    )
+
+
+def add_inspect_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``scrapeclean inspect OUTDIR [--rejects] [--where EXPR ...] [--limit N]``."""
+    parser = subparsers.add_parser(
+        "inspect",
+        help="print a few articles (or rejects) of an output folder as readable text",
+        description="Print articles of a scrapeclean output: headline, summary, lead, body "
+        "excerpt, credits, fixes, removed boilerplate, source and doc_id (with --rejects: "
+        "source, reason, detail and raw excerpt).",
+    )
+    parser.add_argument("outdir", metavar="OUTDIR", help="a `scrapeclean run --output` folder")
+    parser.add_argument("--rejects", action="store_true", help="show rejects instead of articles")
+    parser.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help="filter: COLUMN=VALUE (equal) or COLUMN~TEXT (contains, any case), e.g. "
+        "reason=too_short, site=example.com, language=en, source~reuters; for list columns "
+        "any element; an empty VALUE matches nulls; repeatable, terms are ANDed",
+    )
+    parser.add_argument(
+        "--limit",
+        type=bounded(int, 1),
+        default=inspect.DEFAULT_LIMIT,
+        metavar="N",
+        help=f"show at most N records (default {inspect.DEFAULT_LIMIT})",
+    )
+
+
+def add_explain_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``scrapeclean explain FILE [--config FILE] [--set KEY=VALUE ...] [--format F]``."""
+    parser = subparsers.add_parser(
+        "explain",
+        help="run one input file through every stage and show what each stage changed",
+        description="Decode FILE and run it through every cleaning stage, showing per stage a "
+        "diff of the text, the fixes added and the boilerplate removed, then the Article fields "
+        "or the reject reason. Uses the same config as `run` (defaults, --config, --set).",
+    )
+    parser.add_argument("file", metavar="FILE", help="one input file (a text dump, may be .gz)")
+    add_config_flags(parser)

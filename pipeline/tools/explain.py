@@ -20,6 +20,7 @@ from scrapeclean.pipeline.tools.explain_diff import diff_text, listing, visible
 from scrapeclean.pipeline.tools.output_reader import preview_bytes
 from scrapeclean.transforms.errors import UsageError
 from scrapeclean.transforms.records import Article, Document, Reject, RejectReason
+from scrapeclean.transforms.text.boilerplate import removal_reasons
 from scrapeclean.transforms.text.decode import GZIP_MAGIC, decode_document
 from scrapeclean.transforms.text.formats import detect_format
 from scrapeclean.transforms.text.stages import DOCUMENT_STAGES
@@ -28,7 +29,7 @@ from scrapeclean.transforms.text.stages import DOCUMENT_STAGES
 # by saving it as its own file).
 EXPLAINABLE_FORMATS = ("text", "html")
 MAX_LISTED_LINES = 400  # of the decoded text; a diff is shown in full
-_SHOWN_SPECIALLY = {"text", "raw", "fixes", "boilerplate_removed"}
+_SHOWN_SPECIALLY = {"text", "raw", "fixes", "boilerplate_removed", "line_roles"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,8 @@ class Step:
     after: Document | Article | Reject
     error: str | None = None
     skipped: bool = False  # the stage does not apply to this record
+    # Why each line the stage removed was judged chrome (boilerplate stage), in order.
+    reasons: tuple[str, ...] = ()
 
 
 def run(file: str, config: RunConfig, input_format: str = "auto") -> int:
@@ -91,7 +94,10 @@ def trace(data: bytes, source: str, input_format: str, config: RunConfig) -> lis
             detail = f"{stage.name}: {exc!r}"
             result = Reject.of(record, RejectReason.INTERNAL_ERROR, detail)
             error = traceback.format_exc()
-        steps.append(Step(stage.name, record, result, error))
+        reasons = ()
+        if stage.name == "boilerplate" and isinstance(record, Document) and error is None:
+            reasons = tuple(removal_reasons(record, config.boilerplate))
+        steps.append(Step(stage.name, record, result, error, reasons=reasons))
         record = result
     return steps
 
@@ -140,7 +146,12 @@ def render_step(step: Step, color: bool) -> list[str]:
         ]
     notes = _changes(step.before, after)
     lines = [_heading(step.name, "; ".join(notes) if notes else "no change")]
-    lines += [f"  - {visible(line)}" for line in _added(step.before, after, "boilerplate_removed")]
+    removed = _added(step.before, after, "boilerplate_removed")
+    reasons = step.reasons if len(step.reasons) == len(removed) else ("",) * len(removed)
+    lines += [
+        f"  - {visible(line)}" + (f"   [{why}]" if why else "")
+        for line, why in zip(removed, reasons, strict=True)
+    ]
     moved = after if isinstance(after, Article) and not isinstance(step.before, Article) else None
     lines += diff_text(step.before.text, after.text, step.name, color, moved)
     return [*lines, ""]

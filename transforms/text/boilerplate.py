@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -61,6 +62,10 @@ class BoilerplateConfig:
     summary_below_threshold: float = 0.25
     summary_possible_threshold: float = 0.1
     credit_threshold: float = 0.5
+    # Searched case-insensitively in the lines the line model would take for chrome: a match
+    # keeps the line for segment (the default config gives it segment's credit patterns: wire
+    # credits at an article's end sit where related links and footers do).
+    keep_patterns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.max_line_words < 1:
@@ -73,7 +78,7 @@ class BoilerplateConfig:
                 linemodel.load_model(self.line_model_path or str(linemodel.MODEL_PATH))
             except ValueError as error:
                 raise ValueError(f"line_model_path: {error}") from None
-        for name in ("patterns", "extra_patterns"):
+        for name in ("patterns", "extra_patterns", "keep_patterns"):
             check_patterns(name, getattr(self, name))
 
 
@@ -139,7 +144,8 @@ def judge_lines(
     )
     at = [i for i, line in enumerate(lines) if line.strip()]
     texts = [lines[i].strip() for i in at]
-    catalog = [len(text.split()) <= config.max_line_words and is_chrome(text) for text in texts]
+    most = config.max_line_words  # split(None, most) stops counting past the limit
+    catalog = [len(text.split(None, most)) <= most and is_chrome(text) for text in texts]
     verdicts: list[Verdict | None] = [None] * len(lines)
     for i, matched in zip(at, catalog, strict=True):
         verdicts[i] = _CATALOG_VERDICT if matched else _CONTENT_VERDICT
@@ -149,6 +155,10 @@ def judge_lines(
     probabilities = linemodel.predict(texts, catalog, model)
     probabilities[catalog] = _CERTAIN_CHROME  # the catalog's lines go whatever the model says
     roles = linemodel.read_roles(probabilities, model_thresholds(config))
+    keep = compile_keep(config.keep_patterns)
+    for j, (role, matched) in enumerate(zip(roles, catalog, strict=True)):
+        if role == linemodel.CHROME and not matched and keep is not None and keep(texts[j]):
+            roles[j] = linemodel.CONTENT
     left = [role for role, matched in zip(roles, catalog, strict=True) if not matched]
     if linemodel.CONTENT not in left:
         return verdicts  # a reading with no text left is no reading: the catalog alone decides
@@ -166,8 +176,9 @@ _CONTENT_VERDICT = Verdict("content")
 
 def removal_reasons(document: Document, config: BoilerplateConfig) -> list[str]:
     """Why strip_boilerplate removes each line it removes, in order: "catalog", "chrome 0.97"
-    (the line model's probability), or "chrome: above the headline" (the model's reading put
-    it above the headline without calling it chrome itself). For ``explain``."""
+    (the line model's probability), or "chrome by place" (the model's reading put it above the
+    headline or in the run that closes the article, without calling it chrome by itself). For
+    ``explain``."""
     lines = document.text.split("\n")
     verdicts = judge_lines(lines, config, reads_lines(document, lines, config))
     reasons = []
@@ -177,7 +188,7 @@ def removal_reasons(document: Document, config: BoilerplateConfig) -> list[str]:
         if verdict.probability is None:
             reasons.append(verdict.role)
         elif verdict.probability < config.chrome_threshold:
-            reasons.append(f"chrome: above the headline (p {verdict.probability:.2f})")
+            reasons.append(f"chrome by place (p {verdict.probability:.2f})")
         else:
             reasons.append(f"chrome {verdict.probability:.2f}")
     return reasons
@@ -198,6 +209,14 @@ def model_thresholds(config: BoilerplateConfig) -> linemodel.Thresholds:
 def normalize_line(line: str) -> str:
     """Fold a line to what identifies it: casefolded, single-spaced, no edge punctuation."""
     return _SPACES.sub(" ", line).strip(_EDGE_PUNCTUATION).casefold()
+
+
+@functools.lru_cache(maxsize=8)
+def compile_keep(patterns: tuple[str, ...]) -> Callable[[str], object] | None:
+    """One case-insensitive search for any of ``patterns`` (None when there are none)."""
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE).search
 
 
 @functools.lru_cache(maxsize=16)

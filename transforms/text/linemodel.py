@@ -12,8 +12,10 @@ from __future__ import annotations
 import functools
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+import os
+VARIANT = os.environ.get("TAIL_VARIANT", "A")
 
 import numpy as np
 
@@ -87,6 +89,12 @@ STAGE2_FEATURES = (
 # A line of this many words or more that ends a sentence is prose: it anchors the article.
 PROSE_WORDS = 13
 SHORT_WORDS = 6  # a run of lines this short is a menu, a share bar or a link list
+# The end of an article: past the last line this likely content, a run of MIN_TAIL lines or
+# more, at least TAIL_SHARE of them chrome, loses the lines that lean to chrome at all.
+SURE_CONTENT = 0.8
+MIN_TAIL = 3
+TAIL_SHARE = 0.5
+TAIL_LEANING = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +105,12 @@ class LineModel:
     stage1_bias: np.ndarray
     stage2_weights: np.ndarray
     stage2_bias: np.ndarray
+    # Stage 2's weights on the stage-1 columns ride along stage 1's product (one matmul).
+    joint_weights: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        joint = np.hstack((self.stage1_weights, self.stage2_weights[: len(STAGE1_FEATURES)]))
+        object.__setattr__(self, "joint_weights", joint)
 
 
 @functools.lru_cache(maxsize=4)
@@ -184,6 +198,11 @@ def stage1_matrix(lines: list[str], shapes: list[tuple[list[float], set[str]]]) 
 
 def stage2_matrix(stage1: np.ndarray, first: np.ndarray) -> np.ndarray:
     """STAGE2_FEATURES: stage 1's columns plus its verdicts on the lines around each line."""
+    return np.hstack((stage1, stage2_context(first)))
+
+
+def stage2_context(first: np.ndarray) -> np.ndarray:
+    """The stage-2 columns past stage 1's: its verdicts on each line and the lines around."""
     n = len(first)
     padded = np.zeros((n + 6, len(LABELS)))
     padded[3:-3] = first
@@ -211,15 +230,17 @@ def stage2_matrix(stage1: np.ndarray, first: np.ndarray) -> np.ndarray:
             np.log1p(np.abs(position - best)),
         )
     )
-    return np.hstack((stage1, *verdicts, context))
+    return np.hstack((*verdicts, context))
 
 
 def predict(lines: list[str], catalog: list[bool], model: LineModel) -> np.ndarray:
     """Probabilities (lines x LABELS) for stripped, non-empty lines, after context smoothing."""
     stage1 = stage1_matrix(lines, shape_rows(lines, catalog))
-    first = softmax(stage1 @ model.stage1_weights + model.stage1_bias)
-    second = stage2_matrix(stage1, first)
-    return softmax(second @ model.stage2_weights + model.stage2_bias)
+    scores = stage1 @ model.joint_weights
+    k = len(LABELS)
+    first = softmax(scores[:, :k] + model.stage1_bias)
+    context_weights = model.stage2_weights[len(STAGE1_FEATURES) :]
+    return softmax(scores[:, k:] + stage2_context(first) @ context_weights + model.stage2_bias)
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
@@ -304,6 +325,28 @@ def read_roles(probabilities: np.ndarray, thresholds: Thresholds) -> list[int]:
         roles[below] = POSSIBLE_SUMMARY
     for i in range(best):
         if roles[i] == CONTENT:
+            roles[i] = CHROME
+    return _close_tail(probabilities, roles)
+
+
+
+
+def _close_tail(probabilities: np.ndarray, roles: list[int]) -> list[int]:
+    """Past the last line the model is sure is content, a run of lines mostly read as chrome
+    goes whole: related lists, author bios, newsletter boxes and footers mix chrome-like and
+    prose-like lines, and a lone kept teaser there is still chrome."""
+    if VARIANT == "B":
+        return roles
+    sure = np.flatnonzero(probabilities[:, CONTENT] >= SURE_CONTENT)
+    tail = range(sure[-1] + 1 if len(sure) else len(roles), len(roles))
+    if VARIANT == "E":
+        tail = [i for i in tail if probabilities[i, CHROME] != 1.0]
+    if len(tail) < MIN_TAIL or sum(roles[i] == CHROME for i in tail) < TAIL_SHARE * len(tail):
+        return roles
+    for i in tail:
+        if VARIANT == "D" and probabilities[i, CONTENT] >= probabilities[i, CHROME]:
+            continue
+        if roles[i] == CONTENT and probabilities[i, CHROME] >= TAIL_LEANING:
             roles[i] = CHROME
     return roles
 

@@ -21,13 +21,22 @@ from scrapeclean.pipeline.tools.output_reader import preview_bytes
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.corpus.record_steps import CROSS_DOCUMENT_STEPS, record_steps
 from scrapeclean.transforms.records import Article, Document, Reject
+from scrapeclean.transforms.text.boilerplate import BoilerplateConfig, removal_reasons
 from scrapeclean.transforms.text.stages import Step, bind_stages, stage_steps
 
 # Without --full: what a terminal page can hold per part (a 148 KB page listed ~3,900 lines).
 MAX_LISTED_LINES = 60  # of the decoded or extracted text
 MAX_DIFF_LINES = 80  # of one stage's diff
 MAX_VALUE_LINES = 20  # of one field of the result
-_SHOWN_SPECIALLY = {"text", "raw", "fixes", "boilerplate_removed", "is_html", "summary_known"}
+_SHOWN_SPECIALLY = {
+    "text",
+    "raw",
+    "fixes",
+    "boilerplate_removed",
+    "line_roles",
+    "is_html",
+    "summary_known",
+}
 _INTERNAL = {"raw", "is_html", "summary_known"}  # the reader's working fields, not output
 _CORPUS_STEPS = ("quality", "language_filter", "split")
 
@@ -46,7 +55,8 @@ def run(
     to reach it."""
     read = read_target(locate(file, record, input_format, beam_args), config)
     cross = [name for name in CROSS_DOCUMENT_STEPS if getattr(config, name).enabled]
-    lines = render(trace(read.record, config), read.described, sys.stdout.isatty(), full, cross)
+    steps = trace(read.record, config)
+    lines = render(steps, read.described, sys.stdout.isatty(), full, cross, config.boilerplate)
     print(lines, end="")
     return 0
 
@@ -71,11 +81,13 @@ def render(
     color: bool,
     full: bool = False,
     cross_document: list[str] | None = None,
+    boilerplate: BoilerplateConfig | None = None,
 ) -> str:
     """The whole explanation as text: a header, one block per stage, then the result.
 
     ``cross_document``: the enabled corpus steps that compare documents, named where a run
-    takes them (before the per-article corpus steps).
+    takes them (before the per-article corpus steps). ``boilerplate``: the run's section, to
+    say why each removed line was judged chrome.
     """
     first = steps[0].after
     lines = [f"explain {first.source}", f"{described} · doc_id {first.doc_id}", ""]
@@ -83,7 +95,7 @@ def render(
     for step in steps:
         if not noted and step.name in _CORPUS_STEPS:
             lines, noted = lines + _cross_note(cross_document or []), True
-        lines += render_step(step, color, full)
+        lines += render_step(step, color, full, _removal_reasons(step, boilerplate))
     if not noted and isinstance(steps[-1].after, Article):
         lines += _cross_note(cross_document or [])
     lines += render_result(steps[-1].after, full)
@@ -103,8 +115,19 @@ def _cross_note(names: list[str]) -> list[str]:
     ]
 
 
-def render_step(step: Step, color: bool, full: bool = False) -> list[str]:
-    """One stage: what it added or removed, and the diff of the text it changed."""
+def _removal_reasons(step: Step, config: BoilerplateConfig | None) -> tuple[str, ...]:
+    if config is None or step.name != "boilerplate" or step.error is not None:
+        return ()
+    if not isinstance(step.before, Document) or isinstance(step.after, Reject):
+        return ()
+    return tuple(removal_reasons(step.before, config))
+
+
+def render_step(
+    step: Step, color: bool, full: bool = False, reasons: tuple[str, ...] = ()
+) -> list[str]:
+    """One stage: what it added or removed (with ``reasons``, why each removed line was judged
+    chrome), and the diff of the text it changed."""
     after = step.after
     if isinstance(after, Reject):
         lines = [_heading(step.name, f"REJECT {after.reason}: {after.detail}")]
@@ -127,7 +150,12 @@ def render_step(step: Step, color: bool, full: bool = False) -> list[str]:
         notes.insert(0, f"text extracted from {markup:,} lines of markup")
         return [_heading(step.name, "; ".join(notes)), *_listed(after.text, most), ""]
     lines = [_heading(step.name, "; ".join(notes) if notes else "no change")]
-    lines += [f"  - {visible(line)}" for line in _added(step.before, after, "boilerplate_removed")]
+    removed = _added(step.before, after, "boilerplate_removed")
+    reasons = reasons if len(reasons) == len(removed) else ("",) * len(removed)
+    lines += [
+        f"  - {visible(line)}" + (f"   [{why}]" if why else "")
+        for line, why in zip(removed, reasons, strict=True)
+    ]
     moved = after if isinstance(after, Article) and not isinstance(step.before, Article) else None
     diff = diff_text(step.before.text, after.text, step.name, color, moved)
     if not full and len(diff) > MAX_DIFF_LINES:

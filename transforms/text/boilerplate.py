@@ -18,11 +18,11 @@ from scrapeclean.transforms.records import Document
 from scrapeclean.transforms.text import linemodel
 from scrapeclean.transforms.text.catalog import BOILERPLATE_PATTERNS, BOILERPLATE_PHRASES
 from scrapeclean.transforms.text.paragraphs import split_paragraphs
+from scrapeclean.transforms.text.words import fold_case
 
 # Bullets, separators and closing punctuation around a chrome line ("» Share this article:",
 # "Advertisement -", "Help us improve."): not part of what identifies it.
 _EDGE_PUNCTUATION = " \t.!?:;,|•·*>»«-–—_=~/\\#"
-_SPACES = re.compile(r"\s+")
 THRESHOLDS = (
     "chrome_threshold",
     "headline_threshold",
@@ -208,8 +208,12 @@ def model_thresholds(config: BoilerplateConfig) -> linemodel.Thresholds:
 
 
 def normalize_line(line: str) -> str:
-    """Fold a line to what identifies it: casefolded, single-spaced, no edge punctuation."""
-    return _SPACES.sub(" ", line).strip(_EDGE_PUNCTUATION).casefold()
+    """Fold a line to what identifies it: casefolded, single-spaced, no edge punctuation.
+
+    split/join folds the same whitespace as a ``\\s+`` regex would (str.isspace's), and the
+    spaces it drops at the edges are edge punctuation anyway: 1.0 against 2.5 us a line.
+    """
+    return fold_case(" ".join(line.split()).strip(_EDGE_PUNCTUATION))
 
 
 @functools.lru_cache(maxsize=8)

@@ -146,7 +146,11 @@ def judge_lines(
     at = [i for i, line in enumerate(lines) if line.strip()]
     texts = [lines[i].strip() for i in at]
     most = config.max_line_words  # split(None, most) stops counting past the limit
-    catalog = [len(text.split(None, most)) <= most and is_chrome(text) for text in texts]
+    # A line shorter than 2 * most characters cannot hold more than most words: no split.
+    catalog = [
+        (len(text) < 2 * most or len(text.split(None, most)) <= most) and is_chrome(text)
+        for text in texts
+    ]
     verdicts: list[Verdict | None] = [None] * len(lines)
     for i, matched in zip(at, catalog, strict=True):
         verdicts[i] = _CATALOG_VERDICT if matched else _CONTENT_VERDICT
@@ -154,7 +158,8 @@ def judge_lines(
         return verdicts
     model = linemodel.load_model(config.line_model_path or str(linemodel.MODEL_PATH))
     probabilities = linemodel.predict(texts, catalog, model)
-    probabilities[catalog] = _CERTAIN_CHROME  # the catalog's lines go whatever the model says
+    if any(catalog):  # the catalog's lines go whatever the model says
+        probabilities[catalog] = _CERTAIN_CHROME
     roles = linemodel.read_roles(probabilities, model_thresholds(config))
     keep = compile_keep(config.keep_patterns)
     for j, (role, matched) in enumerate(zip(roles, catalog, strict=True)):

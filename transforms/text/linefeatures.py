@@ -163,6 +163,7 @@ def line_shape(line: str, catalog: bool) -> tuple[list[float], set[str]]:
         digits = len(_DIGIT.findall(head))
         tokens = head.casefold().translate(_TO_SPACE).split()
     words = set(tokens)
+    content = words - STOPWORDS  # returned; the stopwords are what it leaves out
     n_distinct = len(words) or 1
     first = tokens[0] if tokens else ""
     last = line.rstrip(_CLOSERS)[-1:] or line[-1]
@@ -186,7 +187,7 @@ def line_shape(line: str, catalog: bool) -> tuple[list[float], set[str]]:
         digits / n_head,
         _SEPARATOR.search(head) is not None,
         line[0] in _BULLETS,
-        len(words & STOPWORDS) / n_distinct,
+        (len(words) - len(content)) / n_distinct,
         len(words & CHROME_WORDS) / n_distinct,
         first in CHROME_WORDS,
         len(words & CREDIT_WORDS) / n_distinct,
@@ -198,7 +199,7 @@ def line_shape(line: str, catalog: bool) -> tuple[list[float], set[str]]:
         is_dateline(line),
         catalog,
     ]
-    return row, words - STOPWORDS
+    return row, content
 
 
 _LOG1P = [math.log1p(i) for i in range(4096)]

@@ -25,6 +25,7 @@ from scrapeclean.transforms.text.linefeatures import (
     log1p_table,
     topic_overlaps,
 )
+from scrapeclean.transforms.text.words import fold_case
 
 LABELS = ("content", "chrome", "headline", "summary", "credit")
 CONTENT, CHROME, HEADLINE, SUMMARY, CREDIT = range(len(LABELS))
@@ -205,7 +206,7 @@ def stage1_matrix(lines: list[str], shapes: list[tuple[list[float], set[str]]]) 
     first, last = (prose_at[0], prose_at[-1]) if prose_at else (n, -1)
     to_next, from_previous = _distances(prose)
     short_runs = _run_lengths([w <= SHORT_WORDS for w in words])
-    folded = [line.casefold() for line in lines]
+    folded = [fold_case(line) for line in lines]
     counts = Counter(folded)
     overall, previous, following = topic_overlaps([w for _, w in shapes], prose)
     prose_share = len(prose_at) / n

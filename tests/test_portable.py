@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from scrapeclean.pipeline.cli.main import main
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, TWO_WORKERS
 
 VENV_BIN = str(Path(sys.executable).parent)
 
@@ -92,7 +92,7 @@ def test_portable_external_and_two_workers_equal_the_local_run(
         "--environment_type=EXTERNAL",
         f"--environment_config=localhost:{pool_port}",
     )
-    run_seeds(tmp_path / "workers", "--workers", "2")
+    run_seeds(tmp_path / "workers", *TWO_WORKERS)
     local = rows(tmp_path / "local")
     assert local["articles"] and local["rejects"]
     assert rows(tmp_path / "portable") == local

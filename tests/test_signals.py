@@ -21,7 +21,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from scrapeclean.pipeline.cli.main import main
-from tests.conftest import REPO, SEEDS
+from tests.conftest import REPO, SEEDS, TWO_WORKERS
 from tests.test_kill import SCRIPT, published
 
 PAGES = sorted((REPO / "tests" / "fixtures" / "html").glob("*.html"))
@@ -126,7 +126,7 @@ def previous(tmp_path_factory: pytest.TempPathFactory) -> Path:
 STOPS = [
     pytest.param(signal.SIGTERM, False, [], id="sigterm"),
     pytest.param(signal.SIGINT, True, [], id="ctrl-c"),
-    pytest.param(signal.SIGINT, True, ["--workers", "2"], id="ctrl-c-workers"),
+    pytest.param(signal.SIGINT, True, list(TWO_WORKERS), id="ctrl-c-workers"),
 ]
 
 
@@ -159,7 +159,7 @@ def test_a_signal_stops_the_run_and_its_processes(
     assert not (output / "_SUCCESS").exists()  # the contract: an interrupted run leaves none
 
 
-@pytest.mark.parametrize("workers", [[], ["--workers", "2"]], ids=["in-process", "workers"])
+@pytest.mark.parametrize("workers", [[], list(TWO_WORKERS)], ids=["in-process", "workers"])
 def test_no_process_outlives_a_killed_run(tmp_path: Path, pages: Path, workers: list[str]) -> None:
     command = [str(SCRIPT), "run", "--input", str(pages / "*"), "--output", str(tmp_path / "o")]
     with started([*command, *SLOW, *workers], tmp_path / "stderr") as process:

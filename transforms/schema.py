@@ -50,14 +50,19 @@ REJECT_SCHEMA = pa.schema(
 )
 
 
+# Column names once: pyarrow builds a new list on every ``schema.names``.
+_ARTICLE_COLUMNS = tuple(ARTICLE_SCHEMA.names)
+_REJECT_COLUMNS = tuple(REJECT_SCHEMA.names)
+
+
 def to_row(record: Article | Reject) -> dict[str, Any]:
     """The Parquet row for an article or a reject, with exactly its schema's columns.
 
     Raises UnicodeEncodeError for a string that has no UTF-8 form (a lone surrogate): Parquet
     encodes a whole batch of rows at once, so one such row would fail the write of every row.
     """
-    schema = ARTICLE_SCHEMA if isinstance(record, Article) else REJECT_SCHEMA
-    row: dict[str, Any] = {name: getattr(record, name, None) for name in schema.names}
+    columns = _ARTICLE_COLUMNS if isinstance(record, Article) else _REJECT_COLUMNS
+    row: dict[str, Any] = {name: getattr(record, name, None) for name in columns}
     row["schema_version"] = SCHEMA_VERSION
     if isinstance(record, Article):
         row["fixes"] = list(record.fixes)

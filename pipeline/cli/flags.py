@@ -13,8 +13,9 @@ def add_config_flags(parser: argparse.ArgumentParser) -> None:
     """--config, --set and --format: how every command that cleans documents is configured."""
     parser.add_argument(
         "--config",
-        metavar="FILE.yaml",
-        help="run config layered over configs/default.yaml (which lists every key)",
+        metavar="FILE.yaml|NAME",
+        help="run config layered over the defaults: a YAML file, or a packaged profile by name "
+        "(default, training; the packaged default.yaml lists every key)",
     )
     parser.add_argument(
         "--set",

@@ -51,15 +51,40 @@ def find_config_dir() -> Path | None:
     return Path(str(folder)) if folder.joinpath(DEFAULT_CONFIG_NAME).is_file() else None
 
 
+def profile_names() -> list[str]:
+    """The packaged profiles by name (``default``, ``training``), for ``--config NAME``."""
+    folder = find_config_dir()
+    return sorted(path.stem for path in folder.glob("*.yaml")) if folder else []
+
+
+def resolve_config(path: Path) -> Path:
+    """``--config``'s file: the path when it exists, else the packaged profile of that name.
+
+    A profile is found from any folder, so an installed user reaches ``training`` as a name;
+    a value that is neither is one ConfigError that lists the profiles.
+    """
+    if path.exists() or path.parent != Path():  # a path: _read_yaml says why it cannot read it
+        return path
+    name = path.name.removesuffix(".yaml")
+    folder = find_config_dir()
+    if folder is not None and name in profile_names():
+        return folder / f"{name}.yaml"
+    raise ConfigError(
+        f"--config {str(path)!r}: no such file, and not a packaged profile "
+        f"({', '.join(profile_names())})"
+    )
+
+
 def load_config(path: Path | None = None, overrides: typing.Sequence[str] = ()) -> RunConfig:
     """Resolve the run config: the dataclass defaults, the user's file, then overrides.
 
-    The defaults are the one source: configs/default.yaml lists the same values for people to
-    read (tests/pipeline/test_config.py checks it), so it is not read here.
+    ``path`` is a YAML file or a packaged profile's name (``resolve_config``). The defaults are
+    the one source: configs/default.yaml lists the same values for people to read
+    (tests/pipeline/test_config.py checks it), so it is not read here.
     """
     merged: dict[str, dict[str, Any]] = {}
     if path is not None:
-        _merge(merged, _read_yaml(path))
+        _merge(merged, _read_yaml(resolve_config(path)))
     for override in overrides:
         _merge(merged, _parse_override(override))
     return _build(merged)

@@ -40,8 +40,9 @@ def build_graph(
         corpus.records | "WriteIndex" >> WriteIndex(index, config.neardup)
     corpus.top_lines | "WriteTopLines" >> WriteTopLines(f"{output_dir}/{TOP_LINES_FILE}")
     temp = f"{output_dir}/_write-temp"  # outside articles/: never published
+    splits = config.split.names if config.split.enabled else ()
     written = corpus.records | "WriteArticles" >> WriteArticles(
-        f"{output_dir}/articles", config.output, temp
+        f"{output_dir}/articles", config.output, temp, splits
     )
     rejects = [read.rejects, cleaned.rejects, corpus.rejects, written.rejects]
     (

@@ -2,25 +2,27 @@
 or changed files and publishes them as a partition of its own.
 
 The ledger is not a file of its own: each committed run's manifest (``manifests/<run_id>.json``,
-written by one atomic rename after its partition is in place) lists the files it read, as they
-were once the run had read them. So a run killed at any point is simply redone: a partition
-without a manifest is removed at the next start, and its files are still new.
+written whole after its partition is in place, on a local folder or an object store alike)
+lists the files it read, as they were once the run had read them, and the files it published.
+So a run killed at any point is simply redone: a partition without a manifest is removed at
+the next start, and its files are still new.
 """
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 import string
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
 
-from scrapeclean.pipeline.job.ledger import InputFile, as_patterns
+from scrapeclean.pipeline.job.ledger import InputFile, as_patterns, load_ledger
+from scrapeclean.pipeline.job.lock import output_lock
+from scrapeclean.pipeline.job.manifest import committed_manifests
 from scrapeclean.pipeline.job.outputdir import (
     MANIFESTS,
     MARKER,
@@ -32,13 +34,13 @@ from scrapeclean.pipeline.job.outputdir import (
     list_files,
     write_marker,
 )
+from scrapeclean.pipeline.job.store import delete_files, delete_folder, has_folders
 from scrapeclean.transforms.beam.published import INDEX as DEDUP_INDEX
 from scrapeclean.transforms.beam.published import PublishedIndex
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.errors import UsageError
-from scrapeclean.transforms.text.sources import path_of, source_of
+from scrapeclean.transforms.text.sources import source_of
 
-INDEX = "runs.json"
 _SAFE_PARTITION = re.compile(r"^[\w.=-]+(/[\w.=-]+)*$")
 _RUN_ID_FIELD = ("run_id", "", None)  # "{run_id}" as string.Formatter parses it
 
@@ -60,8 +62,15 @@ def partition_path(template: str, run_id: str, run_date: str) -> str:
     try:
         fields = [field[1:] for field in string.Formatter().parse(template) if field[1]]
         path = template.format(run_id=run_id, run_date=run_date)
-    except (KeyError, IndexError, ValueError) as error:
-        raise UsageError(f"--partition {template!r}: {error!r}") from None
+    except KeyError as error:
+        raise UsageError(
+            f"--partition {template!r}: unknown field {{{error.args[0]}}}; "
+            "the fields are {run_id} and {run_date}"
+        ) from None
+    except (IndexError, ValueError) as error:  # "{}", "{0}", an unmatched brace
+        raise UsageError(
+            f"--partition {template!r}: {error}; the fields are {{run_id}} and {{run_date}}"
+        ) from None
     if _RUN_ID_FIELD not in fields:
         raise UsageError(
             f"--partition {template!r} has no plain {{run_id}}: two runs would write the same "
@@ -72,40 +81,23 @@ def partition_path(template: str, run_id: str, run_date: str) -> str:
     return path
 
 
-def committed_manifests(output: Path) -> list[dict[str, Any]]:
-    """Every committed run's manifest, oldest first."""
-    folder = output / MANIFESTS
-    paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
-    return [json.loads(path.read_text(encoding="utf-8")) for path in paths]
-
-
-def load_ledger(output: Path) -> dict[str, InputFile]:
-    """The newest committed entry per input path."""
-    ledger: dict[str, InputFile] = {}
-    for manifest in committed_manifests(output):
-        for entry in manifest.get("files", []):
-            path = path_of(entry["path"])
-            ledger[path] = InputFile(**{**entry, "path": path})
-    return ledger
-
-
-def published_index(output: Path, config: RunConfig) -> PublishedIndex | None:
+def published_index(output: str, config: RunConfig) -> PublishedIndex | None:
     """The committed runs' dedup index for the next run, when a dedup step is on: copies of
     what they published are rejects naming the earlier article (transforms/beam/published.py)."""
     if not (config.dedup.enabled or config.neardup.enabled):
         return None
     partitions = tuple(m["partition"]["path"] for m in committed_manifests(output))
-    return PublishedIndex(join(str(output), DEDUP_INDEX), partitions)
+    return PublishedIndex(join(output, DEDUP_INDEX), partitions)
 
 
-def remove_uncommitted(output: Path) -> None:
+def remove_uncommitted(output: str) -> None:
     """Delete the partitions no committed manifest names (published by a killed run): only a
     folder our marker marks as a partition and lists in full; a committed one is never
     touched, whatever its subfolders (``output.partition_by``)."""
     committed = {m["partition"]["path"] for m in committed_manifests(output)}
-    files = list_files(str(output))
+    files = list_files(output)
     if is_legacy(files):
-        files = mark_partitions(str(output), files, committed)
+        files = mark_partitions(output, files, committed)
     kept = {"", *committed}  # "": the marker of articles/ itself (a plain run's)
     orphans = set()
     for path in files:
@@ -114,11 +106,14 @@ def remove_uncommitted(output: Path) -> None:
         if top in PUBLISHED and posixpath.basename(rest) == MARKER and folder not in kept:
             orphans.add(f"{top}/{folder}")
     inside = [path for path in files if any(path.startswith(f"{o}/") for o in orphans)]
-    foreign = foreign_files(str(output), inside)
+    foreign = foreign_files(output, inside)
     if foreign:
         raise NotOursError(f"{foreign[0]!r} in --output was not written by scrapeclean")
-    if orphans:
-        FileSystems.delete([join(str(output), orphan) for orphan in sorted(orphans)])
+    if orphans and has_folders(output):
+        for orphan in sorted(orphans):
+            delete_folder(join(output, orphan))
+    else:  # on a store, exactly the objects checked: a prefix may have gained one since
+        delete_files([join(output, path) for path in inside])
 
 
 def mark_partitions(output: str, files: list[str], committed: set[str]) -> list[str]:
@@ -139,47 +134,35 @@ def mark_partitions(output: str, files: list[str], committed: set[str]) -> list[
     return list_files(output)
 
 
-def write_index(output: Path) -> None:
-    """Rewrite runs.json, the human-readable index of committed runs (derived, not the ledger)."""
-    runs = [
-        {
-            "run_id": manifest["partition"]["run_id"],
-            "partition": manifest["partition"]["path"],
-            "started": manifest["timings"]["started"],
-            "finished": manifest["timings"]["finished"],
-            "files": len(manifest.get("files", [])),
-            **{k: manifest["counts"][k] for k in ("documents_in", "articles", "rejects")},
-        }
-        for manifest in committed_manifests(output)
-    ]
-    temporary = output / f".{INDEX}.tmp"
-    temporary.write_text(json.dumps({"runs": runs}, indent=2) + "\n", encoding="utf-8")
-    temporary.replace(output / INDEX)
-
-
-def check_incremental_output(output: Path, incremental: bool) -> None:
-    """Refuse mixing layouts: one output folder is either incremental (partitions) or not."""
-    holds_partitions = (output / MANIFESTS).is_dir()
-    holds_plain_run = any((output / "articles").glob("*.parquet"))
+def check_incremental_output(output: str, files: list[str], incremental: bool) -> None:
+    """Refuse mixing layouts: one output folder (holding ``files``, relative paths) is either
+    incremental (partitions) or not."""
+    holds_partitions = any(path.startswith(f"{MANIFESTS}/") for path in files)
+    holds_plain_run = any(
+        path.startswith("articles/") and path.count("/") == 1 and path.endswith(".parquet")
+        for path in files
+    )
     if incremental and holds_plain_run:
-        raise UsageError(
-            f"--output {str(output)!r} holds a plain run; incremental runs need their own"
-        )
+        raise UsageError(f"--output {output!r} holds a plain run; incremental runs need their own")
     if not incremental and holds_partitions:
-        raise UsageError(f"--output {str(output)!r} holds incremental runs; pass --incremental")
+        raise UsageError(f"--output {output!r} holds incremental runs; pass --incremental")
 
 
-def new_run_id(output: Path, requested: str | None) -> str:
+def new_run_id(output: str, requested: str | None) -> str:
     """The requested id (refused if committed already), or a fresh timestamp id."""
+
+    def committed(run_id: str) -> bool:
+        return bool(FileSystems.exists(join(output, MANIFESTS, f"{run_id}.json")))
+
     if requested is None:
         run_id, suffix = default_run_id(), 1
-        while (output / MANIFESTS / f"{run_id}.json").exists():  # two batches in one second
+        while committed(run_id):  # two batches in one second
             run_id, suffix = f"{default_run_id()}-{suffix}", suffix + 1
         return run_id
     if not re.fullmatch(r"[\w.-]+", requested):
         raise UsageError(f"--run-id {requested!r}: letters, digits, '.', '-' and '_' only")
-    if (output / MANIFESTS / f"{requested}.json").exists():
-        raise UsageError(f"--run-id {requested!r} is already committed in {str(output)!r}")
+    if committed(requested):
+        raise UsageError(f"--run-id {requested!r} is already committed in {output!r}")
     return requested
 
 
@@ -188,7 +171,7 @@ class BatchSpec:
     """What every incremental batch of one command shares."""
 
     config: RunConfig
-    output: Path
+    output: str
     beam_args: list[str]
     input_format: str
     partition_template: str
@@ -206,18 +189,18 @@ def run_batch(
         run,
     )
 
-    remove_uncommitted(spec.output)
-    run_id = new_run_id(spec.output, run_id)
-    run_date = spec.run_date or datetime.now(UTC).date().isoformat()
-    path = partition_path(spec.partition_template, run_id, run_date)
-    # A file the ledger knows is read again because it changed: its new version supersedes
-    # what it published before (listed in the manifest).
-    known = load_ledger(spec.output)
-    updates = tuple(source_of(entry.path) for entry in files if entry.path in known)
-    index = published_index(spec.output, spec.config)
-    partition = Partition(run_id, path, tuple(files), index, updates)
-    summary = run(
-        RunRequest(
+    with output_lock(spec.output, PipelineOptions(spec.beam_args)) as lock:
+        remove_uncommitted(spec.output)
+        run_id = new_run_id(spec.output, run_id)
+        run_date = spec.run_date or datetime.now(UTC).date().isoformat()
+        path = partition_path(spec.partition_template, run_id, run_date)
+        # A file the ledger knows is read again because it changed: its new version supersedes
+        # what it published before (listed in the manifest).
+        known = load_ledger(spec.output)
+        updates = tuple(source_of(entry.path) for entry in files if entry.path in known)
+        index = published_index(spec.output, spec.config)
+        partition = Partition(run_id, path, tuple(files), index, updates)
+        request = RunRequest(
             spec.config,
             tuple(as_patterns(files)),
             spec.output,
@@ -226,6 +209,4 @@ def run_batch(
             spec.max_reject_rate,
             partition=partition,
         )
-    )
-    write_index(spec.output)
-    return run_id, summary
+        return run_id, run(request, lock)

@@ -1,22 +1,30 @@
-"""The incremental ledger's entries: which inputs a batch reads (new, or changed since the
-ledger last saw them), and each as the batch read it, checked once it has.
+"""The incremental ledger: the committed runs' manifests, and their entries: which inputs a
+batch reads (new, or changed since the ledger last saw them), and each as the batch read it,
+checked once it has; runs.json, the index of committed runs.
 
 Kept apart from pipeline/job/incremental.py (the partitions and the batch) so that run.py, which
-confirms a batch's inputs before it publishes, imports no more than this.
+confirms a batch's inputs before it publishes and rewrites the index after its commit, imports
+no more than this.
 """
 
 from __future__ import annotations
 
 import glob
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
 from apache_beam.io.filesystems import FileSystems
 
+from scrapeclean.pipeline.job.manifest import committed_manifests
+from scrapeclean.pipeline.job.outputdir import join
+from scrapeclean.pipeline.job.store import put
 from scrapeclean.transforms.beam.matching import match_lazily
 from scrapeclean.transforms.beam.read import open_input
-from scrapeclean.transforms.text.sources import source_of
+from scrapeclean.transforms.text.sources import path_of, source_of
+
+INDEX = "runs.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,3 +122,29 @@ def ledger_entries(files: Sequence[InputFile]) -> list[dict[str, object]]:
     """The ledger entries a run's manifest commits; paths as sources are written, valid UTF-8
     (docs/sources.md)."""
     return [{**asdict(entry), "path": source_of(entry.path)} for entry in files]
+
+
+def load_ledger(output: str) -> dict[str, InputFile]:
+    """The newest committed entry per input path."""
+    ledger: dict[str, InputFile] = {}
+    for manifest in committed_manifests(output):
+        for entry in manifest.get("files", []):
+            path = path_of(entry["path"])
+            ledger[path] = InputFile(**{**entry, "path": path})
+    return ledger
+
+
+def write_index(output: str) -> None:
+    """Rewrite runs.json, the human-readable index of committed runs (derived, not the ledger)."""
+    runs = [
+        {
+            "run_id": manifest["partition"]["run_id"],
+            "partition": manifest["partition"]["path"],
+            "started": manifest["timings"]["started"],
+            "finished": manifest["timings"]["finished"],
+            "files": len(manifest.get("files", [])),
+            **{k: manifest["counts"][k] for k in ("documents_in", "articles", "rejects")},
+        }
+        for manifest in committed_manifests(output)
+    ]
+    put(join(output, INDEX), (json.dumps({"runs": runs}, indent=2) + "\n").encode())

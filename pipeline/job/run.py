@@ -6,29 +6,50 @@ A failed or interrupted run leaves no _SUCCESS behind (pipeline/job/outputdir.py
 from __future__ import annotations
 
 import contextlib
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import apache_beam as beam
-import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineResult, PipelineState
 
+from scrapeclean.pipeline.job.card import write_card
 from scrapeclean.pipeline.job.config import config_as_dict
 from scrapeclean.pipeline.job.graph import build_graph
-from scrapeclean.pipeline.job.ledger import InputFile, confirm_unchanged, ledger_entries
+from scrapeclean.pipeline.job.ledger import (
+    InputFile,
+    confirm_unchanged,
+    ledger_entries,
+    write_index,
+)
+from scrapeclean.pipeline.job.lock import HeldLock
 from scrapeclean.pipeline.job.manifest import Counters, build_manifest, totals, write_manifest
-from scrapeclean.pipeline.job.outputdir import discard, mark_success, publish, start_run
+from scrapeclean.pipeline.job.outputdir import (
+    MANIFESTS,
+    PUBLISHED_KEY,
+    discard,
+    join,
+    list_files,
+    mark_success,
+    publish,
+    retire,
+    start_run,
+)
 from scrapeclean.pipeline.job.progress import PROGRESS_DIR, ProgressMonitor
 from scrapeclean.pipeline.job.stopping import publishing
+from scrapeclean.pipeline.job.store import RAW, is_remote, read
 from scrapeclean.transforms.beam.corpus import TOP_LINES_FILE
 from scrapeclean.transforms.beam.lifeline import mark_launcher
 from scrapeclean.transforms.beam.published import PublishedIndex, published_from
 from scrapeclean.transforms.config import RunConfig
-from scrapeclean.transforms.corpus.sitelines import read_top_lines
+from scrapeclean.transforms.corpus.sitelines import parse_top_lines
 from scrapeclean.transforms.text.sources import source_of
 
 
@@ -61,7 +82,7 @@ class RunFailedError(RuntimeError):
 class RunSummary:
     """What a finished run wrote, for the CLI's closing lines."""
 
-    output: Path
+    output: str
     documents_in: int
     articles: int
     rejects: int
@@ -84,7 +105,7 @@ class RunRequest:
 
     config: RunConfig
     inputs: tuple[str, ...]
-    output: Path
+    output: str  # a local folder or a Beam filesystem URL (s3://bucket/prefix)
     beam_args: tuple[str, ...]
     input_format: str = "auto"
     max_reject_rate: float | None = None
@@ -92,60 +113,35 @@ class RunRequest:
     partition: Partition | None = None
 
 
-def run(request: RunRequest) -> RunSummary:
-    """Run the pipeline over the request's inputs and publish a complete dataset."""
-    config, inputs, output, beam_args = (
-        request.config,
-        request.inputs,
-        request.output,
-        request.beam_args,
-    )
-    input_format, max_reject_rate = request.input_format, request.max_reject_rate
-    progress, partition = request.progress, request.partition
+def run(request: RunRequest, lock: HeldLock) -> RunSummary:
+    """Run the pipeline over the request's inputs and publish a complete dataset; the caller
+    holds the output's ``lock`` (pipeline/job/lock.py) from before this call until after it."""
+    config, inputs, output = request.config, request.inputs, request.output
+    partition = request.partition
     started = time.time()
-    staging = start_run(str(output), incremental_layout=partition is not None)
+    staging = start_run(output, incremental_layout=partition is not None)
     try:
-        mark_launcher()  # worker processes (--workers) end with this one
-        pipeline = beam.Pipeline(options=PipelineOptions(list(beam_args)))
-        progress_dir = Path(staging) / PROGRESS_DIR
-        # Without a display (--quiet) the workers note nothing: a flushed line per file was 2%
-        # of a --workers 2 worker's time (py-spy, 100k dumps).
-        noted = str(progress_dir) if progress else None
-        # An incremental run drops copies of what the committed runs published, and adds its
-        # own articles to their dedup index (committed with its partition).
-        index = partition.index if partition else None
-        build_graph(pipeline, config, inputs, staging, input_format, noted, index)
-        with (
-            ProgressMonitor(progress_dir, progress.total_files, progress.interval)
-            if progress
-            else contextlib.nullcontext()
-        ):
-            result = pipeline.run()
-            state = result.wait_until_finish()
-        if state != PipelineState.DONE:
-            raise RunFailedError(f"the pipeline ended in state {state}")
-        counters = read_counters(result)
+        counters, top_lines = execute(request, staging)
         counts = totals(counters)
         if not counts["balanced"]:
             raise RunFailedError(f"documents_in != articles + rejects: {counts}")
-        top_lines = read_top_lines(Path(staging) / TOP_LINES_FILE)
         # The inputs as read: an input rewritten since it was selected fails the batch here,
         # before anything is published (its new bytes are the next batch's).
         files = confirm_unchanged(partition.files) if partition else []
         replaced = superseded(partition, staging) if partition else []
         publishing()
-        publish(staging, str(output), partition.path if partition else None)
+        publication = publish(staging, output, partition.path if partition else None)
     finally:
         discard(staging)
     finished = time.time()
     reject_rate = counts["rejects"] / counts["documents_in"] if counts["documents_in"] else 0.0
-    exceeded = max_reject_rate is not None and reject_rate > max_reject_rate
+    exceeded = request.max_reject_rate is not None and reject_rate > request.max_reject_rate
     manifest = build_manifest(
         counters,
         config=config_as_dict(config),
         inputs=[source_of(pattern) for pattern in inputs],  # valid UTF-8 (docs/sources.md)
-        input_format=input_format,
-        beam_args=beam_args,
+        input_format=request.input_format,
+        beam_args=request.beam_args,
         timings={
             "started": _iso(started),
             "finished": _iso(finished),
@@ -155,19 +151,25 @@ def run(request: RunRequest) -> RunSummary:
     manifest["site_boilerplate"] = top_lines
     manifest["guard_rails"] = {
         "reject_rate": round(reject_rate, 6),
-        "max_reject_rate": max_reject_rate,
+        "max_reject_rate": request.max_reject_rate,
         "reject_rate_exceeded": exceeded,
     }
-    manifest_path = output / "manifest.json"
+    manifest[PUBLISHED_KEY] = publication.published
+    manifest_path = join(output, "manifest.json")
     if partition:
         manifest["partition"] = {"run_id": partition.run_id, "path": partition.path}
         manifest["files"] = ledger_entries(files)
         manifest["supersedes"] = replaced
-        manifest_path = output / "manifests" / f"{partition.run_id}.json"
-        manifest_path.parent.mkdir(exist_ok=True)
-    write_manifest(manifest_path, manifest)
+        manifest_path = join(output, MANIFESTS, f"{partition.run_id}.json")
+    lock.confirm()  # a run that lost its lock (stalled past its lease) must not commit
+    write_manifest(manifest_path, manifest)  # the commit point
+    if partition:
+        write_index(output)
+    else:
+        retire(output, publication)
+    write_card(output)
     if not exceeded:
-        mark_success(str(output))
+        mark_success(output, manifest_path[len(output) :].lstrip("/"))
     return RunSummary(
         output=output,
         documents_in=counts["documents_in"],
@@ -180,18 +182,56 @@ def run(request: RunRequest) -> RunSummary:
     )
 
 
+def execute(request: RunRequest, staging: str) -> tuple[Counters, dict[str, Any]]:
+    """Run the pipeline into ``staging``; returns its counters and the site boilerplate lines.
+
+    Progress files live on the launcher's disk (the staging folder when it is local, else a
+    temporary folder): they are appended to line by line, which an object store cannot do.
+    """
+    progress, partition = request.progress, request.partition
+    mark_launcher()  # worker processes (--workers) end with this one
+    pipeline = beam.Pipeline(options=PipelineOptions(list(request.beam_args)))
+    with (
+        contextlib.nullcontext(staging)
+        if not is_remote(staging)
+        else tempfile.TemporaryDirectory(prefix="scrapeclean-progress-")
+    ) as local:
+        progress_dir = Path(local) / PROGRESS_DIR
+        # Without a display (--quiet) the workers note nothing: a flushed line per file was 2%
+        # of a --workers 2 worker's time (py-spy, 100k dumps).
+        noted = str(progress_dir) if progress else None
+        # An incremental run drops copies of what the committed runs published, and adds its
+        # own articles to their dedup index (committed with its partition).
+        index = partition.index if partition else None
+        config, inputs, input_format = request.config, request.inputs, request.input_format
+        build_graph(pipeline, config, inputs, staging, input_format, noted, index)
+        with (
+            ProgressMonitor(progress_dir, progress.total_files, progress.interval)
+            if progress
+            else contextlib.nullcontext()
+        ):
+            result = pipeline.run()
+            state = result.wait_until_finish()
+    if state != PipelineState.DONE:
+        raise RunFailedError(f"the pipeline ended in state {state}")
+    top_lines = read(join(staging, TOP_LINES_FILE))
+    return read_counters(result), parse_top_lines(top_lines.decode("utf-8") if top_lines else "")
+
+
 def superseded(partition: Partition, staging: str) -> list[str]:
     """The doc_ids earlier runs published from the inputs this run reads again (changed files)
     that this run does not publish again as they were: its new versions replace them."""
     if partition.index is None or not partition.updates:
         return []
     earlier = {doc_id for doc_id, _ in published_from(partition.index, partition.updates)}
+    if not earlier:
+        return []
     read_again: set[str] = set()
-    for name in ("articles", "rejects"):  # an unchanged record keeps its id: not superseded
-        folder = Path(staging) / name
-        if earlier and any(folder.rglob("*.parquet")):
-            found = ds.dataset(folder, format="parquet", partitioning="hive")
-            read_again.update(found.to_table(columns=["doc_id"]).column("doc_id").to_pylist())
+    for path in list_files(staging):  # an unchanged record keeps its id: not superseded
+        if path.split("/", 1)[0] in ("articles", "rejects") and path.endswith(".parquet"):
+            with FileSystems.open(join(staging, path), compression_type=RAW) as handle:
+                ids = pq.read_table(handle, columns=["doc_id"]).column("doc_id").to_pylist()
+            read_again.update(ids)
     return sorted(earlier - read_again)
 
 

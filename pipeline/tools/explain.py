@@ -1,102 +1,109 @@
-"""``scrapeclean explain FILE``: one input through decode and every stage of the pure chain, and
+"""``scrapeclean explain FILE``: one document through decode and every stage of the run, and
 stage by stage what changed: a unified diff of the text, fixes added, lines removed, then the
-resulting Article or Reject.
+resulting Article (with the split it would get) or Reject.
 
-No Beam and no output folder: the same functions the pipeline wraps (``DOCUMENT_STAGES``), so
-what this shows is what a run does to that file.
+No Beam and no output folder: the same functions the pipeline wraps (``DOCUMENT_STAGES``, then
+the corpus steps that judge one article alone), so what this shows is what a run does to that
+document. The corpus steps that compare documents (site lines, dedup) are named, not judged.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from scrapeclean.pipeline.tools.explain_diff import diff_text, listing, visible
+from scrapeclean.pipeline.tools.explain_input import locate, read_target
 from scrapeclean.pipeline.tools.output_reader import preview_bytes
 from scrapeclean.transforms.config import RunConfig
-from scrapeclean.transforms.errors import UsageError
+from scrapeclean.transforms.corpus.record_steps import CROSS_DOCUMENT_STEPS, record_steps
 from scrapeclean.transforms.records import Article, Document, Reject
-from scrapeclean.transforms.text.decode import GZIP_MAGIC
-from scrapeclean.transforms.text.formats import detect_format
-from scrapeclean.transforms.text.sources import (
-    NotRegularFileError,
-    open_regular,
-    path_of,
-    source_of,
-)
-from scrapeclean.transforms.text.stages import Step, bind_stages, decode_file, stage_steps
+from scrapeclean.transforms.text.stages import Step, bind_stages, stage_steps
 
-# Formats where one file is one document; a JSONL or WARC file holds many (explain one record
-# by saving it as its own file).
-EXPLAINABLE_FORMATS = ("text", "html")
-MAX_LISTED_LINES = 400  # of the decoded text; a diff is shown in full
-_SHOWN_SPECIALLY = {"text", "raw", "fixes", "boilerplate_removed"}
+# Without --full: what a terminal page can hold per part (a 148 KB page listed ~3,900 lines).
+MAX_LISTED_LINES = 60  # of the decoded or extracted text
+MAX_DIFF_LINES = 80  # of one stage's diff
+MAX_VALUE_LINES = 20  # of one field of the result
+_SHOWN_SPECIALLY = {"text", "raw", "fixes", "boilerplate_removed", "is_html", "summary_known"}
+_INTERNAL = {"raw", "is_html", "summary_known"}  # the reader's working fields, not output
+_CORPUS_STEPS = ("quality", "language_filter", "split")
 
 
-def run(file: str, config: RunConfig, input_format: str = "auto") -> int:
-    """Explain ``file`` (a path, or a ``source`` as a run wrote it) on stdout, coloured when
-    stdout is a terminal; exit status 0."""
-    path = input_path(file)
-    input_format = detect_format(path, input_format)
-    if input_format not in EXPLAINABLE_FORMATS:
-        raise UsageError(
-            f"{file!r}: explain handles {', '.join(EXPLAINABLE_FORMATS)} input, "
-            f"not {input_format} (try --format text)"
-        )
-    data = read_input(path, config.read.max_document_bytes)
-    steps = trace(data, source_of(path), input_format, config)
-    print(render(steps, data, input_format, color=sys.stdout.isatty()), end="")
+def run(
+    file: str,
+    config: RunConfig,
+    input_format: str = "auto",
+    record: int | None = None,
+    full: bool = False,
+    beam_args: Sequence[str] = (),
+) -> int:
+    """Explain one document on stdout (``file``: a path, a ``source`` as a run wrote it, e.g.
+    ``crawl.jsonl#L39``; ``record``: the N-th record of a JSONL or WARC file), coloured when
+    stdout is a terminal; exit status 0. On a store (s3://...), ``beam_args`` are Beam's options
+    to reach it."""
+    read = read_target(locate(file, record, input_format, beam_args), config)
+    cross = [name for name in CROSS_DOCUMENT_STEPS if getattr(config, name).enabled]
+    lines = render(trace(read.record, config), read.described, sys.stdout.isatty(), full, cross)
+    print(lines, end="")
     return 0
 
 
-def input_path(location: str) -> str:
-    """The path FILE names: itself when something is there, else FILE read as a ``source``
-    (a name with a backslash or a non-UTF-8 byte is written escaped there: docs/sources.md)."""
-    return location if os.path.lexists(location) else path_of(location)
-
-
-def read_input(location: str, max_bytes: int) -> bytes:
-    """The file's bytes, capped one past the size limit as the reader does (too_large shows);
-    only a regular file is opened (a FIFO would wait for a writer forever)."""
-    if not os.path.lexists(location):
-        raise UsageError(f"{source_of(location)!r} does not exist")
-    try:
-        with open_regular(location) as handle:
-            return handle.read(max_bytes + 1)
-    except NotRegularFileError as error:
-        raise UsageError(f"{source_of(location)!r} is {error.strerror}") from None
-    except OSError as error:
-        raise UsageError(f"{source_of(location)!r}: cannot read ({error.strerror})") from None
-
-
-def trace(data: bytes, source: str, input_format: str, config: RunConfig) -> list[Step]:
-    """Decode, then each stage in order until the first reject, keeping every record.
+def trace(record: Document | Reject, config: RunConfig) -> list[Step]:
+    """Decode, each stage in order, then the corpus steps that judge one article alone, until
+    the first reject; every record kept.
 
     The same loop the run uses (``text.stages.stage_steps``), in this process: a stage that
     raises shows its traceback and its ``internal_error`` reject.
     """
-    record = decode_file(data, source, input_format, config)
-    return [Step("decode", None, record), *stage_steps(record, bind_stages(config))]
+    steps = [Step("decode", None, record), *stage_steps(record, bind_stages(config))]
+    if isinstance(steps[-1].after, Article):
+        corpus = record_steps(config.quality, config.language_filter, config.split)
+        steps += stage_steps(steps[-1].after, corpus)
+    return steps
 
 
-def render(steps: list[Step], data: bytes, input_format: str, color: bool) -> str:
-    """The whole explanation as text: a header, one block per stage, then the result."""
+def render(
+    steps: list[Step],
+    described: str,
+    color: bool,
+    full: bool = False,
+    cross_document: list[str] | None = None,
+) -> str:
+    """The whole explanation as text: a header, one block per stage, then the result.
+
+    ``cross_document``: the enabled corpus steps that compare documents, named where a run
+    takes them (before the per-article corpus steps).
+    """
     first = steps[0].after
-    lines = [
-        f"explain {first.source}",
-        f"format {input_format} · {len(data):,} bytes{' (gzip)' * is_gzip(data)} · "
-        f"doc_id {first.doc_id}",
-        "",
-    ]
+    lines = [f"explain {first.source}", f"{described} · doc_id {first.doc_id}", ""]
+    noted = not cross_document
     for step in steps:
-        lines += render_step(step, color)
-    lines += render_result(steps[-1].after)
+        if not noted and step.name in _CORPUS_STEPS:
+            lines, noted = lines + _cross_note(cross_document or []), True
+        lines += render_step(step, color, full)
+    if not noted and isinstance(steps[-1].after, Article):
+        lines += _cross_note(cross_document or [])
+    lines += render_result(steps[-1].after, full)
+    if not full and any(line.startswith("  … ") for line in lines):
+        lines += ["", "(… marks what was left out: --full shows everything)"]
     return "\n".join(lines) + "\n"
 
 
-def render_step(step: Step, color: bool) -> list[str]:
+def _cross_note(names: list[str]) -> list[str]:
+    return [
+        _heading(
+            ", ".join(names),
+            "not judged here: these steps compare documents across the corpus (a run may "
+            "remove site lines here, or drop this document as a duplicate)",
+        ),
+        "",
+    ]
+
+
+def render_step(step: Step, color: bool, full: bool = False) -> list[str]:
     """One stage: what it added or removed, and the diff of the text it changed."""
     after = step.after
     if isinstance(after, Reject):
@@ -110,34 +117,58 @@ def render_step(step: Step, color: bool) -> list[str]:
         return lines + ([*step.error.rstrip().split("\n"), ""] if step.error else [""])
     if step.skipped:
         return [_heading(step.name, "skipped: does not apply to this document"), ""]
-    if step.before is None:  # decode: the starting text, listed in full
-        return [
-            _heading(step.name, _decode_summary(after)),
-            *listing(after.text, MAX_LISTED_LINES),
-            "",
-        ]
+    most = None if full else MAX_LISTED_LINES
+    if step.before is None:  # decode: the starting text
+        return [_heading(step.name, _decode_summary(after)), *_listed(after.text, most), ""]
     notes = _changes(step.before, after)
+    if getattr(step.before, "is_html", False) and not getattr(after, "is_html", True):
+        # markup to text: a diff would list every line of markup as removed
+        markup = step.before.text.count("\n") + 1
+        notes.insert(0, f"text extracted from {markup:,} lines of markup")
+        return [_heading(step.name, "; ".join(notes)), *_listed(after.text, most), ""]
     lines = [_heading(step.name, "; ".join(notes) if notes else "no change")]
     lines += [f"  - {visible(line)}" for line in _added(step.before, after, "boilerplate_removed")]
     moved = after if isinstance(after, Article) and not isinstance(step.before, Article) else None
-    lines += diff_text(step.before.text, after.text, step.name, color, moved)
-    return [*lines, ""]
+    diff = diff_text(step.before.text, after.text, step.name, color, moved)
+    if not full and len(diff) > MAX_DIFF_LINES:
+        diff = [*diff[:MAX_DIFF_LINES], f"  … {len(diff) - MAX_DIFF_LINES:,} more diff lines"]
+    return [*lines, *diff, ""]
 
 
-def render_result(record: Document | Article | Reject) -> list[str]:
-    """The final record's fields, multi-line values indented."""
+def _listed(text: str, most: int | None) -> list[str]:
+    return listing(text, most if most is not None else text.count("\n") + 1)
+
+
+def render_result(record: Document | Article | Reject, full: bool = False) -> list[str]:
+    """The final record's fields as a user reads them, multi-line values indented."""
     lines = [_heading(f"result: {type(record).__name__}", "")]
     for field in dataclasses.fields(record):
-        if field.name == "raw":
+        if field.name in _INTERNAL:
             continue
         value = getattr(record, field.name)
-        if isinstance(value, tuple):
-            value = (", ".join(map(str, value)) or "none") if field.name == "fixes" else list(value)
-        text = str(value) if value is not None else "—"
-        first, *rest = text.split("\n") or [""]
+        listed = field.name == "boilerplate_removed"  # one removed line per line
+        first, *rest = (shown(value, "\n" if listed else ", ") or "none").split("\n")
+        if not full and len(rest) >= MAX_VALUE_LINES:
+            rest = [
+                *rest[: MAX_VALUE_LINES - 1],
+                f"… {len(rest) - MAX_VALUE_LINES + 1:,} more lines",
+            ]
         lines.append(f"  {field.name:<20} {first}")
-        lines += [f"  {'':<20} {line}" for line in rest]
+        lines += [f"  {'':<20} {line}".rstrip() for line in rest]
     return lines
+
+
+def shown(value: Any, separator: str = ", ") -> str:
+    """A value as a user reads it: a time in ISO form, a list joined, nothing as "—"."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, tuple | list):
+        return separator.join(shown(item) for item in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def _decode_summary(document: Document | Article) -> str:
@@ -161,7 +192,7 @@ def _changes(before: Document | Article, after: Document | Article) -> list[str]
             for f in dataclasses.fields(after)
             if f.name not in _SHOWN_SPECIALLY and getattr(before, f.name) != getattr(after, f.name)
         ]
-        notes += [f"{name} = {_short(getattr(after, name))}" for name in changed]
+        notes += [f"{name}: {_short(getattr(after, name))}" for name in changed]
     if before.text != after.text and not notes:
         layout_only = _non_blank(before.text) == _non_blank(after.text)
         notes.append("blank lines tidied" if layout_only else "text changed")
@@ -178,13 +209,8 @@ def _non_blank(text: str) -> list[str]:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    text = shown(value).replace("\n", " ")
     return text if len(text) <= 60 else text[:59] + "…"
-
-
-def is_gzip(data: bytes) -> bool:
-    """Whether the input is gzip-compressed (decode inflates it)."""
-    return data.startswith(GZIP_MAGIC)
 
 
 def _heading(name: str, summary: str) -> str:

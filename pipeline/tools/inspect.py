@@ -7,14 +7,17 @@ the limit, so it answers quickly on a large output.
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import sys
 import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from operator import ge, gt, le, lt
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.dataset as ds
 
 from scrapeclean.pipeline.tools.explain_diff import printable, symbol
@@ -33,22 +36,31 @@ DEFAULT_LIMIT = 5
 BODY_CHARS = 300
 RAW_CHARS = 400
 SITE = "site"  # derived: the URL host, else the input folder (as in the report)
-_WHERE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*([=~])(.*)$", re.DOTALL)
+# Two-character operators first: "n_words>=3" is >= 3, not > "=3".
+_WHERE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|!=|<|>|=|~)(.*)$", re.DOTALL)
+_ORDER = {"<": lt, ">": gt, "<=": le, ">=": ge}
 _LABEL_WIDTH = 10
 
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """One --where term: ``column=value`` (equality) or ``column~text`` (substring, any case)."""
+    """One --where term: ``column=value`` (equal), ``column!=value`` (not equal),
+    ``column~text`` (contains, any case), or ``<``, ``>``, ``<=``, ``>=`` a number on a numeric
+    column (a null never compares)."""
 
     column: str
     operator: str
     value: str
 
     def matches(self, row: dict[str, Any]) -> bool:
-        """Whether a row satisfies the term; a list column matches when any element does."""
+        """Whether a row satisfies the term; a list column matches when any element does (for
+        ``!=``: when none equals the value)."""
         value = row.get(self.column)
+        if self.operator in _ORDER:
+            return value is not None and _ORDER[self.operator](value, float(self.value))
         values = value if isinstance(value, list) else [value]
+        if self.operator == "!=":
+            return not any(as_text(item) == self.value for item in values)
         return any(self._matches_one(as_text(item)) for item in values)
 
     def _matches_one(self, text: str) -> bool:
@@ -58,14 +70,19 @@ class Condition:
 
 
 def run(
-    outdir: str, rejects: bool = False, where: Sequence[str] = (), limit: int = DEFAULT_LIMIT
+    outdir: str,
+    rejects: bool = False,
+    where: Sequence[str] = (),
+    limit: int = DEFAULT_LIMIT,
+    beam_args: Sequence[str] = (),
 ) -> int:
     """Print the records of ``outdir`` (rejects with ``rejects``) matching every ``where`` term,
-    at most ``limit``; exit status 0 even when none match."""
-    output = open_output(outdir)
+    at most ``limit``; exit status 0 even when none match. ``beam_args``: Beam's options for a
+    store (--s3_endpoint_url, ...)."""
+    output = open_output(outdir, beam_args)
     kind = REJECTS if rejects else ARTICLES
     dataset = open_dataset(output, kind)
-    conditions = parse_where(list(where), column_names(dataset), kind)
+    conditions = parse_where(list(where), column_names(dataset), kind, numeric_columns(dataset))
     if not output.complete:
         print("note: no _SUCCESS here: the run that wrote it did not finish", file=sys.stderr)
     render = format_reject if rejects else format_article
@@ -82,22 +99,56 @@ def run(
     return 0
 
 
-def parse_where(expressions: list[str], columns: list[str], kind: str) -> list[Condition]:
-    """Parse --where terms against the dataset's columns; a bad term is a one-line UsageError."""
+def parse_where(
+    expressions: list[str], columns: list[str], kind: str, numeric: frozenset[str] = frozenset()
+) -> list[Condition]:
+    """Parse --where terms against the dataset's columns (``numeric``: those ``<`` and ``>``
+    compare); a bad term is a one-line UsageError."""
     known = [*columns, SITE] if columns else []
     conditions = []
     for expression in expressions:
         match = _WHERE.match(expression)
         if not match:
             raise UsageError(
-                f"--where {expression!r}: expected COLUMN=VALUE or COLUMN~TEXT, e.g. reason=empty"
+                f"--where {expression!r}: expected COLUMN=VALUE, COLUMN!=VALUE, COLUMN~TEXT or "
+                "COLUMN<NUMBER (also >, <=, >=), e.g. reason=empty or n_words>100"
             )
         name, operator, value = match.groups()
         if name not in known:
             listed = ", ".join(known) or "none: the output has no " + kind
             raise UsageError(f"--where {expression!r}: no column {name!r} in {kind} ({listed})")
+        if operator in _ORDER:
+            _check_number(expression, name, operator, value.strip(), numeric)
         conditions.append(Condition(name, operator, value.strip()))
     return conditions
+
+
+def _check_number(
+    expression: str, name: str, operator: str, value: str, numeric: frozenset[str]
+) -> None:
+    if name not in numeric:
+        listed = ", ".join(sorted(numeric)) or "none"
+        raise UsageError(
+            f"--where {expression!r}: {operator} compares numbers, and {name} is not a numeric "
+            f"column ({listed}); use = or ~"
+        )
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if math.isnan(number):
+        raise UsageError(f"--where {expression!r}: {value!r} is not a number")
+
+
+def numeric_columns(dataset: ds.Dataset | None) -> frozenset[str]:
+    """The columns of whole or decimal numbers (``n_words``, ``schema_version``)."""
+    if dataset is None:
+        return frozenset()
+    return frozenset(
+        field.name
+        for field in dataset.schema
+        if pa.types.is_integer(field.type) or pa.types.is_floating(field.type)
+    )
 
 
 def matching_rows(

@@ -15,7 +15,10 @@ from scrapeclean.transforms.text.sandbox import LimitsConfig
 from tests.conftest import SEEDS
 
 SCRIPT = Path(sys.executable).parent / "scrapeclean"
-LINE = len("scrapeclean: error: ") + MAX_ERROR_CHARS + len("...")
+# the prefix names the command; an error in the flags ends by pointing at its --help
+LINE = (
+    len("scrapeclean watch: error: ") + MAX_ERROR_CHARS + len("... (see scrapeclean watch --help)")
+)
 
 
 def billion_laughs(levels: int = 9) -> str:
@@ -129,7 +132,7 @@ def assert_usage_error(
     captured = capsys.readouterr()
     lines = captured.err.splitlines()
     assert len(lines) == 1 and captured.out == "", captured.err[:1000]
-    assert lines[0].startswith("scrapeclean: error: ") and len(lines[0]) <= LINE, lines[0]
+    assert lines[0].startswith(f"scrapeclean {command}: error: ") and len(lines[0]) <= LINE
     assert fragment in lines[0], lines[0]
     assert not output.exists()
 
@@ -148,7 +151,8 @@ def test_the_alias_bomb_through_the_installed_script(tmp_path: Path) -> None:
     )
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"scrapeclean: error: {config}: line 2: invalid YAML (alias *a0: aliases are not accepted)"
+        f"scrapeclean run: error: {config}: line 2: invalid YAML (alias *a0: aliases are not "
+        "accepted)"
     ]
     assert not output.exists()
 

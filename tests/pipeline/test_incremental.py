@@ -139,8 +139,8 @@ def test_a_template_that_can_make_two_runs_collide_is_refused(
     for command in (["run", "--incremental"], ["watch"]):
         assert main([*command, *argv]) == 2
         assert capsys.readouterr().err == (
-            f"scrapeclean: error: --partition {template!r} has no plain {{run_id}}: two runs "
-            "would write the same files (e.g. 'day={run_date}/run={run_id}')\n"
+            f"scrapeclean {command[0]}: error: --partition {template!r} has no plain {{run_id}}: "
+            "two runs would write the same files (e.g. 'day={run_date}/run={run_id}')\n"
         )
     assert not output.exists()
 

@@ -44,7 +44,7 @@ def refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     """Run the CLI in-process; it must exit 2 with one line on stderr, which is returned."""
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert err.startswith("scrapeclean: error: ") and err.count("\n") == 1
+    assert err.startswith(f"scrapeclean {argv[0]}: error: ") and err.count("\n") == 1
     return err
 
 
@@ -58,7 +58,7 @@ def test_a_users_folder_is_refused_and_kept_even_with_overwrite(tmp_path: Path) 
         )
         assert result.returncode == 2, extra
         assert result.stderr.splitlines() == [
-            f"scrapeclean: error: --output {str(output)!r} holds files scrapeclean did not "
+            f"scrapeclean run: error: --output {str(output)!r} holds files scrapeclean did not "
             "write (e.g. 'articles/mine.parquet'); give a new or empty folder"
         ]
         assert snapshot(output) == before  # nothing deleted, nothing added

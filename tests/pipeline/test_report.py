@@ -105,6 +105,9 @@ def write_partitioned_output(seeds_output: Path, target: Path) -> None:
     pq.write_table(rejects, target / "rejects" / "part-0.parquet")
     manifest = json.loads((seeds_output / "manifest.json").read_text(encoding="utf-8"))
     manifest["lineage"] = {"parent_run": "<previous>"}
+    manifest["published"] = [  # the files this output's run wrote (manifest.json names them)
+        str(path.relative_to(target)) for path in sorted(target.glob("*/**/*.parquet"))
+    ]
     (target / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 

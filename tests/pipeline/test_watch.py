@@ -98,7 +98,13 @@ def test_watch_publishes_each_file_once_and_stops_cleanly(tmp_path: Path) -> Non
     assert sorted(rows) == ["first.txt", "marked.txt", "slow.txt"]
     assert rows["slow.txt"]["body"].endswith("according to Reuters.")  # read whole, not half
     lags = [float(lag) for lag in re.findall(r"lag ([\d.]+) s", stderr)]
-    assert len(lags) == len(json.loads((output / "runs.json").read_text())["runs"])
+    batches = len(json.loads((output / "runs.json").read_text())["runs"])
+    assert len(lags) == batches
+    lines = stderr.splitlines()  # a service manager's log shows when it started and stopped
+    assert lines[0].startswith(f"scrapeclean: watching {landing / '*'} every 0.5 s into ")
+    assert lines[-1].startswith(
+        f"scrapeclean: watch stopped on a signal: {batches} batch{'es' * (batches > 1)}, 3 files"
+    )
 
 
 def landing_with_bad_records(landing: Path) -> None:
@@ -166,12 +172,17 @@ def test_a_batch_whose_input_changed_is_logged_and_read_again(tmp_path: Path) ->
         batches.append([Path(entry.path).name for entry in files])
         if len(batches) == 1:  # what run_batch raises when confirm_unchanged sees new bytes
             raise InputChangedError("a.txt changed while the run read it")
-        return "r1", RunSummary(tmp_path, 1, 1, 0, {}, 0.0, {})
+        return "r1", RunSummary(str(tmp_path), 1, 1, 0, {}, 0.0, {})
 
     log = io.StringIO()
     options = WatchOptions(interval=0, settle=0, max_batches=1)
-    assert watch([str(tmp_path / "*.txt")], tmp_path / "out", run_batch, options, log) == 0
+    assert watch([str(tmp_path / "*.txt")], str(tmp_path / "out"), run_batch, options, log) == 0
     assert batches == [["a.txt"], ["a.txt"]]  # the service goes on; the file is not lost
-    first, second = log.getvalue().splitlines()
+    start, first, second, stop = log.getvalue().splitlines()
+    assert start.startswith(f"scrapeclean: watching {tmp_path / '*.txt'} every 0 s into ")
     assert first == "scrapeclean: batch discarded: a.txt changed while the run read it"
     assert second.startswith("scrapeclean: batch r1: 1 files, 1 articles, 0 rejects")
+    assert stop == (
+        "scrapeclean: watch stopped at --max-batches: 1 batch, 1 files, 1 articles, "
+        "0 rejects published"
+    )

@@ -29,7 +29,7 @@ from scrapeclean.transforms.corpus.quality import (
     check_quality,
     filter_language,
 )
-from scrapeclean.transforms.corpus.sitelines import SiteLinesConfig, read_top_lines, strip_corpus
+from scrapeclean.transforms.corpus.sitelines import SiteLinesConfig, parse_top_lines, strip_corpus
 from scrapeclean.transforms.corpus.split import SplitConfig, assign_split
 from scrapeclean.transforms.corpus.survivors import dedup_corpus
 from scrapeclean.transforms.records import Article, Reject
@@ -108,7 +108,7 @@ def test_clean_corpus_agrees_with_the_pure_rules_and_counts(tmp_path: Path, spil
     _ = out.top_lines | WriteTopLines(str(tmp_path / "site_boilerplate.jsonl"))
     result = pipeline.run()
     result.wait_until_finish()
-    written = read_top_lines(tmp_path / "site_boilerplate.jsonl")
+    written = parse_top_lines((tmp_path / "site_boilerplate.jsonl").read_text(encoding="utf-8"))
     assert written == {site: [list(entry) for entry in lines] for site, lines in top.items()}
     assert written["/in/harbor"] == [["The Harbor Post is owned by its readers.", 12]]
     assert counters(result, "sitelines") == {"in": 24, "out": 24, "lines_removed": 24,

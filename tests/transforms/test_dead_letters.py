@@ -25,8 +25,10 @@ from scrapeclean.transforms.beam.corpus import CleanCorpus
 from scrapeclean.transforms.beam.read import ReadDocuments
 from scrapeclean.transforms.beam.write import WriteArticles, WriteRejects
 from scrapeclean.transforms.config import OutputConfig
+from scrapeclean.transforms.corpus import record_steps
 from scrapeclean.transforms.corpus.sitelines import strip_corpus
 from scrapeclean.transforms.records import Article, Reject, RejectReason
+from scrapeclean.transforms.text import formats
 from scrapeclean.transforms.text.decode import ReadConfig
 from scrapeclean.transforms.text.formats import JsonlConfig
 from tests.transforms.test_corpus import SECTIONS, corpus, reference
@@ -104,7 +106,8 @@ def test_a_read_failure_is_that_document_s_reject(
     victim: str,
     detail: str,
 ) -> None:
-    monkeypatch.setattr(read, name, raising(getattr(read, name), hit))
+    owner = formats if name == "parse_jsonl_line" else read  # where the reader looks it up
+    monkeypatch.setattr(owner, name, raising(getattr(owner, name), hit))
     pipeline = TestPipeline(runner=RUNNER)
     documents = pipeline | ReadDocuments(read_inputs(tmp_path), "auto", ReadConfig(), JsonlConfig())
     expected = [(source, "ok") for source in READ_OK if source != lost]
@@ -136,8 +139,8 @@ CORPUS_INJECTIONS = {
     "sitelines-strip": (corpus_steps, "strip_site_lines", lambda a, *_: a.doc_id == VICTIM),
     "dedup": (dedup, "hash_shard", lambda h: h == stripped_victim().content_hash),
     "neardup": (neardup, "signatures", lambda texts, _: stripped_victim().text in texts),
-    "quality": (corpus_steps, "check_quality", lambda a, _: a.doc_id == VICTIM),
-    "split": (corpus_steps, "assign_split", lambda a, _: a.doc_id == VICTIM),
+    "quality": (record_steps, "check_quality", lambda a, _: a.doc_id == VICTIM),
+    "split": (record_steps, "assign_split", lambda a, _: a.doc_id == VICTIM),
 }
 
 

@@ -1,4 +1,4 @@
-"""formats: extension detection and the JSONL record parser with its exact reason codes."""
+"""formats: the format an extension names; the JSONL record parser with its exact reason codes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from scrapeclean.transforms.records import Document, Reject, RejectReason
 from scrapeclean.transforms.text.formats import (
     JsonlConfig,
-    detect_format,
+    format_by_extension,
     parse_jsonl_line,
     parse_published,
 )
@@ -28,14 +28,14 @@ CONFIG = JsonlConfig()
         ("a/x.jsonl", "jsonl"),
         ("a/x.ndjson.gz", "jsonl"),
         ("a/crawl.warc.gz", "warc"),
-        ("a/dump.md", "text"),
-        ("a/noext", "text"),
-        ("a/.hidden", "text"),
+        ("a/dump.md", None),
+        ("a/story.php", None),
+        ("a/noext", None),
+        ("a/.hidden", None),
     ],
 )
-def test_detect_format(path: str, expected: str) -> None:
-    assert detect_format(path) == expected
-    assert detect_format(path, "html") == "html"
+def test_format_by_extension(path: str, expected: str | None) -> None:
+    assert format_by_extension(path) == expected
 
 
 def parse(record: object) -> Document | Reject:

@@ -89,9 +89,36 @@ def test_write_articles_and_rejects(tmp_path: Path) -> None:
         "boilerplate_lines": 1,
         "fix.mojibake": 1,
         "fix.whitespace": 1,
+        "language.unknown": 1,
         "rejects": 1,
         "reason.binary": 1,
     }
+
+
+@pytest.mark.parametrize("partition_by", [(), ("language",)])
+def test_each_split_gets_files_named_by_it(tmp_path: Path, partition_by: tuple[str, ...]) -> None:
+    splits = ("train", "validation", "test")
+    articles = [
+        replace(ARTICLE, doc_id=f"d{n}", language="en", split=split)
+        for n, split in enumerate(["train", "train", "test"])
+    ]
+    pipeline = TestPipeline(runner=RUNNER)
+    output = OutputConfig(partition_by=partition_by)
+    folder, temp = str(tmp_path / "articles"), str(tmp_path / "_temp")
+    _ = pipeline | beam.Create(articles) | WriteArticles(folder, output, temp, splits)
+    pipeline.run().wait_until_finish()
+
+    dataset = ds.dataset(folder, format="parquet", partitioning="hive" if partition_by else None)
+    rows = dataset.to_table().to_pylist()
+    assert sorted((r["doc_id"], r["split"]) for r in rows) == [
+        ("d0", "train"), ("d1", "train"), ("d2", "test"),
+    ]  # fmt: skip
+    for path in (tmp_path / "articles").rglob("*.parquet"):
+        split = path.name.split("-")[1]
+        assert {r["split"] for r in pq.read_table(path).to_pylist()} <= {split}
+    names = {path.name.split("-")[1] for path in (tmp_path / "articles").rglob("*.parquet")}
+    # without partitions, Beam's WriteToParquet writes an empty file for an empty split
+    assert names == ({"train", "test"} if partition_by else set(splits))
 
 
 def test_partitioned_articles_go_to_hive_folders(tmp_path: Path) -> None:

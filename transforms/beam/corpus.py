@@ -14,6 +14,8 @@ from typing import Any, NamedTuple
 
 import apache_beam as beam
 import numpy as np
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
@@ -30,9 +32,8 @@ from scrapeclean.transforms.corpus.neardup import NearDupConfig
 from scrapeclean.transforms.corpus.quality import (
     LanguageFilterConfig,
     QualityConfig,
-    check_quality,
-    filter_language,
 )
+from scrapeclean.transforms.corpus.record_steps import rule_steps, split_steps
 from scrapeclean.transforms.corpus.sitelines import (
     SiteLinesConfig,
     content_key,
@@ -44,9 +45,9 @@ from scrapeclean.transforms.corpus.sitelines import (
     site_of,
     strip_site_lines,
 )
-from scrapeclean.transforms.corpus.split import SplitConfig, assign_split
+from scrapeclean.transforms.corpus.split import SplitConfig
 from scrapeclean.transforms.records import Article
-from scrapeclean.transforms.text.stages import StageCall, dead_letter
+from scrapeclean.transforms.text.stages import dead_letter
 
 SITELINES = "sitelines"
 TOP_LINES_FILE = "site_boilerplate.jsonl"  # under the run's output folder, for the manifest
@@ -100,16 +101,8 @@ class CleanCorpus(beam.PTransform):
         self._sitelines = sitelines
         self._dedup = dedup
         self._neardup = neardup
-        self._rules = tuple(  # the enabled per-record rules before dedup, in order
-            StageCall(name, fn, section)
-            for name, fn, section, enabled in (
-                ("quality", check_quality, quality, quality.enabled),
-                # an empty list keeps every language: no step
-                ("language_filter", filter_language, language_filter, bool(language_filter.keep)),
-            )
-            if enabled
-        )
-        self._split = (StageCall("split", assign_split, split),) if split.enabled else ()
+        self._rules = rule_steps(quality, language_filter)  # before dedup: survivors publishable
+        self._split = split_steps(split)
 
     @classmethod
     def from_config(
@@ -215,7 +208,13 @@ class StripSiteBoilerplate(beam.PTransform):
 
 
 class WriteTopLines(beam.PTransform):
-    """Write top_lines as one JSON-lines file at ``path`` ({"site": ..., "lines": [[l, n]]})."""
+    """Write top_lines as one JSON-lines file at ``path`` ({"site": ..., "lines": [[l, n]]});
+    no file when no site has boilerplate lines.
+
+    Gathered into one list (a few KB) and written whole, not with WriteToText: that writes an
+    empty file for an empty input, which Beam's S3 filesystem cannot (S3 refuses a multipart
+    upload of no parts), and its skip_if_empty logs a warning on every run without any.
+    """
 
     def __init__(self, path: str) -> None:
         super().__init__()
@@ -225,9 +224,15 @@ class WriteTopLines(beam.PTransform):
         return (
             top_lines
             | "ToJson" >> beam.Map(lambda kv: json.dumps({"site": kv[0], "lines": kv[1]}))
-            # One small file: its single shard costs one GroupByKey of a few KB.
-            | "Write" >> beam.io.WriteToText(self._path, num_shards=1, shard_name_template="")
+            | "All" >> beam.combiners.ToList()
+            | "Write" >> beam.Map(_write_lines, self._path)
         )
+
+
+def _write_lines(lines: list[str], path: str) -> None:
+    if lines:  # a retried bundle writes the same file again
+        with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            handle.write("".join(f"{line}\n" for line in sorted(lines)).encode("utf-8"))
 
 
 _TABLE_FLUSH_ROWS = 65_536  # candidate lines buffered per window before a table goes out

@@ -13,7 +13,6 @@ import posixpath
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -244,9 +243,8 @@ def top_lines_by_site(
     return {site: rank_lines(lines, limit) for site, lines in sorted(by_site.items())}
 
 
-def read_top_lines(path: Path) -> dict[str, list[list[str | int]]]:
-    """The file WriteTopLines wrote, as the manifest's {site: [[line, documents], ...]}."""
-    if not path.is_file():
-        return {}
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+def parse_top_lines(text: str) -> dict[str, list[list[str | int]]]:
+    """The text of the file WriteTopLines wrote, as the manifest's {site: [[line, documents],
+    ...]} (the file may be on any filesystem: the job reads it)."""
+    rows = [json.loads(line) for line in text.splitlines() if line]
     return {row["site"]: row["lines"] for row in sorted(rows, key=lambda row: row["site"])}

@@ -2,15 +2,17 @@
 
 The main text comes from trafilatura (its tree cleaning and content scoring are the best we
 measured on bench/html-dev, see scripts/bench_html.py); around it we add what it lacks for our
-schema: JSON-LD and <meta> metadata, the visible <h1> headline, the dek as summary, and paragraph
-rules that move bylines and wire credits to ``credits`` and drop teasers, captions and share UI
-(meta.py, paragraphs.py). It does no text repair (text/repair.py) and never touches the network.
+schema: JSON-LD and <meta> metadata, the visible <h1> headline, htmldate's publication day, the
+dek as summary, and paragraph rules that move bylines and wire credits to ``credits`` and drop
+captions and share UI (meta.py, dates.py, paragraphs.py). Every rule group is measured on
+wcxb-dev pages it was not written on (docs/html-quality.md). It does no text repair
+(text/repair.py) and never touches the network.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from html import unescape
 
@@ -19,6 +21,7 @@ from lxml import etree
 
 from scrapeclean.transforms.html.body import extract_blocks
 from scrapeclean.transforms.html.config import HtmlConfig
+from scrapeclean.transforms.html.dates import find_published
 from scrapeclean.transforms.html.intro import Intro, find_intro
 from scrapeclean.transforms.html.meta import PageMeta, norm_space, read_meta
 from scrapeclean.transforms.html.paragraphs import clean_paragraphs, pick_summary
@@ -55,6 +58,7 @@ def extract_page(html: str, url: str | None, config: HtmlConfig) -> PageArticle:
         return empty
     try:
         meta = read_meta(root, url)
+        meta = replace(meta, published=find_published(root, meta.published, meta.url))
         intro = find_intro(root, meta.description)
         blocks = extract_blocks(root, url, config)
     except (ValueError, TypeError, RecursionError, etree.LxmlError):
@@ -69,8 +73,12 @@ def _parse(html: str, config: HtmlConfig) -> etree._Element | None:
     """Parse with lxml, or None when the tree breaks a work cap or is not HTML at all."""
     # lxml rejects str input that carries an XML encoding declaration.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", html[:200]) + html[200:]
+    # Without comments and processing instructions, as trafilatura's own load_html parses: with
+    # them left in, its extraction drops paragraphs next to a comment (wcxb-dev, dev part: word
+    # F1 0.9341 -> 0.9348). A parser per call (5 us): lxml parsers are not for sharing threads.
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
     try:
-        root = lxml.html.document_fromstring(text.replace("\x00", ""))
+        root = lxml.html.document_fromstring(text.replace("\x00", ""), parser=parser)
     except (ValueError, etree.LxmlError):
         return None
     count = depth = deepest = 0
@@ -93,8 +101,9 @@ def _assemble(
     ld_blocks = _ld_body_blocks(ld.get("articleBody"), config.max_text_chars)
     if config.use_json_ld_body and ld_blocks and _prefer_ld_body(blocks, ld_blocks, config):
         blocks = ld_blocks
+    dek_as_lead = False
     if intro and intro.is_dek and config.dek_as_lead:
-        intro = Intro(text=intro.text, is_dek=False)
+        intro, dek_as_lead = Intro(text=intro.text, is_dek=False), True
     dek = intro.text if intro and intro.is_dek else None
     paragraphs, credits = clean_paragraphs(
         blocks, (headline, dek), config.max_rule_words, config.extra_teaser_prefixes
@@ -102,7 +111,7 @@ def _assemble(
     if (
         intro
         and not intro.is_dek
-        and config.recover_lead
+        and (config.recover_lead or dek_as_lead)
         and _missing(intro.text, paragraphs, headline)
     ):
         paragraphs.insert(0, intro.text)

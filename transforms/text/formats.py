@@ -6,12 +6,22 @@ lines of the file still come through. Reading files and splitting them is read.p
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from scrapeclean.transforms.records import Document, Reject, RejectReason, make_doc_id
+from scrapeclean.transforms.records import (
+    Document,
+    Reject,
+    RejectReason,
+    failure_detail,
+    make_doc_id,
+)
 from scrapeclean.transforms.surrogates import loads_json
+from scrapeclean.transforms.text.decode import ReadConfig
+
+_LOG = logging.getLogger(__name__)
 
 FORMATS = ("text", "html", "jsonl", "warc")
 _EXTENSIONS = {
@@ -36,19 +46,41 @@ class JsonlConfig:
     published_fields: tuple[str, ...] = ("published",)  # ISO 8601 string or Unix seconds
 
 
-def detect_format(path: str, requested: str = "auto") -> str:
-    """The input format of a file: the requested one, else by extension (``.gz`` looked through).
-
-    Under ``auto`` an unknown extension is a text dump: scrapers name dumps freely (``.dump``,
-    ``.md``, none at all), and decoding still refuses binary content.
-    """
-    if requested != "auto":
-        return requested
+def format_by_extension(path: str) -> str | None:
+    """The format a file's extension names (``.gz`` looked through), None when it names none."""
     name = path.rsplit("/", 1)[-1].lower()
     if name.endswith(".gz"):
         name = name[:-3]
     dot = name.rfind(".")
-    return _EXTENSIONS.get(name[dot:], "text") if dot > 0 else "text"
+    return _EXTENSIONS.get(name[dot:]) if dot > 0 else None
+
+
+def jsonl_document(
+    line: bytes, too_long: bool, source: str, jsonl: JsonlConfig, config: ReadConfig
+) -> Document | Reject | None:
+    """One line of a JSONL file as the reader takes it (``read_lines`` gives ``too_long``): a
+    Document or a Reject, None for a blank line (not a document). A parser that raises makes
+    the line an ``internal_error`` reject; the file's next lines go on."""
+    if too_long:
+        detail = f"line longer than {config.max_line_bytes} bytes"
+        return line_reject(source, line, RejectReason.LINE_TOO_LONG, detail, config)
+    if not line.strip():
+        return None
+    try:
+        return parse_jsonl_line(line, source, jsonl, config.reject_raw_bytes)
+    except Exception as error:  # this line is a dead letter
+        _LOG.debug("parsing %s failed", source, exc_info=True)
+        detail = failure_detail("jsonl", error)
+        return line_reject(source, line, RejectReason.INTERNAL_ERROR, detail, config)
+
+
+def line_reject(
+    source: str, line: bytes, reason: RejectReason, detail: str, config: ReadConfig
+) -> Reject:
+    """The Reject of one JSONL line, its raw bytes capped."""
+    return Reject(
+        source, make_doc_id(source, line), reason, detail, line[: config.reject_raw_bytes], "jsonl"
+    )
 
 
 def parse_jsonl_line(

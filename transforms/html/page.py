@@ -81,16 +81,13 @@ def _parse(html: str, config: HtmlConfig) -> etree._Element | None:
         root = lxml.html.document_fromstring(text.replace("\x00", ""), parser=parser)
     except (ValueError, etree.LxmlError):
         return None
-    count = depth = deepest = 0
-    for event, _ in etree.iterwalk(root, events=("start", "end")):
-        if event == "start":
-            count, depth = count + 1, depth + 1
-            deepest = max(deepest, depth)
-            if count > config.max_elements or deepest > config.max_depth:
-                return None
-        else:
-            depth -= 1
-    return root
+    # Counted inside libxml2, without a Python object per element: 0.55 -> 0.16 s over
+    # wcxb-dev's 549 dev pages against a Python walk. The parser dropped comments and
+    # processing instructions, so elements are all the nodes such a walk would count.
+    if root.xpath("count(//*)") > config.max_elements:
+        return None
+    # An element max_depth + 1 levels down (the root is level 1) makes the page too deep.
+    return None if root.xpath("boolean(" + "/*" * (config.max_depth + 1) + ")") else root
 
 
 def _assemble(

@@ -50,7 +50,7 @@ def trained() -> train_line_model.LineModel:
 
 def test_training_is_deterministic(trained: train_line_model.LineModel, tmp_path: Path) -> None:
     again = train_line_model.train(
-        train_line_model.examples_of(dumps_of({1, 2, 3, 4}, TRAIN_PAGES))
+        train_line_model.examples_of(dumps_of({1, 2, 3, 4}, TRAIN_PAGES)), ITERATIONS
     )
     text = train_line_model.model_json(trained)
     assert text == train_line_model.model_json(again)

@@ -154,7 +154,7 @@ def judge_lines(
     model = linemodel.load_model(config.line_model_path or str(linemodel.MODEL_PATH))
     probabilities = linemodel.predict(texts, catalog, model)
     probabilities[catalog] = _CERTAIN_CHROME  # the catalog's lines go whatever the model says
-    roles = linemodel.read_roles(probabilities, model_thresholds(config))
+    roles = linemodel.read_roles(probabilities, model_thresholds(config), catalog)
     keep = compile_keep(config.keep_patterns)
     for j, (role, matched) in enumerate(zip(roles, catalog, strict=True)):
         if role == linemodel.CHROME and not matched and keep is not None and keep(texts[j]):

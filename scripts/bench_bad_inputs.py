@@ -1,5 +1,6 @@
-"""Issue 4's memory bound: run the real CLI over the hostile corpus (scripts/make_bad_inputs.py)
-and print exit status, counts, wall time and peak RSS. Target: peak RSS under 2 GB.
+"""Issues 4 and 17's memory bound: run the real CLI over the hostile corpus
+(scripts/make_bad_inputs.py) and print exit status, counts, wall time and peak RSS. Target: peak
+RSS under 2 GB.
 Usage: python -m scripts.bench_bad_inputs [--workers N]"""
 
 from __future__ import annotations

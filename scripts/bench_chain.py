@@ -1,5 +1,8 @@
 """Per-stage cost of the pure chain, in microseconds per document (medians of several rounds).
 
+Times are this process's CPU time (``time.process_time``), not wall time: on the shared 2-core
+machine a busy neighbour stretches wall time by 2-4x, and CPU time much less.
+
 Also times ftfy's full ``fix_text`` on every document, the cost the mojibake gate avoids
 (issue 2). Usage: python scripts/bench_chain.py [FILES_GLOB] [--rounds 5] [--repeat 50]
 """
@@ -38,21 +41,21 @@ def main() -> None:
         for _ in range(args.repeat):
             for path, data in inputs:
                 documents += 1
-                started = time.perf_counter()
+                started = time.process_time()
                 record = decode_document(data, path, "text", config.read)
-                spent["decode"] = spent.get("decode", 0.0) + time.perf_counter() - started
+                spent["decode"] = spent.get("decode", 0.0) + time.process_time() - started
                 for stage in DOCUMENT_STAGES:
                     if isinstance(record, Reject):
                         break
                     if stage.applies is not None and not stage.applies(record):
                         continue
-                    started = time.perf_counter()
+                    started = time.process_time()
                     record = stage.fn(record, getattr(config, stage.section))
-                    spent[stage.name] = spent.get(stage.name, 0.0) + time.perf_counter() - started
+                    spent[stage.name] = spent.get(stage.name, 0.0) + time.process_time() - started
                     if stage.name == "repair" and not isinstance(record, Reject):
-                        started = time.perf_counter()
+                        started = time.process_time()
                         ftfy.fix_text(record.text, FTFY_CONFIG)
-                        ungated = time.perf_counter() - started
+                        ungated = time.process_time() - started
                         spent["ftfy ungated"] = spent.get("ftfy ungated", 0.0) + ungated
         for name, seconds in spent.items():
             timings.setdefault(name, []).append(seconds / documents * 1e6)

@@ -18,7 +18,7 @@ ratio training / default: the median of the per-pair ratios.
 Usage::
 
     python scripts/make_site_corpus.py --out /tmp/sites
-    python -m scripts.bench_corpus score --corpus /tmp/sites [--beam]
+    python -m scripts.bench_corpus score --corpus /tmp/sites [--beam] [--interplay]
     python -m scripts.bench_corpus speed --docs 10000 --docs 100000
     python -m scripts.bench_corpus cost --docs 100000 [--workers 2] [--repeat 3]
 """
@@ -33,12 +33,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from scrapeclean.pipeline.job.config import load_config
 from scrapeclean.transforms.corpus.dedup import DedupConfig
-from scrapeclean.transforms.corpus.neardup import NearDupConfig, dedup_corpus
+from scrapeclean.transforms.corpus.neardup import NearDupConfig
 from scrapeclean.transforms.corpus.quality import (
+    QUALITY_RULES,
     LanguageFilterConfig,
     QualityConfig,
     check_quality,
@@ -46,10 +49,12 @@ from scrapeclean.transforms.corpus.quality import (
 )
 from scrapeclean.transforms.corpus.sitelines import SiteLinesConfig, strip_corpus
 from scrapeclean.transforms.corpus.split import SplitConfig, assign_split
+from scrapeclean.transforms.corpus.survivors import dedup_corpus
 from scrapeclean.transforms.records import Article, Reject
 from scrapeclean.transforms.text.stages import clean_bytes
 from scrapeclean.transforms.text.words import content_hash
-from scripts.make_site_corpus import ARTICLES_PATH, jaccard
+from scripts import corpus_scores as scores
+from scripts.make_site_corpus import ARTICLES_PATH, mixed_text
 
 SECTIONS = (
     SiteLinesConfig(enabled=True),
@@ -59,23 +64,41 @@ SECTIONS = (
     LanguageFilterConfig(),
     SplitConfig(),
 )
+# Reject reasons given before dedup decides (in clean_corpus' order): those files never reach it.
+BEFORE_DEDUP = {"empty", "internal_error", "language_filtered", *QUALITY_RULES}
 
 
-def clean_corpus(articles: Iterable[Article]) -> tuple[list[Article | Reject], dict]:
-    """The corpus steps as a plain loop over the pure functions, in CleanCorpus' order."""
+def clean_corpus(
+    articles: Iterable[Article], dedup_unstripped: bool = False
+) -> tuple[list[Article | Reject], dict]:
+    """The corpus steps as a plain loop over the pure functions, in CleanCorpus' order.
+
+    ``dedup_unstripped`` (``score --interplay``): dedup compares the articles as they were
+    before the site step took their chrome out, the order the steps had before issue 21.
+    """
     sitelines, dedup, near, quality, language, split = SECTIONS
+    articles = list(articles)
     stripped, top = strip_corpus(articles, sitelines)
-    passed = [r for r in stripped if isinstance(r, Article)]
-    records = [r for r in stripped if isinstance(r, Reject)]
-    for record in dedup_corpus(passed, dedup, near):
+    records, passed = [], []
+    for record in stripped:
         for step, section in ((check_quality, quality), (filter_language, language)):
             record = record if isinstance(record, Reject) else step(record, section)
-        records.append(record if isinstance(record, Reject) else assign_split(record, split))
+        (records if isinstance(record, Reject) else passed).append(record)
+    compared = passed
+    if dedup_unstripped:
+        unstripped = {article.doc_id: article for article in articles}
+        compared = [unstripped[article.doc_id] for article in passed]
+    for article, record in zip(passed, dedup_corpus(compared, dedup, near), strict=True):
+        if isinstance(record, Article):
+            copies = {"exact_copies": record.exact_copies, "near_copies": record.near_copies}
+            record = assign_split(replace(article, **copies), split)
+        records.append(record)
     return records, top
 
 
-def score(corpus: Path, beam: bool) -> dict:
-    """Accuracy figures of the corpus steps on a labelled site corpus."""
+def score(corpus: Path, beam: bool, interplay: bool) -> dict:
+    """Accuracy figures of the corpus steps on a labelled site corpus; with ``interplay``, also
+    of the two orders that let chrome and near dedup spoil each other (docs/corpus-steps.md)."""
     labels = {row["path"]: row for row in map(json.loads, (corpus / "labels.jsonl").open())}
     config = load_config()
     articles, upstream = [], 0
@@ -90,64 +113,50 @@ def score(corpus: Path, beam: bool) -> dict:
         assert _beam_records(articles) == sorted(map(repr, records)), "Beam != pure loop"
     pairs = [json.loads(line) for line in (corpus / "pairs.jsonl").open()]
     by_path = {r.source: r for r in records}
-    return {
+    result = {
         "files": len(labels),
         "rejected_upstream": upstream,
-        "near_dup_pairs": _pair_scores(pairs, _roots(records), labels, set(by_path)),
+        **_dedup_scores(records, labels, pairs),
         "site_lines": _line_scores(articles, labels),
         "junk": {p: by_path[p].reason if p in by_path else "upstream" for p in _junk(labels)},
         "beam_agrees": beam or None,
     }
+    if interplay:
+        with _lines_counted_per_file():
+            per_file, _top = clean_corpus(articles)
+            per_file_lines = _line_scores(articles, labels)
+        unstripped, _top = clean_corpus(articles, dedup_unstripped=True)
+        result["interplay"] = {
+            "lines_counted_per_file": {
+                **_dedup_scores(per_file, labels, pairs),
+                "site_lines": per_file_lines,
+            },
+            "dedup_before_chrome_is_stripped": _dedup_scores(unstripped, labels, pairs),
+        }
+    return result
 
 
-def _roots(records: list[Article | Reject]) -> dict[str, str]:
-    """source -> source of the article that survived for it (itself when kept)."""
-    source = {r.doc_id: r.source for r in records}
-    parent = {
-        r.doc_id: r.detail
-        for r in records
-        if isinstance(r, Reject) and r.reason in ("duplicate", "near_duplicate")
-    }
-    roots = {}
-    for doc_id in source:
-        root = doc_id
-        while root in parent:
-            root = parent[root]
-        roots[source[doc_id]] = source[root]
-    return roots
-
-
-def _pair_scores(pairs: list[dict], roots: dict, labels: dict, seen: set[str]) -> dict:
-    bands = {
-        ">=0.85": (0.85, 2.0),
-        "0.8-0.85": (0.8, 0.85),
-        "0.5-0.8": (0.5, 0.8),
-        "<0.5": (0, 0.5),
-    }
-    found = {name: [0, 0] for name in bands}
-    for pair in pairs:
-        if pair["a"] in seen and pair["b"] in seen:
-            for name, (low, high) in bands.items():
-                if low <= pair["jaccard"] < high:
-                    found[name][0] += roots[pair["a"]] == roots[pair["b"]]
-                    found[name][1] += 1
-    clusters: dict[str, list[str]] = {}
-    for path, root in roots.items():
-        clusters.setdefault(root, []).append(path)
-    merged = [
-        jaccard(labels[a]["text"], labels[b]["text"])
-        for members in clusters.values()
-        for i, a in enumerate(members)
-        for b in members[i + 1 :]
-    ]
+def _dedup_scores(records: list[Article | Reject], labels: dict, pairs: list[dict]) -> dict:
+    seen = scores.reached_dedup(records, BEFORE_DEDUP)
     return {
-        "same_cluster_by_true_jaccard": {k: f"{v[0]}/{v[1]}" for k, v in found.items()},
-        "recall_at_0.85": round(found[">=0.85"][0] / max(found[">=0.85"][1], 1), 4),
-        "merged_pairs": len(merged),
-        "merged_pairs_with_true_jaccard_>=0.8": sum(j >= 0.8 for j in merged),
-        "merged_below_0.5": sum(j < 0.5 for j in merged),
-        "min_merged_jaccard": round(min(merged, default=1.0), 4),
+        "duplicates": scores.duplicate_scores(records, labels),
+        "near_dup_pairs": scores.pair_scores(pairs, scores.roots(records), labels, seen),
+        "families": scores.family_scores(records, labels),
+        "glitches": scores.glitch_scores(records, labels),
     }
+
+
+@contextmanager
+def _lines_counted_per_file() -> Iterator[None]:
+    """Count site lines once per file, as before issue 21: every page its own content key."""
+    from scrapeclean.transforms.corpus import sitelines
+
+    shipped = sitelines.content_key
+    sitelines.content_key = lambda article, config: sitelines.line_key(article.doc_id)
+    try:
+        yield
+    finally:
+        sitelines.content_key = shipped
 
 
 def _line_scores(articles: list[Article], labels: dict) -> dict:
@@ -201,7 +210,7 @@ def synthetic_articles(count: int, seed: int = 1, start: int = 0) -> Iterator[Ar
     for index in range(start, start + count):
         rng = random.Random(seed * 1_000_003 + index)
         original = rng.randrange(index) if index and rng.random() < 0.1 else index
-        text = _original_text(random.Random(seed * 7_000_001 + original), paragraphs, vocabulary)
+        text = mixed_text(random.Random(seed * 7_000_001 + original), paragraphs, vocabulary)
         if original != index and rng.random() < 0.5:  # a near copy: one word changed
             words = text[-1].split()
             words[rng.randrange(len(words))] = "regional"
@@ -209,16 +218,6 @@ def synthetic_articles(count: int, seed: int = 1, start: int = 0) -> Iterator[Ar
         site = f"site{index % 50:02d}"
         text.append(f"{site} thanks its readers for their support")
         yield _article(f"{index:012d}", f"/data/{site}/{index}.txt", text)
-
-
-def _original_text(rng: random.Random, paragraphs: list[str], vocabulary: list[str]) -> list[str]:
-    text = []
-    for paragraph in rng.sample(paragraphs, 6):
-        words = paragraph.split()
-        for _ in range(len(words) * 15 // 100):
-            words[rng.randrange(len(words))] = rng.choice(vocabulary)
-        text.append(" ".join(words))
-    return text
 
 
 def _article(doc_id: str, source: str, paragraphs: list[str]) -> Article:
@@ -280,9 +279,10 @@ def _speed_beam(docs: int) -> int:
     return kept
 
 
-def write_site_dumps(root: Path, count: int) -> None:
-    """``synthetic_articles(count)`` as text dumps ``root/<site>/<doc_id>.txt`` (site = folder)."""
-    for article in synthetic_articles(count):
+def write_site_dumps(root: Path, count: int, start: int = 0) -> None:
+    """``synthetic_articles(count, start=start)`` as text dumps ``root/<site>/<doc_id>.txt``
+    (site = folder)."""
+    for article in synthetic_articles(count, start=start):
         folder = root / Path(article.source).parent.name
         folder.mkdir(parents=True, exist_ok=True)
         headline = " ".join(article.lead.split()[:9]).rstrip(",.;:")
@@ -347,6 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     scoring = commands.add_parser("score")
     scoring.add_argument("--corpus", type=Path, required=True)
     scoring.add_argument("--beam", action="store_true")
+    scoring.add_argument("--interplay", action="store_true", help="also the orders issue 21 left")
     timing = commands.add_parser("speed")
     timing.add_argument("--docs", type=int, action="append", required=True)
     timing.add_argument("--mode", choices=("pure", "beam", "both"), default="both")
@@ -361,7 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for row in cost(args.docs, args.workers, args.repeat, args.scratch):
             print(json.dumps(row), flush=True)
     elif args.command == "score":
-        print(json.dumps(score(args.corpus, args.beam), indent=2))
+        print(json.dumps(score(args.corpus, args.beam, args.interplay), indent=2))
     elif args.in_process:
         print(json.dumps(speed_once(args.mode, args.docs[0])))
     else:

@@ -96,7 +96,7 @@ def process_role(pid: int) -> str:
         ("sh", bool(words) and Path(words[0]).name in ("sh", "dash", "bash")),
         ("worker", "sdk_worker_main" in text),
         ("child", "multiprocessing" in text or "spawn_main" in text),
-        ("loop", "--loop" in text),
+        ("loop", "scripts.bench_loop" in text),
         ("runner", "scrapeclean" in text),
     )
     for role, matches in rules:

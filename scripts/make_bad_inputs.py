@@ -1,10 +1,16 @@
-"""Write a corpus of hostile inputs (issue 4) and the reason each must end with.
+"""Write a corpus of hostile inputs (issues 4 and 17) and the outcome each must end with.
 
 Every file is something scrapers really produce: empty and binary files under text names,
 broken encodings, a 50 MB file, a 20 MB line, 200k nested <div>s, a JSONL file of bad lines,
 truncated and bomb gzips, a truncated WARC, odd file names, and one good control article.
-`expected` maps each document's source name to "article" or its reject reason.
-Usage: python scripts/make_bad_inputs.py OUT_DIR
+Issue 17 adds records that used to fail the whole run or escape the accounting: a date past
+datetime.max in UTC, JSON nested 50,000 deep, lone surrogates (JSONL fields, JSON-LD, a file
+name that is not UTF-8), a blank html beside good text, a plain WARC written by warcio, a 400 MiB
+WARC header line, JSON-LD lists nested 120 deep, invisible-only text and ANSI colour codes; and
+paths that are not regular files (a FIFO, a dangling link, a link to a device) or whose names
+hold a backslash or glob characters.
+`expected` maps each document's source name (a WARC record's with its offset) to "article" or
+its reject reason. Usage: python scripts/make_bad_inputs.py OUT_DIR
 """
 
 from __future__ import annotations
@@ -12,8 +18,10 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import random
 import sys
+import zlib
 from pathlib import Path
 
 from warcio.statusandheaders import StatusAndHeaders
@@ -45,31 +53,91 @@ def jsonl_lines(text: str) -> tuple[bytes, dict[str, str]]:
         (json.dumps({"url": "https://example.com/empty"}).encode(), "empty_record"),
         (json.dumps({"text": "x" * (10 * 1000 * 1000)}).encode(), "line_too_long"),
         (json.dumps({"title": "Peace talks", "text": text}).encode(), "article"),
+        # issue 17: each of these failed the whole run, or was counted as empty
+        (json.dumps({"text": text, "published": "9999-12-31T23:59:59-23:59"}).encode(), "article"),
+        (b'{"text": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "invalid_json"),
+        (_with_surrogate("url", "https://example.com/\\ud800b", text), "article"),
+        (_with_surrogate("title", "Peace\\udfff talks", text), "article"),
+        (json.dumps({"text": text}).encode()[:-2] + b'\\ud800"}', "article"),
+        (json.dumps({"html": " ", "text": text}).encode(), "article"),
     ]
     data = b"\n".join(line for line, _ in lines) + b"\n"
     expected = {f"mixed.jsonl#L{n}": reason for n, (_, reason) in enumerate(lines, 1)}
     return data, expected
 
 
-def truncated_warc(text: str) -> bytes:
-    """A WARC of two article pages whose second response is cut off mid-record."""
-    buffer = io.BytesIO()
-    writer = WARCWriter(buffer, gzip=True)
+def _with_surrogate(field: str, escaped: str, text: str) -> bytes:
+    """A JSONL record whose ``field`` holds a lone-surrogate escape (json.dumps writes none)."""
+    return f'{{"{field}": "{escaped}", "text": {json.dumps(text)}}}'.encode()
+
+
+def article_page(text: str, head: str = "") -> str:
+    """The seed article as an HTML page (headline in <h1>, paragraphs in <p>)."""
     _summary, headline, *paragraphs = [line for line in text.split("\n") if line.strip()][:8]
     body = "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
-    page = f"<html><body><article><h1>{headline}</h1>{body}</article></body></html>"
-    for n in range(2):
+    return (
+        f"<html><head>{head}</head><body><article><h1>{headline}</h1>{body}</article></body></html>"
+    )
+
+
+def warc_of_pages(text: str, count: int, compressed: bool) -> tuple[bytes, list[int]]:
+    """A WARC written by warcio of ``count`` article pages, and each record's offset."""
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=compressed)
+    offsets = []
+    for n in range(count):
         headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], "HTTP/1.1")
+        offsets.append(buffer.tell())
         writer.write_record(
             writer.create_warc_record(
                 f"https://example.com/{n}",
                 "response",
-                payload=io.BytesIO(page.encode()),
+                payload=io.BytesIO(article_page(text).encode()),
                 http_headers=headers,
             )
         )
-    data = buffer.getvalue()
-    return data[: len(data) - 200]
+    return buffer.getvalue(), offsets
+
+
+def huge_header_warc(text: str, line_bytes: int) -> tuple[bytes, list[int]]:
+    """One good record, then a gzip member whose WARC header line is ``line_bytes`` long
+    (deflated ~1000x: 400 MiB is 400 KB on disk), then another good record."""
+    good, _ = warc_of_pages(text, 1, compressed=True)
+    compressor = zlib.compressobj(6, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    parts = [compressor.compress(b"WARC/1.0\r\nWARC-Target-URI: https://example.com/")]
+    parts += [compressor.compress(b"a" * MIB) for _ in range(line_bytes // MIB)]
+    bad = b"".join(parts) + compressor.compress(b"\r\n\r\n") + compressor.flush()
+    return good + bad + good, [0, len(good)]
+
+
+def nested_list_page(depth: int = 120, size: int = 160_000) -> str:
+    """A 160 KB page whose JSON-LD articleBody nests <ul><li> 120 deep: every <li> holds the
+    text of all the lists below it, 7-10 M characters in all before the text cap."""
+    words = ("lorem ipsum dolor " * (size // depth // 18 + 1))[: size // depth]
+    body = "".join(f"<ul><li>{words}" for _ in range(depth)) + "</li></ul>" * depth
+    ld = json.dumps({"@type": "NewsArticle", "headline": "Nested", "articleBody": body})
+    head = f'<script type="application/ld+json">{ld}</script>'
+    return f"<html><head>{head}</head><body><p>Short.</p></body></html>"
+
+
+def ansi_coloured(text: str) -> str:
+    """The seed with its lead paragraph in red, as a terminal capture leaves it."""
+    lead = [line for line in text.split("\n") if line.strip()][2]
+    return text.replace(lead, f"\x1b[1;31m{lead}\x1b[0m", 1)
+
+
+def warcs(text: str) -> dict[str, tuple[bytes, list[tuple[int | str, str]]]]:
+    """The WARC files: {name: (bytes, [(record offset or "end", outcome), ...])}."""
+    data, (first, second) = warc_of_pages(text, 2, compressed=True)
+    plain, offsets = warc_of_pages(text, 2, compressed=False)
+    huge, (good, bad) = huge_header_warc(text, 400 * MIB)
+    return {
+        # the second response cut off mid-record: the first stands, the rest is one reject
+        "truncated.warc.gz": (data[:-200], [(first, "article"), (second, "corrupt_warc")]),
+        # written by warcio itself: no phantom reject for the record terminator
+        "plain.warc": (plain, [(offset, "article") for offset in offsets]),
+        "huge header.warc.gz": (huge, [(good, "article"), (bad, "corrupt_warc")]),
+    }
 
 
 def write(out: Path) -> dict[str, str]:
@@ -93,18 +161,52 @@ def write(out: Path) -> dict[str, str]:
         "bomb 1gb.txt.gz": (gzip_of_zeros(1024 * MIB), "decompression_bomb"),
         "Ünïcødé náme — with spaces.txt": (text.encode(), "article"),
         "control.txt": (text.encode(), "article"),
+        # issue 17
+        "json-ld surrogates.html": (article_page(text, JSON_LD_SURROGATES).encode(), "article"),
+        "nested lists in json-ld.html": (nested_list_page().encode(), "too_large"),
+        "invisible only.txt": ("\u3164 \u3164\n\u2800\u2800\n\u3000\u200b\n".encode(), "empty"),
+        "ansi colours.txt": (ansi_coloured(text).encode(), "article"),
+        NOT_UTF8_NAME: (text.encode(), "article"),
     }
     expected = {}
     for name, (data, outcome) in files.items():
         (out / name).write_bytes(data)
-        expected[name] = outcome
+        expected[NOT_UTF8_SOURCE if name == NOT_UTF8_NAME else name] = outcome
+    expected.update(odd_paths(out, text))
     data, lines = jsonl_lines(text)
     (out / "mixed.jsonl").write_bytes(data)
     expected.update(lines)
-    (out / "truncated.warc.gz").write_bytes(truncated_warc(text))
-    expected["truncated.warc.gz#<first>"] = "article"
-    expected["truncated.warc.gz#<cut>"] = "corrupt_warc"
+    for name, (data, records) in warcs(text).items():
+        (out / name).write_bytes(data)
+        expected.update({f"{name}#{offset}": outcome for offset, outcome in records})
     return expected
+
+
+def odd_paths(out: Path, text: str) -> dict[str, str]:
+    """Matched paths that are not regular files (each one ``unreadable`` reject; a FIFO used to
+    hang the run) and names Beam's glob used to miss; return their expected outcomes."""
+    os.mkfifo(out / "pipe.txt")
+    os.symlink(out / "missing target", out / "dangling link.txt")
+    os.symlink("/dev/null", out / "device link.txt")
+    for name in ("back\\slash.txt", "glob [chars] *?.txt"):
+        (out / name).write_text(text, encoding="utf-8")
+    return {
+        "pipe.txt": "unreadable",
+        "dangling link.txt": "unreadable",
+        "device link.txt": "unreadable",
+        "back\\\\slash.txt": "article",  # the source doubles the backslash (docs/sources.md)
+        "glob [chars] *?.txt": "article",
+    }
+
+
+# A file name with a byte that is not UTF-8 (Python holds it as the surrogate U+DCFF), and the
+# source it gets: the byte written as \xff (docs/sources.md).
+NOT_UTF8_NAME = os.fsdecode(b"not utf-8 \xff name.txt")
+NOT_UTF8_SOURCE = "not utf-8 \\xff name.txt"
+JSON_LD_SURROGATES = (
+    '<script type="application/ld+json">{"@type": "NewsArticle", '
+    '"headline": "Peace\\ud800 talks", "description": "A dek\\udfff."}</script>'
+)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,13 @@ boilerplate catalog knows: footers on most pages, an in-body promo on some. Arti
 with edits of graded strength (exact, light, medium, heavy); some are re-published on the same
 site; a few short quotes are shared by 2-4 articles of one site (content that must survive);
 every site also has junk pages (lorem ipsum, a javascript/cookie notice page, a link list).
+Harder cases for the order of the corpus steps (issue 21): chains of copies where each is a
+near copy of the one before but the ends share less than half their shingles; copies spoilt
+by a scraper glitch (paragraphs repeated, full stops lost) that the quality rules must refuse
+before a survivor is chosen; and families on one site (the same article posted six times, eight
+lightly reworded copies) whose own lines must not be taken for the site's chrome.
+``--articles N`` adds synthetic articles (mixed paragraphs of the written ones, 15% of their
+words replaced) for a corpus of thousands of files.
 
 Outputs under ``--out``: ``sites/<site>/<n>.txt``, ``labels.jsonl`` (one line per file: site,
 kind, base article, variant, the article text it carries, the chrome lines inserted) and
@@ -15,6 +22,7 @@ word 5-shingles, as corpus/neardup.py shingles). Deterministic for a given ``--s
 Usage::
 
     python scripts/make_site_corpus.py --out /tmp/sites --seed 7 [--copies-scale 1.0]
+    python scripts/make_site_corpus.py --out /tmp/sites5k --articles 1300   # ~5,000 files
 """
 
 from __future__ import annotations
@@ -113,6 +121,15 @@ NOTICE = (
 )
 # (level, substituted words, paragraphs swapped for another article's); drawn per copy.
 LEVELS = {"light": (0, 3, 0), "medium": (6, 12, 0), "heavy": (12, 30, 2)}
+# Shares of articles that get each harder case (issue 21), drawn per article.
+CHAIN_SHARE = 0.10  # a chain of copies drifting away from the original
+GLITCH_SHARE = 0.10  # a copy spoilt by a scraper glitch
+FAMILY_SHARE = 0.03  # each of: six posts of the article on its home site; eight rewordings there
+# A chain step keeps the true Jaccard with the previous copy in (0.8, 0.87] (above the 0.8
+# threshold, so connected components join it) and the chain ends when the last copy shares
+# less than CHAIN_END with the original: five or six copies for our ~160-word articles.
+CHAIN_STEP = 0.87
+CHAIN_END = 0.45
 
 
 @dataclass
@@ -122,7 +139,9 @@ class Page:
     site: str
     kind: str  # article, junk_lorem, junk_notice, junk_links
     base: str | None
-    variant: str  # original, exact, light, medium, heavy, republished, or the junk kind
+    # original, exact, light, medium, heavy, republished, chain, glitch_repeated,
+    # glitch_unpunctuated, reposted, reworded, or the junk kind
+    variant: str
     headline: str
     paragraphs: list[str]
     chrome: list[str] = field(default_factory=list)
@@ -135,17 +154,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--copies-scale", type=float, default=1.0, help="scale wire copy counts")
+    parser.add_argument("--articles", type=int, default=0, help="total articles (min: written)")
     args = parser.parse_args(argv)
-    pages = build_pages(random.Random(args.seed), args.copies_scale)
+    pages = build_pages(random.Random(args.seed), args.copies_scale, args.articles)
     write_corpus(args.out, pages)
     pairs = planted_pairs(pages)
     print(f"{len(pages)} files in {len(SITES)} sites, {len(pairs)} planted pairs -> {args.out}")
     return 0
 
 
-def build_pages(rng: random.Random, copies_scale: float = 1.0) -> list[Page]:
+def build_pages(
+    rng: random.Random, copies_scale: float = 1.0, articles_total: int = 0
+) -> list[Page]:
     """Every page of the corpus, chrome included, in a deterministic order."""
     articles = json.loads(ARTICLES_PATH.read_text(encoding="utf-8"))
+    articles += synthetic_articles(rng, articles, articles_total - len(articles))
     sites = sorted(SITES)
     pages: list[Page] = []
     for index, article in enumerate(articles):
@@ -159,12 +182,88 @@ def build_pages(rng: random.Random, copies_scale: float = 1.0) -> list[Page]:
             pages.append(_page(site, article, variant, text))
         if rng.random() < 0.12:
             pages.append(_page(home, article, "republished", list(article["paragraphs"])))
+        pages.extend(hard_cases(rng, home, article))
     share_quotes(rng, pages)
     for site in sites:
         pages.extend(junk_pages(site, articles, rng))
     for page in pages:
         add_chrome(rng, page)
     return pages
+
+
+def synthetic_articles(rng: random.Random, written: list[dict], count: int) -> list[dict]:
+    """``count`` more articles: six paragraphs of the written ones, 15% of their words replaced
+    (two of them share ~0.1 of their shingles, as bench_corpus' synthetic articles)."""
+    paragraphs = [p for article in written for p in article["paragraphs"]]
+    vocabulary = sorted({w for p in paragraphs for w in p.split()})
+    made = []
+    for number in range(max(count, 0)):
+        text = mixed_text(rng, paragraphs, vocabulary)
+        headline = f"Synthetic story {number}: " + " ".join(text[0].split()[:6]).rstrip(",.;:")
+        made.append({"id": f"synthetic-{number:05d}", "headline": headline, "paragraphs": text})
+    return made
+
+
+def mixed_text(rng: random.Random, paragraphs: list[str], vocabulary: list[str]) -> list[str]:
+    """Six of the paragraphs, 15% of each one's words replaced from the vocabulary."""
+    text = []
+    for paragraph in rng.sample(paragraphs, 6):
+        words = paragraph.split()
+        for _ in range(len(words) * 15 // 100):
+            words[rng.randrange(len(words))] = rng.choice(vocabulary)
+        text.append(" ".join(words))
+    return text
+
+
+def hard_cases(rng: random.Random, home: str, article: dict) -> list[Page]:
+    """The article's chain, glitched copy and one-site families, each drawn with its share."""
+    pages = []
+    if rng.random() < CHAIN_SHARE:
+        for text in chain(rng, article["paragraphs"]):
+            pages.append(_page(rng.choice(sorted(SITES)), article, "chain", text))
+    if rng.random() < GLITCH_SHARE:
+        variant = rng.choice(("glitch_repeated", "glitch_unpunctuated"))
+        pages.append(_page(rng.choice(sorted(SITES)), article, variant, glitch(article, variant)))
+    if rng.random() < FAMILY_SHARE:
+        pages += [_page(home, article, "reposted", list(article["paragraphs"])) for _ in range(6)]
+    if rng.random() < FAMILY_SHARE:
+        for _ in range(8):
+            text = substitute(rng, list(article["paragraphs"]), rng.randint(1, 2))
+            pages.append(_page(home, article, "reworded", text))
+    return pages
+
+
+def chain(rng: random.Random, paragraphs: list[str]) -> list[list[str]]:
+    """Copies each a near copy of the one before (CHAIN_STEP), until the last shares less than
+    CHAIN_END with the original: connected components put the whole chain in one cluster."""
+    original = "\n\n".join(paragraphs)
+    copies = [list(paragraphs)]
+    while jaccard(original, "\n\n".join(copies[-1])) >= CHAIN_END and len(copies) < 9:
+        before = "\n\n".join(copies[-1])
+        text = list(copies[-1])
+        while jaccard(before, "\n\n".join(text)) > CHAIN_STEP:
+            text = substitute(rng, text, 1)
+        copies.append(text)
+    return copies[1:]
+
+
+def glitch(article: dict, variant: str) -> list[str]:
+    """The article as a broken scraper saves it: every paragraph twice, or full stops lost."""
+    paragraphs = list(article["paragraphs"])
+    if variant == "glitch_repeated":
+        return paragraphs + paragraphs
+    return [paragraph.rstrip(".!?\"'”’") for paragraph in paragraphs]
+
+
+def substitute(rng: random.Random, paragraphs: list[str], count: int) -> list[str]:
+    """``count`` words replaced at random places (with REPLACEMENTS words)."""
+    edited = list(paragraphs)
+    for _ in range(count):
+        at = rng.randrange(len(edited))
+        words = edited[at].split()
+        words[rng.randrange(len(words))] = rng.choice(REPLACEMENTS)
+        edited[at] = " ".join(words)
+    return edited
 
 
 def edit(rng: random.Random, paragraphs: list[str], level: str, pool: list[dict]) -> list[str]:
@@ -177,11 +276,7 @@ def edit(rng: random.Random, paragraphs: list[str], level: str, pool: list[dict]
     for _ in range(swaps):
         other = rng.choice(pool)["paragraphs"]
         edited[rng.randrange(1, len(edited))] = rng.choice(other)
-    for _ in range(rng.randint(low, high)):
-        at = rng.randrange(len(edited))
-        words = edited[at].split()
-        words[rng.randrange(len(words))] = rng.choice(REPLACEMENTS)
-        edited[at] = " ".join(words)
+    edited = substitute(rng, edited, rng.randint(low, high))
     if level != "light" and len(edited) > 4:
         del edited[-1]  # wire copies are often cut at the end
     return edited

@@ -12,10 +12,14 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import pytest
 
-from scrapeclean.pipeline.job.config import RunConfig, load_config
+from scrapeclean.pipeline.job.config import load_config
+from scrapeclean.transforms.config import RunConfig
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
+# Two worker processes whatever the input's size: Beam's own flags. `--workers 2` runs a small
+# input (the seeds, a test folder) in-process (pipeline/job/parallelism.py).
+TWO_WORKERS = ("--direct_num_workers=2", "--direct_running_mode=multi_processing")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

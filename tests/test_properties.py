@@ -10,7 +10,8 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scrapeclean.pipeline.job.config import RunConfig, load_config
+from scrapeclean.pipeline.job.config import load_config
+from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.html.config import HtmlConfig
 from scrapeclean.transforms.html.page import extract_page
 from scrapeclean.transforms.records import Article, Document, Reject

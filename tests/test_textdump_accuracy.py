@@ -10,7 +10,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from scrapeclean.pipeline.job.config import RunConfig
+from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.records import Reject
 from scrapeclean.transforms.text.stages import clean_bytes
 from scripts.make_textdump_corpus import generate, write_corpus

@@ -13,6 +13,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from scrapeclean.transforms.surrogates import drop_surrogates
+
 
 class RejectReason(StrEnum):
     """Every reject code, once. Codes are contract: renaming one bumps schema_version."""
@@ -47,6 +49,18 @@ class RejectReason(StrEnum):
     LOREM_IPSUM = "lorem_ipsum"  # quality: placeholder text (C4)
     JAVASCRIPT_COOKIE_NOTICE = "javascript_cookie_notice"  # quality: a notice page (C4)
     LANGUAGE_FILTERED = "language_filtered"  # language not in language.keep
+
+
+# A failure's detail names where it happened and the exception; messages that quote their
+# input (a parser error, a long repr) are cut here: the reject's `raw` already keeps the input.
+FAILURE_DETAIL_CHARS = 500
+
+
+def failure_detail(where: str, error: BaseException) -> str:
+    """``"<where>: <ExcType>: <message>"``, capped, as valid UTF-8: the ``detail`` of a document
+    whose processing raised (the message may quote the input, lone surrogates and all)."""
+    detail = f"{where}: {type(error).__name__}: {error}"
+    return drop_surrogates(detail[:FAILURE_DETAIL_CHARS])
 
 
 def make_doc_id(source: str, data: bytes) -> str:
@@ -135,7 +149,17 @@ class Article(PickledAsArguments):
     boilerplate_removed: tuple[str, ...]
     input_format: str
     split: str | None = None  # train / validation / test, when the split stage runs
-    raw: bytes = field(default=b"", repr=False)  # not written with the article; kept for rejects
+    # Copies dropped for this survivor in the run that published it: same content_hash, and
+    # near duplicates (dedup / neardup); None when that step is off.
+    exact_copies: int | None = None
+    near_copies: int | None = None
+    # The input's bytes (capped at read.reject_raw_bytes), never written with the article: kept
+    # on purpose for the corpus steps' rejects (duplicate, quality, language, site chrome only),
+    # whose `raw` column the contract fills with the input. Re-reading it at the write instead
+    # would need the source to still exist and be re-parsed (a JSONL line, a WARC record, a
+    # gzip member), which a moved or remote input cannot promise; the price is its bytes in
+    # each pickle (zlib-compressed by PickledAsArguments) and spill file: a few KB a news page.
+    raw: bytes = field(default=b"", repr=False)
 
     @property
     def text(self) -> str:

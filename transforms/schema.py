@@ -8,7 +8,8 @@ import pyarrow as pa
 
 from scrapeclean.transforms.records import Article, Reject
 
-SCHEMA_VERSION = 2  # 2: `split` column (README, "Contract changes")
+# 2: `split` column; 3: `exact_copies`, `near_copies` (docs/contract-changes.md)
+SCHEMA_VERSION = 3
 
 ARTICLE_SCHEMA = pa.schema(
     [
@@ -23,6 +24,8 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("published", pa.timestamp("us", tz="UTC")),
         pa.field("language", pa.string()),
         pa.field("split", pa.string()),
+        pa.field("exact_copies", pa.int64()),
+        pa.field("near_copies", pa.int64()),
         pa.field("n_words", pa.int64(), nullable=False),
         pa.field("content_hash", pa.string(), nullable=False),
         pa.field("fixes", pa.list_(pa.string()), nullable=False),
@@ -47,14 +50,27 @@ REJECT_SCHEMA = pa.schema(
 )
 
 
+# Column names once: pyarrow builds a new list on every ``schema.names``.
+_ARTICLE_COLUMNS = tuple(ARTICLE_SCHEMA.names)
+_REJECT_COLUMNS = tuple(REJECT_SCHEMA.names)
+
+
 def to_row(record: Article | Reject) -> dict[str, Any]:
-    """The Parquet row for an article or a reject, with exactly its schema's columns."""
-    schema = ARTICLE_SCHEMA if isinstance(record, Article) else REJECT_SCHEMA
-    row: dict[str, Any] = {name: getattr(record, name, None) for name in schema.names}
+    """The Parquet row for an article or a reject, with exactly its schema's columns.
+
+    Raises UnicodeEncodeError for a string that has no UTF-8 form (a lone surrogate): Parquet
+    encodes a whole batch of rows at once, so one such row would fail the write of every row.
+    """
+    columns = _ARTICLE_COLUMNS if isinstance(record, Article) else _REJECT_COLUMNS
+    row: dict[str, Any] = {name: getattr(record, name, None) for name in columns}
     row["schema_version"] = SCHEMA_VERSION
     if isinstance(record, Article):
         row["fixes"] = list(record.fixes)
         row["boilerplate_removed"] = list(record.boilerplate_removed)
     else:
         row["reason"] = str(record.reason)
+    for value in row.values():
+        for text in value if isinstance(value, list) else (value,):
+            if isinstance(text, str) and not text.isascii():  # isascii is O(1) in CPython
+                text.encode("utf-8")
     return row

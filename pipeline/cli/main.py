@@ -1,5 +1,6 @@
 """``scrapeclean`` command line: exit 0 done, 2 bad usage or config (one line, nothing written),
-1 the run failed (no _SUCCESS)."""
+1 the run failed (no _SUCCESS), 130 / 143 a run stopped by SIGINT / SIGTERM (nothing published);
+docs/exit-codes.md."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from scrapeclean.pipeline.cli.options import parse_args
+from scrapeclean.pipeline.cli.options import COMMANDS, ArgumentError, parse_args, worker_flags
 from scrapeclean.pipeline.cli.readback import run_readback
+from scrapeclean.pipeline.cli.summary import format_summary
 from scrapeclean.pipeline.job.config import load_config
-from scrapeclean.pipeline.job.outputdir import OutputExistsError, check_output_free
+from scrapeclean.pipeline.job.stopping import Stopped, stop_on_signals
+from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
@@ -31,38 +34,119 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line in-process and return its exit status."""
     _configure_logging()
     try:
-        args, beam_args = parse_args(sys.argv[1:] if argv is None else argv)
+        return run_cli(sys.argv[1:] if argv is None else list(argv))
+    except KeyboardInterrupt:  # Ctrl-C before or after a run (listing inputs, read-back tools)
+        print("scrapeclean: stopped by SIGINT", file=sys.stderr)
+        return 128 + signal.SIGINT
+
+
+def run_cli(argv: Sequence[str]) -> int:
+    """The command line's work: usage checks, then the command; returns the exit status."""
+    try:
+        args, beam_args = parse_args(argv)
         if args.command not in ("run", "watch"):
-            return run_command(args)
+            return run_command(args, beam_args)
         config = load_config(Path(args.config) if args.config else None, args.set)
+        from scrapeclean.pipeline.job.store import use_options  # Beam: only run and watch
+
+        use_options(beam_args)  # the checks below list the inputs and output (--s3_endpoint_url)
         if getattr(args, "streaming", False):
             check_inputs(args.input, allow_empty=True, count=False)  # bad globs fail now
-            return stream(args, config, check_stream_output(args.output), beam_args)
-        output = check_output(args.output)
+            output_url = check_stream_output(args.output, args.input)
+            return stream(args, config, output_url, beam_args)
+        output = check_output(args.output, args.input)
         incremental = args.command == "watch" or args.incremental
         total_files = check_input_layout(args, output, incremental)
-    except (UsageError, ConfigError, OutputExistsError) as error:
-        print(f"scrapeclean: error: {error}", file=sys.stderr)
-        return 2
-    if (getattr(args, "workers", None) or 1) > 1:
+    except (UsageError, ConfigError) as error:
+        return usage_error(error, argv)
+    workers = getattr(args, "workers", None) or 1
+    if workers > 1 and not incremental:
+        beam_args, workers = plan_workers(args, beam_args)
+    if workers > 1:
         tune_malloc_for_workers()
     try:
         if args.command == "watch":
             return watch_landing(args, config, output, beam_args)
-        with silenced_stderr() if args.quiet else contextlib.nullcontext():
+        with stop_on_signals(), beam_logs_hidden(args):
             summary = (
                 run_incremental(args, config, output, beam_args)
                 if incremental
                 else run_plain(args, config, output, beam_args, total_files)
             )
-    except UsageError as error:  # a run id taken meanwhile
-        print(f"scrapeclean: error: {error}", file=sys.stderr)
-        return 2
+    except Stopped as stopped:  # the staging folder is gone: the output is as it was
+        print(f"scrapeclean: stopped by {stopped}; nothing published", file=sys.stderr)
+        return 128 + stopped.signum  # the shell's status for a process ended by that signal
+    except UsageError as error:  # a run id taken, or a file of the user's added, meanwhile
+        return usage_error(error, argv)
     except Exception as error:  # the run failed: one line, details at DEBUG, no _SUCCESS
         _LOG.debug("run failed", exc_info=True)
         print(f"scrapeclean: run failed: {error}", file=sys.stderr)
         return 1
     return report_run(args, summary)
+
+
+def plan_workers(args: argparse.Namespace, beam_args: list[str]) -> tuple[list[str], int]:
+    """The Beam flags and worker count to run with: ``--workers N`` as asked, or in-process
+    when the input is too small for worker processes to pay off (pipeline/job/parallelism.py),
+    which a line on stderr says unless --quiet."""
+    from scrapeclean.pipeline.job.parallelism import (
+        MIB,
+        SMALL_RUN_BYTES,
+        SMALL_RUN_FILES,
+        measure_inputs,
+    )
+
+    size = measure_inputs(args.input)
+    if not size.small:
+        return beam_args, args.workers
+    if not args.quiet:
+        print(
+            f"scrapeclean: running in-process, not --workers {args.workers}: the input "
+            f"({size.files} files, {size.bytes / MIB:.1f} MiB) is under {SMALL_RUN_FILES} files "
+            f"and {SMALL_RUN_BYTES // MIB} MiB, where starting workers costs more than they save",
+            file=sys.stderr,
+        )
+    asked = worker_flags(args.workers)
+    return [arg for arg in beam_args if arg not in asked] + worker_flags(1), 1
+
+
+# An error is one line a terminal shows whole; its message may quote any input (a path, a
+# config value), so it is cut here whatever its source.
+MAX_ERROR_CHARS = 300
+
+
+def usage_error(error: Exception, argv: Sequence[str]) -> int:
+    """Print a usage or config error as one short line on stderr, argparse's way (``scrapeclean
+    run: error: ...``; control characters escaped, cut at MAX_ERROR_CHARS); returns exit status
+    2. An error in the command line itself adds where its flags are explained (``(see
+    scrapeclean run --help)``); the others (inputs, output folder, config) say what to do."""
+    text = str(error)
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:MAX_ERROR_CHARS])
+    cut = "..." if len(text) > MAX_ERROR_CHARS else ""
+    if isinstance(error, ArgumentError):
+        prog, hint = error.prog, f" (see {error.prog} --help)"
+    else:
+        command = next((arg for arg in argv if not arg.startswith("-")), None)
+        prog = f"scrapeclean {command}" if command in COMMANDS else "scrapeclean"
+        hint = ""
+    print(f"{prog}: error: {shown}{cut}{hint}", file=sys.stderr)
+    return 2
+
+
+def print_output(text: str) -> None:
+    """Print ``text`` on stdout; a reader that went away (``| head -1``) is a normal end."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        stdout_closed()
+
+
+def stdout_closed() -> None:
+    """Point stdout at /dev/null after its reader went away, so the flush at exit does not
+    fail again (the recipe in Python's docs: signal, "Note on SIGPIPE")."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 # glibc malloc settings for --workers runs: name -> (value, its mallopt option number).
@@ -82,8 +166,9 @@ def tune_malloc_for_workers() -> None:
     with mallopt, to this one (the runner: glibc read its environment at start). A value the
     user set wins.
 
-    Measured on the training profile, 100k dumps, --workers 2: process-tree peak 1,205 ->
-    965 MB (runner 429 -> 291 MB); the arena cap alone, 20k dumps: 969-985 -> 853-912 MB.
+    Measured on the training profile, 100k dumps, --workers 2: process-tree peak 965 MB with
+    them, 1,205 MB without (runner 291 vs 429 MB); the arena cap alone, 20k dumps: 853-912 MB
+    vs 969-985 MB.
     """
     libc = _glibc()
     for name, (value, option) in MALLOC_SETTINGS.items():
@@ -103,12 +188,33 @@ def _glibc() -> ctypes.CDLL | None:
     return libc
 
 
+# Where the launcher logs what the --workers processes log (as "Worker: ..." lines, WARNING
+# and up): Beam's job service.
+WORKER_LOGS = "apache_beam.runners.portability.local_job_service"
+
+
+def beam_logs_hidden(args: argparse.Namespace) -> contextlib.AbstractContextManager[None]:
+    """While the pipeline runs: nothing on stderr with --quiet; without --verbose, none of the
+    --workers processes' log lines (~46 INFO and WARNING lines a run), our progress kept."""
+    if args.verbose:
+        logging.getLogger().setLevel(logging.INFO)
+        return contextlib.nullcontext()
+    logging.getLogger(WORKER_LOGS).setLevel(logging.ERROR)
+    if args.quiet:
+        return silenced_stderr()
+    if (args.workers or 1) > 1:
+        return silenced_stderr(keep_ours=True)
+    return contextlib.nullcontext()
+
+
 @contextlib.contextmanager
-def silenced_stderr() -> Iterator[None]:
-    """Point file descriptor 2 at /dev/null while the pipeline runs (--quiet).
+def silenced_stderr(keep_ours: bool = False) -> Iterator[None]:
+    """Point file descriptor 2 at /dev/null while the pipeline runs.
 
     Beam's worker processes (--workers) inherit it and log INFO lines there whatever the log
-    level asked for (notes/beam-on-this-machine.md §7.1); an error is printed after it is back.
+    level asked for (docs/beam-notes.md §7); an error is printed after it is back. With
+    ``keep_ours`` this process's own stderr (progress, warnings) goes on where it went, through
+    a copy of the old descriptor.
     """
     sys.stderr.flush()
     saved = os.dup(2)
@@ -116,47 +222,87 @@ def silenced_stderr() -> Iterator[None]:
     os.dup2(devnull, 2)
     os.close(devnull)
     try:
-        yield
+        with _stderr_on(saved) if keep_ours else contextlib.nullcontext():
+            yield
     finally:
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(saved)
 
 
-def check_input_layout(args: argparse.Namespace, output: Path, incremental: bool) -> int:
+@contextlib.contextmanager
+def _stderr_on(descriptor: int) -> Iterator[None]:
+    """sys.stderr, and the log handlers that write to it, on a copy of ``descriptor`` meanwhile."""
+    original = sys.stderr
+    handlers = [
+        handler
+        for handler in logging.getLogger().handlers
+        if isinstance(handler, logging.StreamHandler) and handler.stream is original
+    ]
+    with open(  # line-buffered: a progress line shows when it is written
+        os.dup(descriptor), "w", buffering=1, encoding="utf-8", errors="backslashreplace"
+    ) as ours:
+        sys.stderr = ours
+        for handler in handlers:
+            handler.setStream(ours)
+        try:
+            yield
+        finally:
+            sys.stderr = original
+            for handler in handlers:
+                handler.setStream(original)
+
+
+def check_input_layout(args: argparse.Namespace, output: str, incremental: bool) -> int:
     """Usage checks before anything is written; returns how many files the inputs match."""
     from scrapeclean.pipeline.job.incremental import check_incremental_output, partition_path
+    from scrapeclean.pipeline.job.outputdir import check_output_folder
 
-    check_incremental_output(output, incremental)
+    files = check_output_folder(output, getattr(args, "overwrite", False), incremental)
+    check_incremental_output(output, files, incremental)
     if incremental:
         partition_path(args.partition, "run", "2000-01-01")  # a bad template fails now
         return 0
-    total_files = check_inputs(args.input, args.allow_empty, count=not args.quiet)
-    check_output_free(output, args.overwrite)
-    return total_files
+    return check_inputs(args.input, args.allow_empty, count=not args.quiet)
 
 
 def run_plain(
-    args: argparse.Namespace, config: Any, output: Path, beam_args: list[str], total_files: int
+    args: argparse.Namespace,
+    config: RunConfig,
+    output: str,
+    beam_args: list[str],
+    total_files: int,
 ) -> RunSummary:
-    """One complete run over every input into articles/ and rejects/."""
-    from scrapeclean.pipeline.job.run import Progress, run
+    """One complete run over every input into articles/ and rejects/, holding the output's
+    lock (a second run on the same output is refused, exit 2)."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from scrapeclean.pipeline.job.lock import output_lock
+    from scrapeclean.pipeline.job.outputdir import check_output_folder
+    from scrapeclean.pipeline.job.run import Progress, RunRequest, run
 
     progress = None if args.quiet else Progress(total_files, args.progress_interval)
-    return run(config, args.input, output, beam_args, args.format, args.max_reject_rate, progress)
+    request = RunRequest(
+        config,
+        tuple(args.input),
+        output,
+        tuple(beam_args),
+        args.format,
+        args.max_reject_rate,
+        progress,
+    )
+    with output_lock(output, PipelineOptions(beam_args)) as lock:
+        # Again, now that no other run can change it: one may have finished since the check.
+        check_output_folder(output, args.overwrite, incremental=False)
+        return run(request, lock)
 
 
 def run_incremental(
-    args: argparse.Namespace, config: Any, output: Path, beam_args: list[str]
+    args: argparse.Namespace, config: RunConfig, output: str, beam_args: list[str]
 ) -> RunSummary | None:
     """One incremental batch over the inputs the ledger does not know (None: nothing new)."""
-    from scrapeclean.pipeline.job.incremental import (
-        BatchSpec,
-        list_inputs,
-        load_ledger,
-        run_batch,
-        select_new,
-    )
+    from scrapeclean.pipeline.job.incremental import BatchSpec, run_batch
+    from scrapeclean.pipeline.job.ledger import list_inputs, load_ledger, select_new
 
     files = select_new(list_inputs(args.input), load_ledger(output))
     if not files:
@@ -167,7 +313,9 @@ def run_incremental(
     return run_batch(spec, files, args.run_id)[1]
 
 
-def watch_landing(args: argparse.Namespace, config: Any, output: Path, beam_args: list[str]) -> int:
+def watch_landing(
+    args: argparse.Namespace, config: RunConfig, output: str, beam_args: list[str]
+) -> int:
     """``scrapeclean watch``: micro-batches until a signal (or --max-batches)."""
     from scrapeclean.pipeline.job.incremental import BatchSpec, run_batch
     from scrapeclean.pipeline.job.watch import WatchOptions, watch
@@ -177,7 +325,7 @@ def watch_landing(args: argparse.Namespace, config: Any, output: Path, beam_args
     return watch(args.input, output, lambda files: run_batch(spec, files), options, sys.stderr)
 
 
-def stream(args: argparse.Namespace, config: Any, output: str, beam_args: list[str]) -> int:
+def stream(args: argparse.Namespace, config: RunConfig, output: str, beam_args: list[str]) -> int:
     """``run --streaming``: start the never-ending job and wait until it is stopped.
 
     Each window's files appear under articles/ and rejects/ as the window closes; there is no
@@ -207,13 +355,18 @@ def stream(args: argparse.Namespace, config: Any, output: str, beam_args: list[s
     return 0
 
 
-def check_stream_output(output: str) -> str:
+def check_stream_output(output: str, inputs: Sequence[str]) -> str:
     """Where a streaming job writes: a Beam filesystem URL as is, a local folder made absolute.
 
-    Refuses a folder that holds a batch dataset: window files would mix into its layout.
+    Refuses a folder that holds a batch dataset (window files would mix into its layout), or
+    that the inputs read.
     """
+    from scrapeclean.pipeline.job.outputdir import check_apart, check_output_name
+
+    check_output_name(output)
     if "://" in output:  # written by the workers through Beam's FileSystems; no local rename
         return output
+    check_apart(output, inputs)
     path = Path(output).resolve()  # workers do not share the launcher's working directory
     if path.exists() and not path.is_dir():
         raise UsageError(f"--output {output!r} exists and is not a folder")
@@ -230,10 +383,10 @@ def report_run(args: argparse.Namespace, summary: RunSummary | None) -> int:
     """Print the closing summary (unless --quiet); exit 1 past --max-reject-rate."""
     if summary is None:
         if not args.quiet:
-            print("scrapeclean: nothing new since the last run; nothing written")
+            print_output("scrapeclean: nothing new since the last run; nothing written")
         return 0
     if not args.quiet:
-        print(format_summary(summary))
+        print_output(format_summary(summary))
     if summary.reject_rate_exceeded:
         rate = summary.rejects / summary.documents_in
         print(
@@ -245,35 +398,22 @@ def report_run(args: argparse.Namespace, summary: RunSummary | None) -> int:
     return 0
 
 
-def run_command(args: argparse.Namespace) -> int:
-    """Run report, inspect or explain; a failure that is not bad usage is one line, exit 1."""
+def run_command(args: argparse.Namespace, beam_args: list[str]) -> int:
+    """Run report, inspect or explain (``beam_args``: Beam's options for a store, e.g.
+    --s3_endpoint_url); a failure that is not bad usage is one line, exit 1."""
     try:
-        return run_readback(args)
+        status = run_readback(args, beam_args)
+        sys.stdout.flush()  # here, where a closed stdout is caught, not at exit
+        return status
+    except BrokenPipeError:  # the reader has what it wanted (``| head -1``)
+        stdout_closed()
+        return 0
     except (UsageError, ConfigError):
         raise
     except Exception as error:
         _LOG.debug("%s failed", args.command, exc_info=True)
         print(f"scrapeclean: {args.command} failed: {error!r}", file=sys.stderr)
         return 1
-
-
-def format_summary(summary: RunSummary) -> str:
-    """The closing table: documents in and out, each stage's counts, rejects per reason."""
-    lines = [
-        f"scrapeclean: {summary.documents_in} documents -> {summary.articles} articles, "
-        f"{summary.rejects} rejects in {summary.seconds:.1f} s",
-        f"  {'stage':<16}{'in':>9}{'out':>9}  rejected",
-    ]
-    for name, counts in summary.stages.items():
-        rejected = ", ".join(f"{k} {v}" for k, v in counts["rejected"].items())  # type: ignore[attr-defined]
-        lines.append(f"  {name:<16}{counts['in']:>9}{counts['out']:>9}  {rejected}".rstrip())
-    reasons = ", ".join(f"{k} {v}" for k, v in summary.rejects_by_reason.items()) or "none"
-    lines.append(f"  rejects by reason: {reasons}")
-    written = "manifest.json" if summary.reject_rate_exceeded else "manifest.json, _SUCCESS"
-    lines.append(
-        f"scrapeclean: wrote {summary.output}/articles/*.parquet, rejects/*.parquet, {written}"
-    )
-    return "\n".join(lines)
 
 
 def check_inputs(patterns: Sequence[str], allow_empty: bool = False, count: bool = True) -> int:
@@ -298,19 +438,24 @@ def check_inputs(patterns: Sequence[str], allow_empty: bool = False, count: bool
     return sum(1 for _ in match_inputs(patterns)) if count else 0
 
 
-def check_output(output: str) -> Path:
-    """The output must be a folder (or not exist yet); local paths only for now."""
-    if "://" in output:
-        raise UsageError(f"--output {output!r}: only local output folders are supported")
-    path = Path(output)
-    if path.exists() and not path.is_dir():
+def check_output(output: str, inputs: Sequence[str]) -> str:
+    """The output must be a folder (or not exist yet), or a prefix on a Beam filesystem
+    (s3://bucket/prefix, gs://...), apart from the inputs."""
+    from scrapeclean.pipeline.job.outputdir import check_apart, check_output_name
+    from scrapeclean.pipeline.job.store import check_store, is_remote
+
+    check_output_name(output)
+    for path in (output, *inputs):
+        check_store(path)
+    if not is_remote(output) and os.path.exists(output) and not os.path.isdir(output):
         raise UsageError(f"--output {output!r} exists and is not a folder")
-    return path
+    check_apart(output, inputs)
+    return output
 
 
 def _configure_logging() -> None:
     # Beam's import logs "apitools not found ..." through the root logger; filter it first,
-    # and use force=True because that warning already configured logging (notes §7.1).
+    # and use force=True because that warning already configured logging (docs/beam-notes.md §7).
     logging.getLogger().addFilter(lambda record: "apitools not found" not in record.getMessage())
     logging.basicConfig(level=logging.WARNING, format="scrapeclean: %(message)s", force=True)
 

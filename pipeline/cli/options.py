@@ -8,19 +8,37 @@ from __future__ import annotations
 import argparse
 import logging
 from collections.abc import Sequence
+from importlib import metadata
 
-from scrapeclean.pipeline.cli.flags import add_config_flags, bounded
+from scrapeclean.pipeline.cli.flags import MAX_WAIT_SECONDS, add_config_flags, bounded
+from scrapeclean.pipeline.cli.readback import READBACK_COMMANDS
 from scrapeclean.pipeline.cli.readback import add_parsers as add_readback_parsers
 from scrapeclean.transforms.errors import UsageError
 
 # Plain DirectRunner first tries to download Prism and silently runs on it where it can; the
-# FnApiRunner is the same on every machine (notes/beam-on-this-machine.md TL;DR).
+# FnApiRunner is the same on every machine (docs/beam-notes.md §1).
 DEFAULT_RUNNER = "FnApiRunner"
+DEFAULT_PARTITION = "run={run_id}"
+COMMANDS = ("run", "watch", *READBACK_COMMANDS)
+
+
+class ArgumentError(UsageError):
+    """A usage error argparse found; ``prog`` is the (sub)command it was found in."""
+
+    def __init__(self, message: str, prog: str) -> None:
+        super().__init__(message)
+        self.prog = prog
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        # No prefix matching: `--overwrit` must not quietly mean --overwrite (nor `--input` of a
+        # future `--input-format`); an unknown flag is then refused (check_beam_args).
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(message)
+        raise ArgumentError(message, self.prog)
 
 
 def add_input_flags(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="scrapeclean",
         description="Turn raw scraper output into clean Parquet article datasets (Apache Beam).",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"scrapeclean {metadata.version('scrapeclean')}"
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = commands.add_parser(
@@ -68,8 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="print nothing but errors (no progress, no summary)",
     )
     run.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show Apache Beam's log lines: the runner's at INFO, and those of the --workers "
+        "processes (hidden otherwise)",
+    )
+    run.add_argument(
         "--progress-interval",
-        type=float,
+        type=_seconds,
         default=10.0,
         metavar="SECONDS",
         help="seconds between progress lines when stderr is not a terminal (default 10); on a "
@@ -105,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--partition",
-        default="run={run_id}",
+        default=DEFAULT_PARTITION,
         metavar="TEMPLATE",
         help="incremental: partition path below articles/ and rejects/, from {run_id} and "
         "{run_date} (default run={run_id}; e.g. date={run_date}/run={run_id})",
@@ -130,22 +157,27 @@ def add_watch_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
         ),
     )
     add_input_flags(watch)
-    watch.add_argument("--interval", type=float, default=5.0, metavar="SECONDS")
+    watch.add_argument("--interval", type=_wait, default=5.0, metavar="SECONDS")
     watch.add_argument(
         "--settle",
-        type=float,
+        type=_wait,
         default=2.0,
         metavar="SECONDS",
         help="how long a file without a .done marker must stay unchanged (default 2)",
     )
     watch.add_argument(
-        "--max-batches", type=int, metavar="N", help="stop after N batches (default: never)"
+        "--max-batches",
+        type=_positive_int,
+        metavar="N",
+        help="stop after N batches (default: never)",
     )
-    watch.add_argument("--partition", default="run={run_id}", metavar="TEMPLATE", help="as for run")
+    watch.add_argument(
+        "--partition", default=DEFAULT_PARTITION, metavar="TEMPLATE", help="as for run"
+    )
 
 
 # Runners that execute only bounded graphs: on them MatchContinuously blocks or stops at its first
-# poll and no window is ever written (notes/beam-on-this-machine.md §5). Names as Beam resolves
+# poll and no window is ever written (docs/beam-notes.md §5). Names as Beam resolves
 # them: case-insensitive, "Runner" optional, a dotted path ends in the class name.
 BATCH_ONLY_RUNNERS = frozenset(
     {"fnapi", "direct", "switchingdirect", "bundlebaseddirect", "dask", "interactive"}
@@ -174,7 +206,7 @@ def add_streaming_flags(run: argparse.ArgumentParser) -> None:
     )
     run.add_argument(
         "--poll-seconds",
-        type=_positive_float,
+        type=_seconds,
         metavar="N",
         help=f"--streaming: seconds between polls of the inputs (default {DEFAULT_POLL_SECONDS:g})",
     )
@@ -205,38 +237,92 @@ def check_streaming(args: argparse.Namespace, beam_args: list[str]) -> list[str]
 
 
 def _runner_name(beam_args: list[str]) -> str:
+    return _runner_arg(beam_args).rsplit(".", 1)[-1]
+
+
+def _runner_arg(beam_args: list[str]) -> str:
+    """The --runner value as given (last one wins, as in Beam), else the default."""
     runner = DEFAULT_RUNNER
     for index, arg in enumerate(beam_args):
         if arg.startswith("--runner="):
             runner = arg.split("=", 1)[1]
         elif arg == "--runner" and index + 1 < len(beam_args):
             runner = beam_args[index + 1]
-    return runner.rsplit(".", 1)[-1]
+    return runner
 
 
 _positive_int = bounded(int, 1)
-_positive_float = bounded(float, 0, strict=True)
+_seconds = bounded(float, 0, MAX_WAIT_SECONDS, strict=True)
+_wait = bounded(float, 0, MAX_WAIT_SECONDS)  # 0: poll again at once (tests, catch-ups)
 _rate = bounded(float, 0, 1)
 
 
 def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
-    """Split argv into our parsed flags and validated Beam flags (runner pinned if unset)."""
+    """Split argv into our parsed flags and validated Beam flags (runner pinned if unset).
+
+    Every error here is about the command line itself: an ArgumentError naming the command,
+    whose --help explains the flags.
+    """
     args, leftovers = build_parser().parse_known_args(list(argv))
-    if args.command not in ("run", "watch"):  # report, inspect, explain take no Beam options
-        if leftovers:
-            raise UsageError(f"unrecognized arguments: {' '.join(leftovers)}")
-        return args, []
-    beam_args = check_beam_args(leftovers)
+    try:
+        return args, _beam_args(args, leftovers)
+    except ArgumentError:
+        raise
+    except UsageError as error:
+        raise ArgumentError(str(error), f"scrapeclean {args.command}") from None
+
+
+def _beam_args(args: argparse.Namespace, leftovers: list[str]) -> list[str]:
+    beam_args = check_beam_args(leftovers) if leftovers else []
+    if args.command not in ("run", "watch"):  # report, inspect, explain: a store's options
+        return beam_args
     if getattr(args, "workers", None) is not None:
         if args.workers < 1:
             raise UsageError(f"--workers {args.workers}: must be >= 1")
-        mode = "multi_processing" if args.workers > 1 else "in_memory"
-        beam_args += [f"--direct_num_workers={args.workers}", f"--direct_running_mode={mode}"]
+        beam_args += worker_flags(args.workers)
     if not any(arg == "--runner" or arg.startswith("--runner=") for arg in beam_args):
         beam_args.append(f"--runner={DEFAULT_RUNNER}")
+    check_runner(_runner_arg(beam_args))
     if args.command == "run":
+        check_incremental_flags(args)
         beam_args = check_streaming(args, beam_args)
-    return args, beam_args
+    return beam_args
+
+
+def check_runner(name: str) -> None:
+    """Refuse a runner Beam cannot make (unknown name, or its extra not installed) before anything
+    is written: Beam itself finds out only when the job starts, after the output folder exists."""
+    from apache_beam.runners.runner import create_runner
+
+    try:
+        create_runner(name)  # what beam.Pipeline() does with the name; no job is started
+    except (ValueError, ImportError, AttributeError) as error:
+        reason = (
+            "not a runner Beam knows (e.g. FnApiRunner, DirectRunner, PortableRunner, "
+            "FlinkRunner, DataflowRunner, or a module.RunnerClass path)"
+            if isinstance(error, ValueError)
+            else str(error).split("\n")[0]
+        )
+        raise UsageError(f"--runner={name}: {reason}") from None
+
+
+def check_incremental_flags(args: argparse.Namespace) -> None:
+    """--partition, --run-id and --run-date name an incremental run's partition: refused without
+    --incremental, where they would be silently ignored."""
+    given = {
+        "--partition": args.partition != DEFAULT_PARTITION,
+        "--run-id": args.run_id is not None,
+        "--run-date": args.run_date is not None,
+    }
+    for flag, was_given in given.items():
+        if was_given and not args.incremental:
+            raise UsageError(f"{flag} only applies with --incremental")
+
+
+def worker_flags(workers: int) -> list[str]:
+    """Beam's flags for ``--workers N``: N local worker processes, or in-process for 1."""
+    mode = "multi_processing" if workers > 1 else "in_memory"
+    return [f"--direct_num_workers={workers}", f"--direct_running_mode={mode}"]
 
 
 def check_beam_args(leftovers: list[str]) -> list[str]:

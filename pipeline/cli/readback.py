@@ -4,6 +4,7 @@ into the typed ``run`` functions of pipeline/tools (which know nothing of argpar
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 
 from scrapeclean.pipeline.cli.flags import add_config_flags, bounded
@@ -20,14 +21,15 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     add_explain_parser(subparsers)
 
 
-def run_readback(args: argparse.Namespace) -> int:
-    """Run the read-back command ``args`` names; returns its exit status."""
+def run_readback(args: argparse.Namespace, beam_args: Sequence[str] = ()) -> int:
+    """Run the read-back command ``args`` names; returns its exit status. ``beam_args`` are
+    Apache Beam's options for reading a store (--s3_endpoint_url, ...), as ``run`` takes them."""
     if args.command == "report":
-        return report.run(args.outdir, args.html)
+        return report.run(args.outdir, args.html, beam_args)
     if args.command == "inspect":
-        return inspect.run(args.outdir, args.rejects, args.where, args.limit)
+        return inspect.run(args.outdir, args.rejects, args.where, args.limit, beam_args)
     config = load_config(Path(args.config) if args.config else None, args.set)
-    return explain.run(args.file, config, args.format)
+    return explain.run(args.file, config, args.format, args.record, args.full, beam_args)
 
 
 def add_report_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -61,9 +63,10 @@ def add_inspect_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentP
         action="append",
         default=[],
         metavar="EXPR",
-        help="filter: COLUMN=VALUE (equal) or COLUMN~TEXT (contains, any case), e.g. "
-        "reason=too_short, site=example.com, language=en, source~reuters; for list columns "
-        "any element; an empty VALUE matches nulls; repeatable, terms are ANDed",
+        help="filter: COLUMN=VALUE (equal), COLUMN!=VALUE (not equal), COLUMN~TEXT "
+        "(contains, any case), or COLUMN<N, >N, <=N, >=N on a numeric column, e.g. "
+        "reason=too_short, site=example.com, language!=en, source~reuters, 'n_words>1000'; for "
+        "list columns any element; an empty VALUE matches nulls; repeatable, terms are ANDed",
     )
     parser.add_argument(
         "--limit",
@@ -75,13 +78,34 @@ def add_inspect_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentP
 
 
 def add_explain_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``scrapeclean explain FILE [--config FILE] [--set KEY=VALUE ...] [--format F]``."""
+    """``scrapeclean explain FILE|SOURCE [--record N] [--full] [--config ...] [--set ...]``."""
     parser = subparsers.add_parser(
         "explain",
-        help="run one input file through every stage and show what each stage changed",
-        description="Decode FILE and run it through every cleaning stage, showing per stage a "
-        "diff of the text, the fixes added and the boilerplate removed, then the Article fields "
-        "or the reject reason. Uses the same config as `run` (defaults, --config, --set).",
+        help="run one input document through every stage and show what each stage changed",
+        description="Read one document and run it through every stage of a run, showing per "
+        "stage a diff of the text, the fixes added and the boilerplate removed, then the "
+        "Article fields (with its split) or the reject reason. The corpus steps that judge one "
+        "article (quality, language filter, split) run when the config turns them on; those "
+        "that compare documents (site lines, dedup) are named, not judged. Uses the same config "
+        "as `run` (defaults, --config, --set).",
     )
-    parser.add_argument("file", metavar="FILE", help="one input file (a text dump, may be .gz)")
+    parser.add_argument(
+        "file",
+        metavar="FILE|SOURCE",
+        help="a text or HTML file, or one record as a run's `source` names it: "
+        "crawl.jsonl#L39 (a JSONL line), crawl.warc.gz#1234 (a WARC record's offset)",
+    )
+    parser.add_argument(
+        "--record",
+        type=bounded(int, 1),
+        metavar="N",
+        help="which record of a JSONL or WARC FILE: its line N (JSONL), its N-th HTML response "
+        "(WARC)",
+    )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="show everything; by default long listings, diffs and fields are cut, saying how "
+        "much was left out",
+    )
     add_config_flags(parser)

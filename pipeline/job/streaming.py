@@ -1,7 +1,7 @@
 """build_streaming_graph: watch the input globs, clean each new file, write Parquet per window.
 
 For runners with unbounded sources (Flink, Dataflow, Prism). No local runner here executes it
-(notes/beam-on-this-machine.md §5); the windowed part is unit-tested with TestStream. A stream
+(docs/beam-notes.md §5); the windowed part is unit-tested with TestStream. A stream
 never finishes, so there is no staging, manifest, accounting check or _SUCCESS: each window's
 files appear under articles/ and rejects/ when the window closes. The corpus steps (site
 boilerplate, dedup, quality, split) run per window; site_boilerplate.jsonl is not written.
@@ -17,11 +17,11 @@ from apache_beam.io import fileio
 from apache_beam.transforms.window import FixedWindows
 from apache_beam.utils.timestamp import Timestamp
 
-from scrapeclean.pipeline.job.config import RunConfig
 from scrapeclean.transforms.beam.corpus import CleanCorpus
 from scrapeclean.transforms.beam.read import ReadMatched
 from scrapeclean.transforms.beam.run_stages import MAIN, REJECTS, RunStages
 from scrapeclean.transforms.beam.write import WriteArticles, WriteRejects
+from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.text.stages import bind_stages
 
 
@@ -49,7 +49,7 @@ def build_streaming_graph(
     A file is read once, when a poll first sees it (also the files already there at the first
     poll); its documents take that poll time as event time, so windows are discovery time.
     ``start_timestamp`` defaults to now at build time: MatchContinuously's own default is the
-    time its module was imported (notes §5).
+    time its module was imported (docs/beam-notes.md §5).
     """
     if not patterns:
         raise ValueError("build_streaming_graph needs at least one input pattern")
@@ -108,13 +108,17 @@ def build_windowed_tail(
         | "WindowRejects" >> beam.WindowInto(windows)
     )
     corpus_rejects = corpus.rejects | "WindowCorpusRejects" >> beam.WindowInto(windows)
-    all_rejects = [document_rejects, corpus_rejects] | "AllRejects" >> beam.Flatten()
     articles = corpus.records
+    written = articles | "WriteArticles" >> WriteArticles(f"{output_dir}/articles", config.output)
+    all_rejects = [
+        document_rejects,
+        corpus_rejects,
+        written.rejects,  # windowed as the articles are
+    ] | "AllRejects" >> beam.Flatten()
     return StreamOutputs(
         articles=articles,
         rejects=all_rejects,
-        article_files=articles
-        | "WriteArticles" >> WriteArticles(f"{output_dir}/articles", config.output),
+        article_files=written.files,
         reject_files=all_rejects
         | "WriteRejects" >> WriteRejects(f"{output_dir}/rejects", config.output),
     )

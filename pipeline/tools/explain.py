@@ -1,131 +1,132 @@
-"""``scrapeclean explain FILE``: one input through decode and every stage of the pure chain, and
+"""``scrapeclean explain FILE``: one document through decode and every stage of the run, and
 stage by stage what changed: a unified diff of the text, fixes added, lines removed, then the
-resulting Article or Reject.
+resulting Article (with the split it would get) or Reject.
 
-No Beam and no output folder: the same functions the pipeline wraps (``DOCUMENT_STAGES``), so
-what this shows is what a run does to that file.
+No Beam and no output folder: the same functions the pipeline wraps (``DOCUMENT_STAGES``, then
+the corpus steps that judge one article alone), so what this shows is what a run does to that
+document. The corpus steps that compare documents (site lines, dedup) are named, not judged.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import sys
-import traceback
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from scrapeclean.pipeline.job.config import RunConfig
 from scrapeclean.pipeline.tools.explain_diff import diff_text, listing, visible
+from scrapeclean.pipeline.tools.explain_input import locate, read_target
 from scrapeclean.pipeline.tools.output_reader import preview_bytes
-from scrapeclean.transforms.errors import UsageError
-from scrapeclean.transforms.records import Article, Document, Reject, RejectReason
+from scrapeclean.transforms.config import RunConfig
+from scrapeclean.transforms.corpus.record_steps import CROSS_DOCUMENT_STEPS, record_steps
+from scrapeclean.transforms.records import Article, Document, Reject
 from scrapeclean.transforms.text.boilerplate import removal_reasons
-from scrapeclean.transforms.text.decode import GZIP_MAGIC, decode_document
-from scrapeclean.transforms.text.formats import detect_format
-from scrapeclean.transforms.text.stages import DOCUMENT_STAGES
+from scrapeclean.transforms.text.stages import Step, bind_stages, stage_steps
 
-# Formats where one file is one document; a JSONL or WARC file holds many (explain one record
-# by saving it as its own file).
-EXPLAINABLE_FORMATS = ("text", "html")
-MAX_LISTED_LINES = 400  # of the decoded text; a diff is shown in full
-_SHOWN_SPECIALLY = {"text", "raw", "fixes", "boilerplate_removed", "line_roles"}
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One stage's input and output; ``error`` holds the traceback when the stage raised."""
-
-    name: str
-    before: Document | Article | None
-    after: Document | Article | Reject
-    error: str | None = None
-    skipped: bool = False  # the stage does not apply to this record
-    # Why each line the stage removed was judged chrome (boilerplate stage), in order.
-    reasons: tuple[str, ...] = ()
+# Without --full: what a terminal page can hold per part (a 148 KB page listed ~3,900 lines).
+MAX_LISTED_LINES = 60  # of the decoded or extracted text
+MAX_DIFF_LINES = 80  # of one stage's diff
+MAX_VALUE_LINES = 20  # of one field of the result
+_SHOWN_SPECIALLY = {
+    *("text", "raw", "fixes", "boilerplate_removed", "is_html", "summary_known"),
+    *("extracted", "line_roles"),
+}
+# The reader's and the stages' working fields, not output.
+_INTERNAL = {"raw", "is_html", "summary_known", "extracted", "line_roles"}
+_CORPUS_STEPS = ("quality", "language_filter", "split")
 
 
-def run(file: str, config: RunConfig, input_format: str = "auto") -> int:
-    """Explain ``file`` on stdout, coloured when stdout is a terminal; exit status 0."""
-    input_format = detect_format(file, input_format)
-    if input_format not in EXPLAINABLE_FORMATS:
-        raise UsageError(
-            f"{file!r}: explain handles {', '.join(EXPLAINABLE_FORMATS)} input, "
-            f"not {input_format} (try --format text)"
-        )
-    data = read_input(file, config.read.max_document_bytes)
-    steps = trace(data, file, input_format, config)
-    print(render(steps, data, input_format, color=sys.stdout.isatty()), end="")
+def run(
+    file: str,
+    config: RunConfig,
+    input_format: str = "auto",
+    record: int | None = None,
+    full: bool = False,
+    beam_args: Sequence[str] = (),
+) -> int:
+    """Explain one document on stdout (``file``: a path, a ``source`` as a run wrote it, e.g.
+    ``crawl.jsonl#L39``; ``record``: the N-th record of a JSONL or WARC file), coloured when
+    stdout is a terminal; exit status 0. On a store (s3://...), ``beam_args`` are Beam's options
+    to reach it."""
+    read = read_target(locate(file, record, input_format, beam_args), config)
+    cross = [name for name in CROSS_DOCUMENT_STEPS if getattr(config, name).enabled]
+    steps = trace(read.record, config)
+    why = removed_because(steps, config)
+    lines = render(steps, read.described, sys.stdout.isatty(), full, cross, why)
+    print(lines, end="")
     return 0
 
 
-def read_input(location: str, max_bytes: int) -> bytes:
-    """The file's bytes, capped one past the size limit as the reader does (too_large shows)."""
-    path = Path(location)
-    if not path.exists():
-        raise UsageError(f"{location!r} does not exist")
-    if not path.is_file():
-        raise UsageError(f"{location!r} is not a file")
-    try:
-        with path.open("rb") as handle:
-            return handle.read(max_bytes + 1)
-    except OSError as error:
-        raise UsageError(f"{location!r}: cannot read ({error.strerror})") from None
+def trace(record: Document | Reject, config: RunConfig) -> list[Step]:
+    """Decode, each stage in order, then the corpus steps that judge one article alone, until
+    the first reject; every record kept.
 
-
-def trace(data: bytes, source: str, input_format: str, config: RunConfig) -> list[Step]:
-    """Decode, then run each stage in order until the first reject, keeping every record.
-
-    Mirrors ``text.stages.clean_bytes``: a stage whose ``applies`` refuses the record is
-    recorded as skipped (after is before).
+    The same loop the run uses (``text.stages.stage_steps``), in this process: a stage that
+    raises shows its traceback and its ``internal_error`` reject.
     """
-    record: Document | Article | Reject = decode(data, source, input_format, config)
-    steps = [Step("decode", None, record)]
-    for stage in DOCUMENT_STAGES:
-        if isinstance(record, Reject):
-            break
-        applies = getattr(stage, "applies", None)
-        if applies is not None and not applies(record):
-            steps.append(Step(stage.name, record, record, skipped=True))
-            continue
-        try:
-            result, error = stage.fn(record, getattr(config, stage.section)), None
-        except Exception as exc:  # as RunStages does: one document's bug is an internal_error
-            detail = f"{stage.name}: {exc!r}"
-            result = Reject.of(record, RejectReason.INTERNAL_ERROR, detail)
-            error = traceback.format_exc()
-        reasons = ()
-        if stage.name == "boilerplate" and isinstance(record, Document) and error is None:
-            reasons = tuple(removal_reasons(record, config.boilerplate))
-        steps.append(Step(stage.name, record, result, error, reasons=reasons))
-        record = result
+    steps = [Step("decode", None, record), *stage_steps(record, bind_stages(config))]
+    if isinstance(steps[-1].after, Article):
+        corpus = record_steps(config.quality, config.language_filter, config.split)
+        steps += stage_steps(steps[-1].after, corpus)
     return steps
 
 
-def decode(data: bytes, source: str, input_format: str, config: RunConfig) -> Document | Reject:
-    """Bytes to the first record, as ``clean_bytes`` does: HTML stays markup for ``extract``."""
-    if input_format == "html":
-        return decode_document(data, source, input_format, config.read, is_html=True)
-    return decode_document(data, source, input_format, config.read)
-
-
-def render(steps: list[Step], data: bytes, input_format: str, color: bool) -> str:
-    """The whole explanation as text: a header, one block per stage, then the result."""
-    first = steps[0].after
-    lines = [
-        f"explain {first.source}",
-        f"format {input_format} · {len(data):,} bytes{' (gzip)' * is_gzip(data)} · "
-        f"doc_id {first.doc_id}",
-        "",
-    ]
+def removed_because(steps: list[Step], config: RunConfig) -> tuple[str, ...]:
+    """Why the boilerplate stage removed each line it removed, in order ("catalog", the line
+    model's "chrome 0.97", ...), so the listing can say it beside each line."""
     for step in steps:
-        lines += render_step(step, color)
-    lines += render_result(steps[-1].after)
+        if step.name == "boilerplate" and isinstance(step.before, Document) and not step.error:
+            return tuple(removal_reasons(step.before, config.boilerplate))
+    return ()
+
+
+def render(
+    steps: list[Step],
+    described: str,
+    color: bool,
+    full: bool = False,
+    cross_document: list[str] | None = None,
+    reasons: Sequence[str] = (),
+) -> str:
+    """The whole explanation as text: a header, one block per stage, then the result.
+
+    ``cross_document``: the enabled corpus steps that compare documents, named where a run
+    takes them (before the per-article corpus steps); ``reasons``: why each line the
+    boilerplate stage removed went (``removed_because``).
+    """
+    first = steps[0].after
+    lines = [f"explain {first.source}", f"{described} · doc_id {first.doc_id}", ""]
+    noted = not cross_document
+    for step in steps:
+        if not noted and step.name in _CORPUS_STEPS:
+            lines, noted = lines + _cross_note(cross_document or []), True
+        why = reasons if step.name == "boilerplate" else ()
+        lines += render_step(step, color, full, why)
+    if not noted and isinstance(steps[-1].after, Article):
+        lines += _cross_note(cross_document or [])
+    lines += render_result(steps[-1].after, full)
+    if not full and any(line.startswith("  … ") for line in lines):
+        lines += ["", "(… marks what was left out: --full shows everything)"]
     return "\n".join(lines) + "\n"
 
 
-def render_step(step: Step, color: bool) -> list[str]:
-    """One stage: what it added or removed, and the diff of the text it changed."""
+def _cross_note(names: list[str]) -> list[str]:
+    return [
+        _heading(
+            ", ".join(names),
+            "not judged here: these steps compare documents across the corpus (a run may "
+            "remove site lines here, or drop this document as a duplicate)",
+        ),
+        "",
+    ]
+
+
+def render_step(
+    step: Step, color: bool, full: bool = False, reasons: Sequence[str] = ()
+) -> list[str]:
+    """One stage: what it added or removed (each removed line with its reason, when given),
+    and the diff of the text it changed."""
     after = step.after
     if isinstance(after, Reject):
         lines = [_heading(step.name, f"REJECT {after.reason}: {after.detail}")]
@@ -138,39 +139,63 @@ def render_step(step: Step, color: bool) -> list[str]:
         return lines + ([*step.error.rstrip().split("\n"), ""] if step.error else [""])
     if step.skipped:
         return [_heading(step.name, "skipped: does not apply to this document"), ""]
-    if step.before is None:  # decode: the starting text, listed in full
-        return [
-            _heading(step.name, _decode_summary(after)),
-            *listing(after.text, MAX_LISTED_LINES),
-            "",
-        ]
+    most = None if full else MAX_LISTED_LINES
+    if step.before is None:  # decode: the starting text
+        return [_heading(step.name, _decode_summary(after)), *_listed(after.text, most), ""]
     notes = _changes(step.before, after)
+    if getattr(step.before, "is_html", False) and not getattr(after, "is_html", True):
+        # markup to text: a diff would list every line of markup as removed
+        markup = step.before.text.count("\n") + 1
+        notes.insert(0, f"text extracted from {markup:,} lines of markup")
+        return [_heading(step.name, "; ".join(notes)), *_listed(after.text, most), ""]
     lines = [_heading(step.name, "; ".join(notes) if notes else "no change")]
     removed = _added(step.before, after, "boilerplate_removed")
-    reasons = step.reasons if len(step.reasons) == len(removed) else ("",) * len(removed)
+    why = reasons if len(reasons) == len(removed) else ("",) * len(removed)
     lines += [
-        f"  - {visible(line)}" + (f"   [{why}]" if why else "")
-        for line, why in zip(removed, reasons, strict=True)
+        f"  - {visible(line)}" + (f"   [{reason}]" if reason else "")
+        for line, reason in zip(removed, why, strict=True)
     ]
     moved = after if isinstance(after, Article) and not isinstance(step.before, Article) else None
-    lines += diff_text(step.before.text, after.text, step.name, color, moved)
-    return [*lines, ""]
+    diff = diff_text(step.before.text, after.text, step.name, color, moved)
+    if not full and len(diff) > MAX_DIFF_LINES:
+        diff = [*diff[:MAX_DIFF_LINES], f"  … {len(diff) - MAX_DIFF_LINES:,} more diff lines"]
+    return [*lines, *diff, ""]
 
 
-def render_result(record: Document | Article | Reject) -> list[str]:
-    """The final record's fields, multi-line values indented."""
+def _listed(text: str, most: int | None) -> list[str]:
+    return listing(text, most if most is not None else text.count("\n") + 1)
+
+
+def render_result(record: Document | Article | Reject, full: bool = False) -> list[str]:
+    """The final record's fields as a user reads them, multi-line values indented."""
     lines = [_heading(f"result: {type(record).__name__}", "")]
     for field in dataclasses.fields(record):
-        if field.name == "raw":
+        if field.name in _INTERNAL:
             continue
         value = getattr(record, field.name)
-        if isinstance(value, tuple):
-            value = (", ".join(map(str, value)) or "none") if field.name == "fixes" else list(value)
-        text = str(value) if value is not None else "—"
-        first, *rest = text.split("\n") or [""]
+        listed = field.name == "boilerplate_removed"  # one removed line per line
+        first, *rest = (shown(value, "\n" if listed else ", ") or "none").split("\n")
+        if not full and len(rest) >= MAX_VALUE_LINES:
+            rest = [
+                *rest[: MAX_VALUE_LINES - 1],
+                f"… {len(rest) - MAX_VALUE_LINES + 1:,} more lines",
+            ]
         lines.append(f"  {field.name:<20} {first}")
-        lines += [f"  {'':<20} {line}" for line in rest]
+        lines += [f"  {'':<20} {line}".rstrip() for line in rest]
     return lines
+
+
+def shown(value: Any, separator: str = ", ") -> str:
+    """A value as a user reads it: a time in ISO form, a list joined, nothing as "—"."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, tuple | list):
+        return separator.join(shown(item) for item in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def _decode_summary(document: Document | Article) -> str:
@@ -194,7 +219,7 @@ def _changes(before: Document | Article, after: Document | Article) -> list[str]
             for f in dataclasses.fields(after)
             if f.name not in _SHOWN_SPECIALLY and getattr(before, f.name) != getattr(after, f.name)
         ]
-        notes += [f"{name} = {_short(getattr(after, name))}" for name in changed]
+        notes += [f"{name}: {_short(getattr(after, name))}" for name in changed]
     if before.text != after.text and not notes:
         layout_only = _non_blank(before.text) == _non_blank(after.text)
         notes.append("blank lines tidied" if layout_only else "text changed")
@@ -211,13 +236,8 @@ def _non_blank(text: str) -> list[str]:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    text = shown(value).replace("\n", " ")
     return text if len(text) <= 60 else text[:59] + "…"
-
-
-def is_gzip(data: bytes) -> bool:
-    """Whether the input is gzip-compressed (decode inflates it)."""
-    return data.startswith(GZIP_MAGIC)
 
 
 def _heading(name: str, summary: str) -> str:

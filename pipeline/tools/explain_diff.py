@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import re
 import unicodedata
 
 from scrapeclean.transforms.records import Article
@@ -63,13 +64,30 @@ def visible(line: str) -> str:
     body = line.rstrip(" ")
     out = []
     for char in body:
-        if char == "\r" or char == "\t" or ord(char) < 32:
-            out.append(chr(0x2400 + ord(char)))
-        elif unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp") and char != " ":
-            out.append(f"<U+{ord(char):04X}>")
+        if ord(char) < 32 or (
+            unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp") and char != " "
+        ):
+            out.append(symbol(char))
         else:
             out.append(char)
     return "".join(out) + "·" * (len(line) - len(body))
+
+
+# What a terminal acts on instead of printing: C0/C1 controls (ESC starts the sequences that
+# recolour, move the cursor or retitle the window) and the bidi overrides that reorder a line.
+_TERMINAL_CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on a terminal: controls and bidi overrides shown as ``visible``
+    shows them (ESC as ␛, U+202E as <U+202E>); newlines stay, other text is untouched."""
+    return _TERMINAL_CONTROLS.sub(lambda match: symbol(match.group()), text)
+
+
+def symbol(char: str) -> str:
+    """How one invisible character is shown: its control picture (␛) below U+0020, else
+    <U+XXXX>."""
+    return chr(0x2400 + ord(char)) if ord(char) < 32 else f"<U+{ord(char):04X}>"
 
 
 def listing(text: str, max_lines: int) -> list[str]:

@@ -27,9 +27,16 @@ from scrapeclean.pipeline.tools.output_reader import (
     open_dataset,
     open_output,
     read_columns,
-    site_of,
 )
-from scrapeclean.pipeline.tools.report_charts import column_svg, histogram_svg
+from scrapeclean.pipeline.tools.report_charts import (
+    column_svg,
+    fmt,
+    histogram_bins,
+    histogram_svg,
+    tail_cut,
+)
+from scrapeclean.pipeline.tools.stores import is_remote
+from scrapeclean.transforms.corpus.sitelines import site_of
 from scrapeclean.transforms.errors import UsageError
 
 STAT_COLUMNS = [
@@ -45,7 +52,7 @@ STAT_COLUMNS = [
     "boilerplate_removed",
 ]
 REJECT_COLUMNS = ["doc_id", "source", "reason", "detail"]
-DUPLICATE_REASONS = ("duplicate", "near_duplicate")
+DUPLICATE_REASONS = {"duplicate": "dedup", "near_duplicate": "neardup"}  # reason: its step
 SAMPLE_ARTICLES = 10
 SAMPLE_REJECTS = 6
 TOP_LINES = 15  # boilerplate lines shown per site
@@ -53,14 +60,19 @@ TOP_SITES = 8  # sites shown; the rest are summed up in one line
 _DOC_ID = re.compile(r"\b[0-9a-f]{16,64}\b")
 
 
-def run(outdir: str, html: str | None = None) -> int:
-    """Write the report for ``outdir`` (to ``html``, default OUTDIR/report.html) and print
-    where it went; exit status 0."""
-    output = open_output(outdir)
-    target = Path(html) if html else output.path / "report.html"
+def run(outdir: str, html: str | None = None, beam_args: Sequence[str] = ()) -> int:
+    """Write the report for ``outdir`` (to ``html``, default OUTDIR/report.html, on a store
+    too) and print where it went; exit status 0. ``beam_args``: Beam's options for a store."""
+    output = open_output(outdir, beam_args)
+    page = build_report(output)
+    if html is None and is_remote(output.location):
+        with output.filesystem.open_output_stream(f"{output.root}/report.html") as stream:
+            stream.write(page.encode("utf-8"))  # appears whole when the upload completes
+        print(f"{output.location.rstrip('/')}/report.html")
+        return 0
+    target = Path(html) if html else Path(output.location) / "report.html"
     if not target.parent.is_dir():
         raise UsageError(f"--html {str(target)!r}: folder {str(target.parent)!r} does not exist")
-    page = build_report(output)
     temporary = target.with_name(f".{target.name}.tmp")
     try:
         temporary.write_text(page, encoding="utf-8")
@@ -79,7 +91,7 @@ def build_report(output: OutputDir) -> str:
     sections = [
         ui.overview_section(output, articles.num_rows, rejects.num_rows),
         ui.section("text", "Articles", text_cards(articles)),
-        ui.section("rejects", "Rejects and duplicates", reject_cards(rejects)),
+        ui.section("rejects", "Rejects and duplicates", reject_cards(rejects, output.manifest)),
         ui.section("languages", "Languages, splits and dates", language_cards(articles)),
         ui.section("repairs", "Repairs and boilerplate", repair_cards(articles)),
         ui.samples_section(sample_rows(articles_ds, column(articles, "doc_id"))),
@@ -102,7 +114,7 @@ def text_cards(articles: pa.Table) -> list[str]:
             )
             if words
             else None,
-            note=ui.spread(words, "words"),
+            note=ui.spread(words, "words") + tail_note(words, "words"),
             colour="c-blue",
         ),
         ui.card(
@@ -113,24 +125,48 @@ def text_cards(articles: pa.Table) -> list[str]:
             if headlines
             else None,
             note=ui.spread(headlines, "words")
+            + tail_note(headlines, "words")
             + (f"; {missing:,} without a headline" * bool(missing)),
             colour="c-teal",
         ),
     ]
 
 
-def reject_cards(rejects: pa.Table) -> list[str]:
-    """Reject reasons, and duplicate / near-duplicate cluster sizes."""
+def tail_note(values: Sequence[float], unit: str) -> str:
+    """What the histogram's open-ended last bar holds, when it has one."""
+    cut = tail_cut(values)
+    if cut is None:
+        return ""
+    beyond = histogram_bins(values, upper=cut)[-1]
+    return f"; the last bar holds the {beyond.count:,} over {fmt(beyond.low - 1)} {unit}"
+
+
+def reject_cards(rejects: pa.Table, manifest: dict[str, Any]) -> list[str]:
+    """Reject reasons, and duplicate / near-duplicate cluster sizes (or that the step was off)."""
     reasons = column(rejects, "reason")
     cards = [ui.bar_card("Reject reasons", ranked(reasons), "rejects", "c-red", "no rejects")]
     details = column(rejects, "detail")
-    for reason in DUPLICATE_REASONS:
+    for reason, step in DUPLICATE_REASONS.items():
         sizes = cluster_sizes(reasons, details, reason)
         label = reason.replace("_", "-") + " clusters"
         items = [(f"{size} documents", n) for size, n in sorted(Counter(sizes).items())]
         note = cluster_note(sizes) if sizes else ""
-        cards.append(ui.bar_card(label.capitalize(), items, "clusters", "c-orange", "none", note))
+        empty = no_clusters(step_enabled(manifest, step), step)
+        cards.append(ui.bar_card(label.capitalize(), items, "clusters", "c-orange", empty, note))
     return cards
+
+
+def no_clusters(ran: bool | None, step: str) -> str:
+    """What a cluster card says without clusters: none found, or that the step did not run."""
+    if ran is None:
+        return "none (the manifest does not say whether the step ran)"
+    return "none" if ran else f"not run: {step}.enabled is false in this run's config"
+
+
+def step_enabled(manifest: dict[str, Any], section: str) -> bool | None:
+    """Whether the run's config turned a corpus step on; None when the manifest does not say."""
+    enabled = manifest.get("config", {}).get(section, {}).get("enabled")
+    return enabled if isinstance(enabled, bool) else None
 
 
 def cluster_note(sizes: Sequence[int]) -> str:
@@ -171,31 +207,35 @@ def repair_cards(articles: pa.Table) -> list[str]:
     )
     if not sites:
         cards.append(ui.card("Boilerplate lines removed", None, "", "c-purple", "none"))
-    for site, total, documents, lines in sites[:TOP_SITES]:
+    # A site with one article gets no panel of its own: one panel sums them up (a crawl of
+    # many hosts otherwise made a panel per page).
+    shared = [site for site in sites if site[2] > 1]
+    for site, total, documents, lines in shared[:TOP_SITES]:
         note = f"{total:,} lines removed from {documents:,} articles; top {len(lines)} shown"
-        cards.append(
-            ui.bar_card(
-                f"Boilerplate removed: {site}",
-                lines,
-                "lines removed",
-                "c-purple",
-                "none",
-                note,
-                label_chars=44,
-            )
+        cards.append(site_card(f"Boilerplate removed: {site}", lines, note))
+    if len(shared) > TOP_SITES:
+        rest = sum(total for _, total, _, _ in shared[TOP_SITES:])
+        more = f"{len(shared) - TOP_SITES:,} more sites, {rest:,} lines removed"
+        cards.append(ui.card("Other sites", None, "", "c-purple", more))
+    singles = [site for site in sites if site[2] == 1]
+    if singles:
+        counts: Counter[str] = Counter()
+        for _, _, _, lines in singles:
+            counts.update(dict(lines))
+        top = ranked(counts.elements())[:TOP_LINES]
+        total = sum(removed for _, removed, _, _ in singles)
+        note = (
+            f"{total:,} lines removed from {len(singles):,} articles, each the only one of its "
+            f"site; top {len(top)} shown"
         )
-    if len(sites) > TOP_SITES:
-        rest = sum(total for _, total, _, _ in sites[TOP_SITES:])
-        cards.append(
-            ui.card(
-                "Other sites",
-                None,
-                "",
-                "c-purple",
-                f"{len(sites) - TOP_SITES:,} more sites, {rest:,} lines removed",
-            )
-        )
+        title = f"Boilerplate removed: {len(singles):,} sites with one article each"
+        cards.append(site_card(title, top, note))
     return cards
+
+
+def site_card(title: str, lines: list[tuple[str, int]], note: str) -> str:
+    """A bar card of removed boilerplate lines and how often each was removed."""
+    return ui.bar_card(title, lines, "lines removed", "c-purple", "none", note, label_chars=44)
 
 
 def ranked(values: Iterable[Any]) -> list[tuple[str, int]]:

@@ -16,15 +16,19 @@ WIDTH = 560  # a chart card's viewBox width; the SVG scales to its card
 WIDE = 1140  # a full-width chart (articles per day)
 _CHAR_PX = 6.6  # mean advance of a 12px sans-serif character, to size the label column
 _ROW = 24  # horizontal bar pitch
+TAIL_QUANTILE = 0.98  # values past it go to one open-ended bar when the tail is long
+TAIL_MIN_VALUES = 50  # below this, every value keeps its own bar
 
 
 @dataclass(frozen=True, slots=True)
 class Bin:
-    """One histogram bin: values in [low, high) and how many fell in it."""
+    """One histogram bin: values in [low, high) and how many fell in it; an ``open_ended`` bin
+    holds every value from ``low`` up (the long tail, drawn one bin wide)."""
 
     low: float
     high: float
     count: int
+    open_ended: bool = False
 
 
 def fmt(value: float) -> str:
@@ -47,20 +51,44 @@ def count_ticks(maximum: float, target: int = 5) -> list[float]:
     return [step * index for index in range(round(top / step) + 1)]
 
 
-def histogram_bins(values: Sequence[float], target: int = 20) -> list[Bin]:
-    """About ``target`` equal bins of round width covering every value."""
+def histogram_bins(
+    values: Sequence[float], target: int = 20, upper: float | None = None
+) -> list[Bin]:
+    """About ``target`` equal bins of round width covering every value; with ``upper``, the
+    bins cover the values up to it and one open-ended bin holds the rest."""
     low, high = min(values), max(values)
-    width = nice_step((high - low) / target)
+    top = high if upper is None else min(upper, high)
+    width = nice_step((top - low) / target)
     start = math.floor(low / width) * width
-    counts = [0] * (int((high - start) // width) + 1)
+    counts = [0] * (int((top - start) // width) + 1)
+    beyond = 0
     for value in values:
-        counts[int((value - start) // width)] += 1
-    return [Bin(start + i * width, start + (i + 1) * width, c) for i, c in enumerate(counts)]
+        index = int((value - start) // width)
+        if index < len(counts):
+            counts[index] += 1
+        else:
+            beyond += 1
+    bins = [Bin(start + i * width, start + (i + 1) * width, c) for i, c in enumerate(counts)]
+    if beyond:
+        edge = start + len(counts) * width
+        bins.append(Bin(edge, edge + width, beyond, open_ended=True))
+    return bins
+
+
+def tail_cut(values: Sequence[float]) -> float | None:
+    """Where a long tail starts, or None: the 98th percentile when the largest value is over
+    twice it (one 40,000-word page otherwise squeezes every other article into the first bar)."""
+    if len(values) < TAIL_MIN_VALUES:
+        return None
+    ordered = sorted(values)
+    cut = ordered[math.ceil(TAIL_QUANTILE * len(ordered)) - 1]  # nearest rank
+    return cut if ordered[-1] > 2 * cut else None
 
 
 def histogram_svg(values: Sequence[float], *, title: str, x_label: str, y_label: str) -> str:
-    """A histogram with count axis, value axis and a dashed median marker."""
-    bins = histogram_bins(values)
+    """A histogram with count axis, value axis and a dashed median marker; a long tail goes
+    to one last, open-ended bar (``tail_cut``)."""
+    bins = histogram_bins(values, upper=tail_cut(values))
     left, right, top, bottom, height = 56, WIDTH - 16, 24, 206, 250
     y_ticks = count_ticks(max(b.count for b in bins))
     x0, x1 = bins[0].low, bins[-1].high
@@ -73,7 +101,9 @@ def histogram_svg(values: Sequence[float], *, title: str, x_label: str, y_label:
 
     parts = [_y_axis(y_ticks, y, left, right)]
     for item in bins:
-        tip = f"{fmt(item.low)}–{fmt(item.high - 1)}: {fmt(item.count)}"
+        span = f"{fmt(item.low)}–{fmt(item.high - 1)}"
+        tip = f"{fmt(item.low)} or more" if item.open_ended else span
+        tip += f": {fmt(item.count)}"
         parts.append(
             _rect(
                 x(item.low) + 0.5,
@@ -160,13 +190,20 @@ def column_svg(items: Sequence[tuple[str, int]], *, title: str, x_label: str, y_
 
 
 def _bin_labels(bins: Sequence[Bin], x: Callable[[float], float], bottom: float) -> list[str]:
-    """Up to ~8 x labels: bin edges, or bin centres when each bin holds one integer value."""
+    """Up to ~8 x labels: bin edges, or bin centres when each bin holds one integer value; an
+    open-ended last bin is labelled ``N+`` at its centre."""
+    tail = [bins[-1]] if bins[-1].open_ended else []
+    bins = bins[: len(bins) - len(tail)]
     width = bins[0].high - bins[0].low
     every = max(1, math.ceil(len(bins) / 8))
     if width == 1:
-        return [_tick_label(x(b.low + 0.5), bottom, fmt(b.low)) for b in bins[::every]]
-    edges = [bins[0].low + index * width for index in range(0, len(bins) + 1, every)]
-    return [_tick_label(x(edge), bottom, fmt(edge)) for edge in edges]
+        labels = [_tick_label(x(b.low + 0.5), bottom, fmt(b.low)) for b in bins[::every]]
+    else:
+        edges = [bins[0].low + index * width for index in range(0, len(bins) + 1, every)]
+        # no edge label so close to the tail's that the two overlap
+        edges = [edge for edge in edges if not tail or edge <= tail[0].low - 2 * width]
+        labels = [_tick_label(x(edge), bottom, fmt(edge)) for edge in edges]
+    return labels + [_tick_label(x((b.low + b.high) / 2), bottom, f"{fmt(b.low)}+") for b in tail]
 
 
 def _svg(width: int, height: float, title: str, parts: list[str]) -> str:

@@ -5,6 +5,7 @@ samples. Every piece of data goes through ``html.escape``; no external resource 
 from __future__ import annotations
 
 import json
+import posixpath
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from html import escape
@@ -48,7 +49,7 @@ _NAV = (
 
 def page(output: OutputDir, sections: Sequence[str]) -> str:
     """The complete document: inline CSS, a header with navigation, the sections."""
-    title = f"scrapeclean report: {output.path.resolve().name}"
+    title = f"scrapeclean report: {posixpath.basename(output.location.rstrip('/'))}"
     generated = datetime.now(UTC).isoformat(timespec="seconds")
     nav = "".join(f'<a href="#{key}">{escape(label)}</a>' for key, label in _NAV)
     return (
@@ -56,7 +57,7 @@ def page(output: OutputDir, sections: Sequence[str]) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
         f'<header class="top"><div class="wrap"><h1>{escape(title)}</h1>'
-        f'<p class="sub">{escape(str(output.path.resolve()))} · generated {escape(generated)}</p>'
+        f'<p class="sub">{escape(output.location)} · generated {escape(generated)}</p>'
         f'<nav>{nav}</nav></div></header><main class="wrap">{"".join(sections)}</main>'
         "</body></html>\n"
     )
@@ -248,7 +249,9 @@ def _article_sample(row: dict[str, Any]) -> str:
     chips = _chips("fixes", row.get("fixes")) + _chips(
         "boilerplate removed", row.get("boilerplate_removed"), "removed"
     )
-    preview = preview_source(row.get("source") or "", RAW_CHARS)
+    # a page's raw input starts with its head: show it from where the article's text is
+    focus = row.get("lead") if row.get("input_format") == "html" else None
+    preview = preview_source(row.get("source") or "", RAW_CHARS, focus)
     return (
         f'<article class="sample wide"><h3>{escape(row.get("headline") or "(no headline)")}</h3>'
         f'<p class="meta">{meta}<br><code>{escape(str(row.get("doc_id")))}</code> · '

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scrapeclean.pipeline.job.config import RunConfig, find_config_dir, load_config
+from scrapeclean.pipeline.job.config import find_config_dir, load_config
+from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.errors import ConfigError
 
 CONFIGS = sorted((Path(__file__).resolve().parents[2] / "configs").glob("*.yaml"))
@@ -26,6 +27,12 @@ def test_default_yaml_lists_every_key() -> None:
     for section in dataclasses.fields(RunConfig):
         keys = {f.name for f in dataclasses.fields(getattr(RunConfig(), section.name))}
         assert set(listed[section.name]) == keys, section.name
+
+
+def test_default_yaml_equals_the_dataclass_defaults() -> None:
+    config_dir = find_config_dir()
+    assert config_dir is not None
+    assert load_config(config_dir / "default.yaml") == RunConfig() == load_config()
 
 
 def test_layers_apply_in_order(tmp_path: Path) -> None:

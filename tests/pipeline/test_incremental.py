@@ -12,8 +12,10 @@ import pyarrow.dataset as ds
 import pytest
 
 from scrapeclean.pipeline.cli.main import main
+from scrapeclean.pipeline.job import ledger as ledger_module
 from scrapeclean.pipeline.job import run as run_module
-from scrapeclean.pipeline.job.incremental import partition_path, select_new
+from scrapeclean.pipeline.job.incremental import partition_path
+from scrapeclean.pipeline.job.ledger import select_new
 from scrapeclean.transforms.errors import UsageError
 from tests.conftest import SEEDS
 
@@ -34,6 +36,10 @@ def incremental(landing: Path, output: Path, *extra: str) -> int:
 def published_sources(output: Path) -> list[str]:
     table = ds.dataset(output / "articles", format="parquet", partitioning="hive").to_table()
     return sorted(Path(source).name for source in table.column("source").to_pylist())
+
+
+def crash(*_: object) -> None:
+    raise OSError("killed before the manifest was written")
 
 
 def runs(output: Path) -> list[dict[str, object]]:
@@ -64,9 +70,6 @@ def test_a_run_that_crashed_at_its_commit_is_redone_once(
     land(landing, ARTICLES[0])
     assert incremental(landing, output) == 0
     land(landing, ARTICLES[1])
-
-    def crash(*_: object) -> None:
-        raise OSError("killed before the manifest was written")
 
     monkeypatch.setattr(run_module, "write_manifest", crash)
     assert incremental(landing, output) == 1  # its partition is published, not committed
@@ -104,3 +107,109 @@ def test_select_new_hashes_only_what_moved(tmp_path: Path) -> None:
     ledger = {entry.path: entry}
     assert select_new([(entry.path, 5, 1.0)], ledger) == []
     assert select_new([(entry.path, 5, 2.0)], ledger) == []  # touched, same bytes
+
+
+def test_partitions_by_language_are_never_removed_by_a_later_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    by_language = ["--set", "output.partition_by=[language]"]
+    land(landing, ARTICLES[0])  # English
+    assert incremental(landing, output, *by_language, "--run-id", "r1") == 0
+    land(landing, ARTICLES[2])  # German
+
+    monkeypatch.setattr(run_module, "write_manifest", crash)
+    assert incremental(landing, output, *by_language, "--run-id", "r2") == 1  # an orphan
+    monkeypatch.undo()
+    assert (output / "articles" / "run=r2" / "language=de").is_dir()
+    assert incremental(landing, output, *by_language, "--run-id", "r3") == 0
+    assert sorted(p.name for p in (output / "articles").iterdir()) == ["run=r1", "run=r3"]
+    assert (output / "articles" / "run=r1" / "language=en").is_dir()  # was deleted here
+    assert published_sources(output) == sorted(ARTICLES[::2])  # each once
+    assert [r["files"] for r in runs(output)] == [1, 1]
+
+
+@pytest.mark.parametrize("template", ["day={run_date}", "day={run_date}/{run_id:.8}", "{run_id!r}"])
+def test_a_template_that_can_make_two_runs_collide_is_refused(
+    template: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    land(landing, ARTICLES[0])
+    argv = ["--input", str(landing / "*"), "--output", str(output), "--partition", template]
+    for command in (["run", "--incremental"], ["watch"]):
+        assert main([*command, *argv]) == 2
+        assert capsys.readouterr().err == (
+            f"scrapeclean {command[0]}: error: --partition {template!r} has no plain {{run_id}}: "
+            "two runs would write the same files (e.g. 'day={run_date}/run={run_id}')\n"
+        )
+    assert not output.exists()
+
+
+def test_an_input_rewritten_while_the_run_reads_it_is_published_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    land(landing, ARTICLES[0])
+    original = ledger_module.select_new
+
+    def select_then_rewrite(*args: object) -> object:  # the scraper rewrites it meanwhile
+        selected = original(*args)  # type: ignore[arg-type]
+        shutil.copy(SEEDS / ARTICLES[1], landing / ARTICLES[0])
+        return selected
+
+    monkeypatch.setattr(ledger_module, "select_new", select_then_rewrite)
+    assert incremental(landing, output) == 1  # which bytes it read is unknown: none published
+    monkeypatch.undo()
+    assert not (output / "manifests").exists() or not list((output / "manifests").iterdir())
+    assert not list((output / "articles").glob("*/*.parquet"))
+    assert incremental(landing, output) == 0
+    assert incremental(landing, output) == 0  # nothing new: the ledger holds what was read
+    table = ds.dataset(output / "articles", format="parquet", partitioning="hive").to_table()
+    assert table.column("headline").to_pylist() == [
+        "City Council Approves Flood Barrier Plan After Two-Year Fight"
+    ]
+
+
+def test_an_incremental_output_of_an_older_scrapeclean_is_adopted(tmp_path: Path) -> None:
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    land(landing, ARTICLES[0])
+    by_language = ["--set", "output.partition_by=[language]"]
+    assert incremental(landing, output, *by_language, "--run-id", "r1") == 0
+    for marker in output.rglob(".scrapeclean"):  # as an older scrapeclean left it
+        marker.unlink()
+    land(landing, ARTICLES[1])
+    assert incremental(landing, output, *by_language, "--run-id", "r2") == 0
+    assert published_sources(output) == sorted(ARTICLES[:2])
+    marker = json.loads((output / "articles" / "run=r1" / ".scrapeclean").read_text())
+    parts = (output / "articles" / "run=r1").glob("language=en/*.parquet")
+    assert marker["files"] == [f"language=en/{part.name}" for part in parts]
+
+
+def test_a_users_file_in_an_incremental_output_is_refused_and_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    land(landing, ARTICLES[0])
+    assert incremental(landing, output) == 0
+    users = output / "articles" / "mine" / "part-0.parquet"  # looks like an orphan partition
+    users.parent.mkdir()
+    users.write_text("the user's")
+    land(landing, ARTICLES[1])
+    assert incremental(landing, output) == 2
+    assert "'articles/mine/part-0.parquet', which scrapeclean did not write" in (
+        capsys.readouterr().err
+    )
+    assert users.read_text() == "the user's"
+
+
+def test_a_fifo_in_the_landing_folder_is_rejected_once_not_waited_on(tmp_path: Path) -> None:
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    land(landing, ARTICLES[0])
+    os.mkfifo(landing / "pipe.txt")  # hashing it for the ledger opened it: hung forever
+    assert incremental(landing, output) == 0
+    assert incremental(landing, output) == 0  # known: not rejected again
+    table = ds.dataset(output / "rejects", format="parquet", partitioning="hive").to_table()
+    assert table.select(["reason", "detail"]).to_pylist() == [
+        {"reason": "unreadable", "detail": "a FIFO (named pipe), not a regular file"}
+    ]
+    assert [r["files"] for r in runs(output)] == [2]

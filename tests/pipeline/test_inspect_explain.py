@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 from scrapeclean.pipeline.cli.main import main
 from scrapeclean.pipeline.job.config import load_config
 from scrapeclean.pipeline.tools import explain
 from scrapeclean.pipeline.tools.explain_diff import visible
+from scrapeclean.transforms.text.stages import decode_file
 from tests.conftest import SEEDS
 from tests.transforms.test_linemodel import HEADLINE_TEXT as HEADLINE
 from tests.transforms.test_linemodel import PARAGRAPHS, RELATED, TOP_CHROME
@@ -110,6 +113,25 @@ def test_inspect_where_filters_articles(
         assert out.strip() == f"no articles matching {' and '.join(where)}"
 
 
+@pytest.mark.parametrize(
+    ("where", "keep"),
+    [
+        ("n_words>100", lambda row: row["n_words"] > 100),
+        ("n_words<=100", lambda row: row["n_words"] <= 100),
+        ("n_words >= 121", lambda row: row["n_words"] >= 121),
+        ("language!=en", lambda row: row["language"] != "en"),
+    ],
+)
+def test_inspect_where_compares(
+    seeds_output: Path, capsys: pytest.CaptureFixture[str], where: str, keep: Any
+) -> None:
+    rows = pq.read_table(seeds_output / "articles").to_pylist()
+    wanted = sorted(row["doc_id"] for row in rows if keep(row))
+    assert 0 < len(wanted) < len(rows)  # the seeds make each term choose
+    out = run_ok(capsys, "inspect", str(seeds_output), "--where", where, "--limit", "10")
+    assert sorted(re.findall(r"\ndoc_id     ([0-9a-f]{32})\n", out)) == wanted
+
+
 def test_inspect_limit(seeds_output: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = run_ok(capsys, "inspect", str(seeds_output), "--limit", "2")
     assert out.count("\nlead ") == 2
@@ -130,7 +152,8 @@ def test_explain_user_seed(capsys: pytest.CaptureFixture[str]) -> None:
     assert (
         "  lead                 Russian investment chief Kirill Dmitriev said reporters" in result
     )
-    assert "boilerplate_removed  ['Help us improve.']" in result
+    assert "\n  boilerplate_removed  Help us improve.\n" in result  # a line, not a list repr
+    assert "\n  split                train\n" in result  # the split step is on by default
 
 
 def test_explain_says_why_the_line_model_removed_a_line(
@@ -166,9 +189,20 @@ def test_explain_reject_and_config_override(capsys: pytest.CaptureFixture[str]) 
     assert "━━ decode ━━ REJECT binary" in out and "89 50 4e 47" in out
 
 
+def test_explain_reads_a_page_saved_as_php_as_html(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "story.php"
+    page.write_bytes((Path(__file__).parents[1] / "fixtures/html/news_page.html").read_bytes())
+    result = run_ok(capsys, "explain", str(page)).split("━━ result: Article ━━")[1]
+    assert "  headline             Harbour bridge reopens after two-year repair" in result
+    assert "  input_format         html" in result
+
+
 def test_explain_colours_only_on_request() -> None:
-    steps = explain.trace(MOJIBAKE_SEED.read_bytes(), "x.txt", "text", load_config())
-    coloured = explain.render(steps, b"", "text", color=True)
+    config = load_config()
+    record = decode_file(MOJIBAKE_SEED.read_bytes(), "x.txt", "text", config)
+    coloured = explain.render(explain.trace(record, config), "format text", color=True)
     assert "\x1b[31m-By Laura GÃ³mez" in coloured and "\x1b[32m+By Laura Gómez" in coloured
 
 
@@ -179,17 +213,19 @@ def test_visible_shows_invisible_characters() -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["inspect", "{out}", "--where", "nonsense"], "expected COLUMN=VALUE or COLUMN~TEXT"),
+        (["inspect", "{out}", "--where", "nonsense"], "expected COLUMN=VALUE, COLUMN!=VALUE"),
+        (["inspect", "{out}", "--where", "n_words>lots"], "'lots' is not a number"),
+        (["inspect", "{out}", "--where", "headline<3"], "headline is not a numeric column"),
         (["inspect", "{out}", "--where", "colour=red"], "no column 'colour' in articles"),
         (["inspect", "{out}", "--rejects", "--where", "headline=x"], "no column 'headline'"),
         (["inspect", "{out}", "--limit", "0"], "'0' is not >= 1"),
         (["inspect", "{tmp}/missing"], "does not exist"),
         (["inspect", "{tmp}"], "is not a scrapeclean output"),
         (["explain", "{tmp}/missing.txt"], "does not exist"),
-        (["explain", "{tmp}"], "is not a file"),
+        (["explain", "{tmp}"], "not a regular file"),
         (["explain", str(USER_SEED), "--set", "validate.min_wrods=3"], "unknown key"),
         (["explain", str(USER_SEED), "--config", "{tmp}/none.yaml"], "cannot read config"),
-        (["explain", str(USER_SEED), "--format", "jsonl"], "not jsonl"),
+        (["explain", str(USER_SEED), "--format", "jsonl"], "one document per line"),
         (["report", "{tmp}"], "is not a scrapeclean output"),
     ],
 )
@@ -204,5 +240,23 @@ def test_bad_usage_exits_2_with_one_line(
     assert cli(*filled) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.startswith("scrapeclean: error: ") and captured.err.count("\n") == 1
+    assert captured.err.startswith(f"scrapeclean {filled[0]}: error: ")
+    assert captured.err.count("\n") == 1
     assert message in captured.err
+
+
+def test_inspect_never_prints_control_sequences_raw(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "red\x1b[31m\nname.txt").write_bytes(USER_SEED.read_bytes())
+    (inputs / "beep\x07.txt").write_bytes(b"\x00binary")
+    output = tmp_path / "out"
+    assert main(["run", "--input", str(inputs / "*"), "--output", str(output), "--quiet"]) == 0
+    capsys.readouterr()
+    out = run_ok(capsys, "inspect", str(output)) + run_ok(
+        capsys, "inspect", str(output), "--rejects"
+    )
+    assert "\x1b" not in out and "\x07" not in out
+    assert "red␛[31m␊name.txt" in out and "beep␇.txt" in out

@@ -15,8 +15,9 @@ import pytest
 
 from scrapeclean.pipeline.cli.main import main
 from scrapeclean.pipeline.tools import report
-from scrapeclean.pipeline.tools.output_reader import preview_bytes, site_of
+from scrapeclean.pipeline.tools.output_reader import preview_bytes
 from scrapeclean.pipeline.tools.report_charts import bar_svg, count_ticks, histogram_bins, nice_step
+from scrapeclean.transforms.corpus.sitelines import site_of
 from scrapeclean.transforms.errors import UsageError
 from tests.conftest import SEEDS
 
@@ -104,6 +105,9 @@ def write_partitioned_output(seeds_output: Path, target: Path) -> None:
     pq.write_table(rejects, target / "rejects" / "part-0.parquet")
     manifest = json.loads((seeds_output / "manifest.json").read_text(encoding="utf-8"))
     manifest["lineage"] = {"parent_run": "<previous>"}
+    manifest["published"] = [  # the files this output's run wrote (manifest.json names them)
+        str(path.relative_to(target)) for path in sorted(target.glob("*/**/*.parquet"))
+    ]
     (target / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
@@ -195,7 +199,7 @@ def test_statistics() -> None:
 @pytest.mark.parametrize(
     ("url", "source", "site"),
     [
-        ("https://www.Example.com/a?b", "x/y.jsonl#L3", "www.example.com"),
+        ("https://www.Example.com/a?b", "x/y.jsonl#L3", "example.com"),
         (None, "dumps/site-a/001.txt", "dumps/site-a"),
         (None, "crawl/part.warc.gz#1234", "crawl"),
         (None, "only.txt", "."),

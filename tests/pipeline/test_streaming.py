@@ -1,5 +1,5 @@
 """The streaming graph: per-window articles and rejects, window-named Parquet files, and a graph
-that builds with MatchContinuously (which no local runner runs; notes §5).
+that builds with MatchContinuously (which no local runner runs; docs/beam-notes.md §5).
 
 TestStream sends these pipelines to the BundleBasedDirectRunner, the one local runner that
 honours event-time windows and watermarks.
@@ -23,7 +23,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to_per_window
 from apache_beam.transforms.window import GlobalWindow, IntervalWindow, TimestampedValue
 
-from scrapeclean.pipeline.job.config import RunConfig, load_config
+from scrapeclean.pipeline.job.config import load_config
 from scrapeclean.pipeline.job.streaming import (
     build_stream_body,
     build_streaming_graph,
@@ -31,6 +31,7 @@ from scrapeclean.pipeline.job.streaming import (
 )
 from scrapeclean.transforms.beam.parquet_files import ParquetFileSink, parquet_file_name
 from scrapeclean.transforms.beam.run_stages import MAIN, REJECTS, RunStages
+from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.corpus.split import assign_split
 from scrapeclean.transforms.records import Article, Document, Reject, RejectReason, make_doc_id
 from scrapeclean.transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA, to_row
@@ -251,7 +252,7 @@ def test_parquet_file_name_is_flat_utc_and_unique_per_call() -> None:
 def test_streaming_graph_builds_with_match_continuously(
     tmp_path: Path, config: RunConfig, profile: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Construction only: MatchContinuously cannot run on a local runner (notes §5)."""
+    """Construction only: MatchContinuously cannot run on a local runner (docs/beam-notes.md §5)."""
     if profile == "training":
         config = load_config(REPO / "configs" / "training.yaml")
     elif profile == "corpus_off":  # CleanCorpus then returns a global Create([]) of rejects

@@ -8,7 +8,7 @@ import dataclasses
 
 import pytest
 
-from scrapeclean.pipeline.job.config import RunConfig
+from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.records import Document
 from scrapeclean.transforms.text.boilerplate import (
     CATALOG,

@@ -22,18 +22,21 @@ from scrapeclean.transforms.beam.corpus import NAMESPACES, CleanCorpus, WriteTop
 from scrapeclean.transforms.beam.dedup import DropDuplicates
 from scrapeclean.transforms.beam.run_stages import MAIN, REJECTS
 from scrapeclean.transforms.corpus.dedup import DedupConfig
-from scrapeclean.transforms.corpus.neardup import NearDupConfig, dedup_corpus
+from scrapeclean.transforms.corpus.neardup import NearDupConfig
 from scrapeclean.transforms.corpus.quality import (
     LanguageFilterConfig,
     QualityConfig,
     check_quality,
     filter_language,
 )
-from scrapeclean.transforms.corpus.sitelines import SiteLinesConfig, read_top_lines, strip_corpus
+from scrapeclean.transforms.corpus.sitelines import SiteLinesConfig, parse_top_lines, strip_corpus
 from scrapeclean.transforms.corpus.split import SplitConfig, assign_split
+from scrapeclean.transforms.corpus.survivors import dedup_corpus
 from scrapeclean.transforms.records import Article, Reject
 from scripts.make_site_corpus import ARTICLES_PATH
+from tests.transforms.test_neardup import edited
 from tests.transforms.test_sitelines import make_article
+from tests.transforms.test_survivors import chain
 
 RUNNER = "FnApiRunner"
 WRITTEN = json.loads(ARTICLES_PATH.read_text(encoding="utf-8"))
@@ -66,14 +69,18 @@ def corpus() -> list[Article]:
     return articles
 
 
-def reference(articles: list[Article]) -> tuple[list[Article], list[Reject], dict]:
+def reference(
+    articles: list[Article], sections: tuple[Any, ...] = SECTIONS
+) -> tuple[list[Article], list[Reject], dict]:
     """The same steps as plain function calls: what the Beam transform must produce."""
-    sitelines, dedup, near, quality, language, split = SECTIONS
+    sitelines, dedup, near, quality, language, split = sections
     stripped, top = strip_corpus(articles, sitelines)
-    records = [r for r in stripped if isinstance(r, Reject)]
-    for record in dedup_corpus([r for r in stripped if isinstance(r, Article)], dedup, near):
+    records, passed = [], []
+    for record in stripped:
         for step, section in ((check_quality, quality), (filter_language, language)):
             record = record if isinstance(record, Reject) else step(record, section)
+        (records if isinstance(record, Reject) else passed).append(record)
+    for record in dedup_corpus(passed, dedup, near):
         records.append(record if isinstance(record, Reject) else assign_split(record, split))
     kept = [r for r in records if isinstance(r, Article)]
     return kept, [r for r in records if isinstance(r, Reject)], top
@@ -101,16 +108,16 @@ def test_clean_corpus_agrees_with_the_pure_rules_and_counts(tmp_path: Path, spil
     _ = out.top_lines | WriteTopLines(str(tmp_path / "site_boilerplate.jsonl"))
     result = pipeline.run()
     result.wait_until_finish()
-    written = read_top_lines(tmp_path / "site_boilerplate.jsonl")
+    written = parse_top_lines((tmp_path / "site_boilerplate.jsonl").read_text(encoding="utf-8"))
     assert written == {site: [list(entry) for entry in lines] for site, lines in top.items()}
     assert written["/in/harbor"] == [["The Harbor Post is owned by its readers.", 12]]
     assert counters(result, "sitelines") == {"in": 24, "out": 24, "lines_removed": 24,
                                              "boilerplate_lines": 2}  # fmt: skip
-    assert counters(result, "dedup") == {"in": 24, "out": 23, "rejected.duplicate": 1}
-    near = counters(result, "neardup")
-    assert (near["in"], near["out"], near["rejected.near_duplicate"]) == (23, 22, 1)
-    assert counters(result, "quality") == {"in": 22, "out": 21, "rejected.low_word_count": 1}
+    assert counters(result, "quality") == {"in": 24, "out": 23, "rejected.low_word_count": 1}
     assert counters(result, "language_filter")["rejected.language_filtered"] == 1
+    assert counters(result, "dedup") == {"in": 22, "out": 21, "rejected.duplicate": 1}
+    near = counters(result, "neardup")
+    assert (near["in"], near["out"], near["rejected.near_duplicate"]) == (21, 20, 1)
     split = counters(result, "split")
     assert split["in"] == split["out"] == 20 == len(kept)
     if spill:  # both passes went through files, and the signature tables
@@ -119,7 +126,7 @@ def test_clean_corpus_agrees_with_the_pure_rules_and_counts(tmp_path: Path, spil
 
 
 def test_survivors_do_not_depend_on_input_order() -> None:
-    """Exact and near clusters keep their smallest doc_id however the input is ordered."""
+    """Exact groups and near stars keep the same survivors however the input is ordered."""
     base = [make_article(f"d{n}", list(WRITTEN[n % 6]["paragraphs"])) for n in range(18)]
     base.append(replace(base[2], doc_id="a0"))  # an exact copy with the smallest id
     near = list(WRITTEN[3]["paragraphs"])
@@ -132,7 +139,8 @@ def test_survivors_do_not_depend_on_input_order() -> None:
     )  # fmt: skip
     assert len([o for o in outcome if isinstance(o, str)]) == 6
     assert ("d2", "duplicate", "a0") in outcome and "a0" in outcome
-    assert ("d15", "near_duplicate", "b1") in outcome and ("d3", "duplicate", "d15") in outcome
+    # d15 is the smallest id of its exact group, but b1 took the group: all of it names b1
+    assert ("d15", "near_duplicate", "b1") in outcome and ("d3", "near_duplicate", "b1") in outcome
     pipeline = TestPipeline(runner=RUNNER)
     for seed in range(3):
         shuffled = random.Random(seed).sample(base, len(base))
@@ -211,3 +219,50 @@ def test_duplicates_are_found_per_window_in_streaming(tmp_path: Path, spill: boo
             reify_windows=True,
             label="Rejected",
         )
+
+
+def site_with_copies(copies: int) -> list[Article]:
+    """A site of 12 articles with a footer, plus ``copies`` posts of one more article (WRITTEN
+    24, whose short paragraphs would reach min_docs if every post counted)."""
+    footer = "The Harbor Post is owned by its readers."
+    pages = [
+        make_article(f"p{n:02d}", [*WRITTEN[n]["paragraphs"], footer], f"/in/harbor/{n}.txt")
+        for n in range(12)
+    ]
+    story = [*WRITTEN[24]["paragraphs"], footer]
+    assert sum(len(p.split()) <= SECTIONS[0].max_line_words for p in story) >= 2
+    pages += [make_article(f"x{n}", story, f"/in/harbor/post{n}.txt") for n in range(copies)]
+    return pages
+
+
+def test_six_copies_on_one_site_are_cleaned_as_the_article_alone() -> None:
+    """Copies count once as a site's lines: the survivor of six posts loses only the footer."""
+    (alone,) = [a for a in reference(site_with_copies(1))[0] if a.doc_id == "x0"]
+    assert alone.boilerplate_removed[-1:] == ("The Harbor Post is owned by its readers.",)
+    pipeline = TestPipeline(runner=RUNNER)
+    out = pipeline | beam.Create(site_with_copies(6)) | CleanCorpus(*SECTIONS)
+    survivor = out.records | beam.Filter(lambda a: a.doc_id.startswith("x"))
+    assert_that(
+        survivor | beam.Map(lambda a: (a.doc_id, a.lead, a.body, a.exact_copies, a.near_copies)),
+        equal_to([("x0", alone.lead, alone.body, 5, 0)]),
+    )
+    pipeline.run().wait_until_finish()
+
+
+def test_stars_on_beam_keep_a_chains_ends_and_one_of_a_family() -> None:
+    """DropDuplicates agrees with the pure rule on a chain (A~B~C, A and C apart: A and C stay)
+    and a family of eight near copies (one stays, naming itself in none of the rejects)."""
+    texts = chain()
+    articles = [make_article(name, [text]) for name, text in texts.items()]
+    other = " ".join(WRITTEN[1]["paragraphs"])
+    articles += [make_article(f"copy{n}", [edited(other, 1, seed=n)]) for n in range(8)]
+    random.Random(2).shuffle(articles)
+    expected = dedup_corpus(articles, DedupConfig(enabled=True), NearDupConfig(enabled=True))
+    kept = [(r.doc_id, r.near_copies) for r in expected if isinstance(r, Article)]
+    assert sorted(kept) == [("a", 1), ("c", 0), ("copy0", 7)]
+    pipeline = TestPipeline(runner=RUNNER)
+    result = pipeline | beam.Create(articles) | DropDuplicates(*SECTIONS[1:3])
+    assert_that(result[MAIN], equal_to([r for r in expected if isinstance(r, Article)]))
+    rejects = [r for r in expected if isinstance(r, Reject)]
+    assert_that(result[REJECTS], equal_to(rejects), label="Rejects")
+    pipeline.run().wait_until_finish()

@@ -1,4 +1,4 @@
-"""formats: extension detection and the JSONL record parser with its exact reason codes."""
+"""formats: the format an extension names; the JSONL record parser with its exact reason codes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from scrapeclean.transforms.records import Document, Reject, RejectReason
 from scrapeclean.transforms.text.formats import (
     JsonlConfig,
-    detect_format,
+    format_by_extension,
     parse_jsonl_line,
     parse_published,
 )
@@ -28,14 +28,14 @@ CONFIG = JsonlConfig()
         ("a/x.jsonl", "jsonl"),
         ("a/x.ndjson.gz", "jsonl"),
         ("a/crawl.warc.gz", "warc"),
-        ("a/dump.md", "text"),
-        ("a/noext", "text"),
-        ("a/.hidden", "text"),
+        ("a/dump.md", None),
+        ("a/story.php", None),
+        ("a/noext", None),
+        ("a/.hidden", None),
     ],
 )
-def test_detect_format(path: str, expected: str) -> None:
-    assert detect_format(path) == expected
-    assert detect_format(path, "html") == "html"
+def test_format_by_extension(path: str, expected: str | None) -> None:
+    assert format_by_extension(path) == expected
 
 
 def parse(record: object) -> Document | Reject:
@@ -72,6 +72,25 @@ def test_text_records_go_the_text_path_and_html_wins_over_text() -> None:
     assert isinstance(text_only, Document) and not text_only.is_html and not text_only.summary_known
     both = parse({"text": "Body.", "html": "<p>Body.</p>"})
     assert isinstance(both, Document) and both.is_html and both.text == "<p>Body.</p>"
+
+
+@pytest.mark.parametrize("html", ["", "  \n", None])
+def test_a_blank_html_field_leaves_the_text_to_stand(html: str | None) -> None:
+    document = parse({"html": html, "text": "Body."})
+    assert isinstance(document, Document) and not document.is_html and document.text == "Body."
+
+
+def test_lone_surrogates_in_fields_are_dropped() -> None:
+    line = rb'{"url": "https://e.com/\ud800a", "title": "T\udfff", "text": "Body\ud800."}'
+    document = parse_jsonl_line(line, "f.jsonl#L1", CONFIG, 100)
+    assert isinstance(document, Document)
+    assert (document.url, document.headline, document.text) == ("https://e.com/a", "T", "Body.")
+
+
+def test_json_nested_past_the_parser_is_invalid_json() -> None:
+    line = b'{"text": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
+    result = parse_jsonl_line(line, "f.jsonl#L2", CONFIG, 10)
+    assert isinstance(result, Reject) and result.reason == RejectReason.INVALID_JSON
 
 
 @pytest.mark.parametrize(
@@ -111,6 +130,9 @@ def test_field_names_are_mapped_by_config() -> None:
         (1764496800, datetime(2025, 11, 30, 10, 0, tzinfo=UTC)),
         ("yesterday", None),
         (None, None),
+        ("9999-12-31T23:59:59-23:59", None),  # past datetime.max once in UTC
+        ("0001-01-01T00:00:00+23:59", None),  # before datetime.min once in UTC
+        (1e300, None),
     ],
 )
 def test_parse_published(value: str | int | None, expected: datetime | None) -> None:

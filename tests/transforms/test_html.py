@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import gzip
 import pickle
 import socket
 import subprocess
 import sys
+import tracemalloc
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from scrapeclean.transforms.html.config import HtmlConfig
+from scrapeclean.transforms.html.extract import extract_document
 from scrapeclean.transforms.html.meta import parse_date, strip_site_suffix
 from scrapeclean.transforms.html.page import PageArticle, extract_page
 from scrapeclean.transforms.html.paragraphs import clean_paragraphs, pick_summary
+from scrapeclean.transforms.records import Document, Reject, RejectReason
 from scrapeclean.transforms.text.decode import decode_html
+from scripts.make_bad_inputs import nested_list_page
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "html"
 CONFIG = HtmlConfig()
@@ -53,7 +59,9 @@ def test_news_page_fields() -> None:
 
 def test_news_page_paragraphs_are_the_article_only() -> None:
     article = extract_fixture("news_page.html")
-    assert len(article.paragraphs) == 4
+    # 5: the inline "Related: ..." teaser stays since the teaser rules were removed on evidence
+    # (they did not help word F1 on wcxb-dev's dev part; docs/html-quality.md).
+    assert len(article.paragraphs) == 5
     assert article.paragraphs[0].startswith("The harbour bridge reopened to traffic on Tuesday")
     assert article.paragraphs[-1].startswith('"We are glad to give people their evenings back,"')
     text = "\n\n".join(article.paragraphs)
@@ -61,7 +69,6 @@ def test_news_page_paragraphs_are_the_article_only() -> None:
         "Harbour bridge reopens",  # headline
         "Commuters get their crossing back",  # dek
         "The Coastal Herald",  # masthead, footer
-        "Related:",  # inline teaser
         "Photo: Maria Lopez",  # caption
         "Share on",  # share UI
         "Jane Doe",  # byline and wire credit
@@ -87,6 +94,8 @@ def test_json_ld_article_body_replaces_an_app_shell() -> None:
         "Jahr, teilte das Unternehmen am Montag mit.",
         "Grund seien die deutlich gesunkenen Preise an der Strombörse, zu denen die Stadtwerke "
         "ihren Bedarf für das kommende Jahr bereits eingekauft hätten.",
+        # Kept since the teaser rules were removed on evidence (docs/html-quality.md).
+        "Lesen Sie auch: Neue Buslinie verbindet Nordstadt und Hafen",
     )
 
 
@@ -167,21 +176,30 @@ def test_element_cap_refuses_huge_pages() -> None:
     assert extract_page(html, None, HtmlConfig(max_chars=100)).paragraphs == ()
 
 
+def test_caps_keep_a_page_at_the_limit_and_refuse_one_past_it() -> None:
+    # html > body > 10 divs > p: 13 elements, the <p> 13 levels down.
+    text = "The harbour board met on Tuesday and agreed to extend the ferry timetable. " * 4
+    html = "<html><body>" + "<div>" * 10 + f"<p>{text}</p>" + "</div>" * 10 + "</body></html>"
+    for cap in ("max_depth", "max_elements"):
+        kept = extract_page(html, None, replace(CONFIG, **{cap: 13}))
+        assert kept.paragraphs == (text.strip(),)
+        assert extract_page(html, None, replace(CONFIG, **{cap: 12})).paragraphs == ()
+
+
 def test_config_is_picklable_and_validated() -> None:
     config = HtmlConfig(max_depth=100, extra_teaser_prefixes=("sponsored:",))
     assert pickle.loads(pickle.dumps(config)) == config
     with pytest.raises(ValueError, match="max_elements"):
         HtmlConfig(max_elements=0)
+    with pytest.raises(ValueError, match="recall_retry_share"):
+        HtmlConfig(recall_retry_share=1.5)
+    with pytest.raises(ValueError, match="recall_retry_gain"):
+        HtmlConfig(recall_retry_gain=0.9)
 
 
 @pytest.mark.parametrize(
     ("text", "kept"),
     [
-        ("Related: City council approves new ferry timetable", False),
-        ("Lea también: Impiden ingreso a reportero", False),
-        ("SEE MORE: The ten best beaches", False),
-        ("Lesen Sie auch: Neue Buslinie verbindet Nordstadt und Hafen", False),
-        ("Sign up for our newsletter to get the best stories every morning.", False),
         ("© 2024 The Coastal Herald. All rights reserved.", False),
         ("Foto: Maria Lopez/dpa", False),
         ("23.10.2018", False),
@@ -191,6 +209,8 @@ def test_config_is_picklable_and_validated() -> None:
         ("Category: Press Releases", False),
         ("The council said the ferry timetable will change in June.", True),
         ("By the end of the year the bridge carried 40,000 vehicles a day.", True),
+        # Short prose about newsletters is prose (the call-to-action rule that dropped it is gone).
+        ("The Guardian US added 680,000 newsletter subscribers in a single year.", True),
         (
             "The company said its newsletter business grew by a third last year, "
             "driven by paid subscriptions in Germany and France, and that it expects "
@@ -222,18 +242,17 @@ def test_credits_move_out_of_the_body() -> None:
     ]
 
 
-def test_related_heading_drops_its_link_list_and_trailing_headings() -> None:
+def test_a_trailing_heading_without_text_under_it_is_dropped() -> None:
     blocks = [
         ("p", "The river rose by two metres overnight."),
-        ("head", "More from News"),
-        ("item", "Storm warning for the coast"),
-        ("item", "School budget vote delayed"),
+        ("head", "Residents evacuated"),
         ("p", "Residents were told to stay away from the banks until Friday."),
         ("head", "Newsletter"),
     ]
     paragraphs, _ = clean_paragraphs(blocks, ("Headline",), CONFIG.max_rule_words)
     assert paragraphs == [
         "The river rose by two metres overnight.",
+        "Residents evacuated",
         "Residents were told to stay away from the banks until Friday.",
     ]
 
@@ -296,3 +315,38 @@ def test_html_modules_do_not_import_beam() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_text_past_the_cap_is_too_large_and_never_built_whole() -> None:
+    page = Document("p.html", "id", "html", b"", nested_list_page(), is_html=True)
+    extract_document(replace(page, text="<p>warm up: first-call imports</p>"), CONFIG)
+    tracemalloc.start()
+    try:
+        result = extract_document(page, CONFIG)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert isinstance(result, Reject) and result.reason == RejectReason.TOO_LARGE
+    assert peak < 8 * 1024 * 1024  # 2 MB measured; 28 MB building all 9.7 M characters
+
+
+def test_lone_surrogates_in_json_ld_are_dropped() -> None:
+    ld = r'{"@type": "NewsArticle", "headline": "Bridge\ud800 reopens", "description": "D\udfff"}'
+    html = f'<html><head><script type="application/ld+json">{ld}</script></head><body></body>'
+    article = extract_page(html + "<p>" + "Word " * 60 + "</p></body></html>", None, CONFIG)
+    assert article.headline == "Bridge reopens"
+    for text in (article.summary or "", *article.paragraphs):
+        text.encode("utf-8")
+
+
+def test_a_card_grid_the_balanced_run_drops_comes_back_from_the_recall_run() -> None:
+    # hrsa.gov/oral-health as fetched for WCXB (a U.S. government work, public domain): the
+    # topic cards are article text; trafilatura's balanced run keeps 8 blocks of the page, its
+    # recall run the cards as well (html/body.py).
+    html = decode_html(gzip.decompress((FIXTURES / "hrsa_oral_health.html.gz").read_bytes()))
+    card = "Having good oral health early in life sets your child up for good oral health"
+    retried = extract_page(html, None, CONFIG).paragraphs
+    balanced = extract_page(html, None, HtmlConfig(recall_retry_share=0.0)).paragraphs
+    assert any(p.startswith(card) for p in retried) and "Oral health for young children" in retried
+    assert not any(card in p for p in balanced)
+    assert balanced[0] == retried[0]  # the same article, only more of it

@@ -131,6 +131,10 @@ def test_read_documents(tmp_path: Path) -> None:
         "rejected.empty_record": 1,
         "jsonl_blank_lines": 1,
         "warc_records_skipped": 3,
+        "format_by_extension.text": 3,
+        "format_by_extension.html": 2,
+        "format_by_extension.jsonl": 6,
+        "format_by_extension.warc": 1,
     }
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from scrapeclean.transforms.config import RunConfig
+from scrapeclean.transforms.records import Reject, RejectReason
 from scrapeclean.transforms.text.repair import RepairConfig, repair_text
+from scrapeclean.transforms.text.stages import clean_bytes
 from tests.conftest import SEEDS
 
 CONFIG = RepairConfig()
@@ -28,6 +31,8 @@ CONFIG = RepairConfig()
         ("x<script>var a = 1;</script>y", "xy", ("html_tags",)),
         ("if a<b and c>d then", "if a<b and c>d then", ()),
         ("bell\x07 and \x1b escape", "bell and escape", ("control_chars", "whitespace")),
+        ("\x1b[1;31mRed\x1b[0m lead \x1b]0;title\x07here", "Red lead here", ("control_chars",)),
+        ("one\n\u3164 \u3164\n\u2800\u2800\n\u200d\u200e\ntwo", "one\n\ntwo", ("whitespace",)),
         ("zero\u200bwidth soft\u00adhyphen", "zerowidth softhyphen", ("zero_width",)),
         (
             "non\u00a0breaking\tspace  and trailing  ",
@@ -53,6 +58,8 @@ CONFIG = RepairConfig()
         "script",
         "not-tags",
         "controls",
+        "ansi-escapes-whole",
+        "invisible-lines",
         "zero-width",
         "spaces",
         "nfc",
@@ -89,6 +96,14 @@ def test_blank_line_runs_and_edges_are_tidied() -> None:
         "first\n\nsecond",
         ("whitespace",),
     )
+
+
+@pytest.mark.parametrize(
+    "text", ["\u3164", "\u3164 \u3164 \u3164\n" * 40, "\u2800\n\u3000\u200b\n\u200d\ufe0f", ""]
+)
+def test_text_of_invisible_characters_only_is_empty(text: str, config: RunConfig) -> None:
+    result = clean_bytes(text.encode(), "blank.txt", "text", config)
+    assert isinstance(result, Reject) and result.reason == RejectReason.EMPTY
 
 
 def test_repairs_can_be_switched_off() -> None:

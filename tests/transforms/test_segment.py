@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from scrapeclean.pipeline.job.config import RunConfig
+from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.records import Article, Document, Reject, RejectReason
 from scrapeclean.transforms.text.paragraphs import is_hard_wrapped, split_paragraphs
 from scrapeclean.transforms.text.segment import segment_document

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from scrapeclean.transforms.corpus.neardup import smallest_shingle
 from scrapeclean.transforms.corpus.sitelines import (
     SiteLinesConfig,
+    content_key,
     is_site_boilerplate,
     line_key,
     rank_lines,
@@ -66,7 +68,8 @@ def make_article(
     ],
 )
 def test_site_of(url: str | None, source: str, site: str) -> None:
-    assert site_of(make_article("d", ["Text."], source=source, url=url)) == site
+    article = make_article("d", ["Text."], source=source, url=url)
+    assert site_of(article.url, article.source) == site
 
 
 def test_line_keys_are_per_short_line_and_table_rows_distinct() -> None:
@@ -170,12 +173,42 @@ def test_site_chrome_from_a_packed_line_table() -> None:
         make_article(f"d{n}", [f"Story {n} opens here.", *([quote] if n < 3 else []), FOOTER])
         for n in range(12)
     ]
-    keys = [site_line_keys(short_line_keys(a, CONFIG)) for a in articles]
-    rows = np.array([key for article_keys in keys for key in article_keys], np.uint64)
+    contents = np.array([content_key(a, CONFIG) for a in articles], np.uint64)
+    rows = np.array(
+        [
+            (content, key)
+            for content, article in zip(contents.tolist(), articles, strict=True)
+            for key in site_line_keys(short_line_keys(article, CONFIG))
+        ],
+        np.uint64,
+    )
     assert len(rows) == 12 + 3 + 12  # each story line, the quote three times, each footer
-    assert site_chrome(rows, len(articles), CONFIG) == {line_key(FOOTER)}  # not the quote
-    assert site_chrome(rows, CONFIG.min_site_docs - 1, CONFIG) == frozenset()  # small site
-    assert site_chrome(rows[:0], len(articles), CONFIG) == frozenset()
+    assert site_chrome(contents, rows, CONFIG) == {line_key(FOOTER)}  # not the quote
+    small = contents[: CONFIG.min_site_docs - 1]
+    assert site_chrome(small, rows, CONFIG) == frozenset()  # a small site
+    assert site_chrome(contents, rows[:0], CONFIG) == frozenset()
+    # The same five contents each twice: lines in 10 files but 5 contents, a site of 5
+    twice = np.concatenate([contents[:5], contents[:5]])
+    assert site_chrome(twice, rows, CONFIG) == frozenset()
+
+
+def test_content_key_is_shared_by_copies_whatever_their_chrome() -> None:
+    first = "Council members argued for hours on Tuesday about the harbour budget and the ferry"
+    second = "and in the end the mayor said the vote would wait until after the summer holidays"
+    long_line = f"{first}, {second} in July."  # 32 words: never a chrome candidate
+    story = [long_line, "A short line of its own.", "The vote is on Friday."]
+    key = content_key(make_article("a", [*story, FOOTER]), CONFIG)
+    assert key == content_key(make_article("b", [*story, "Another site's footer."]), CONFIG)
+    assert key == content_key(make_article("c", [*story[::-1], FOOTER]), CONFIG)  # reordered
+    # One word changed: the key moves only when the edit touches the smallest shingle's five
+    # words or makes a smaller one (Jaccard ~0.86 for one word of 32 here)
+    words = long_line.split()
+    edits = [" ".join([*words[:at], "altered", *words[at + 1 :]]) for at in range(len(words))]
+    kept = [key == content_key(make_article("d", [edit, *story[1:]]), CONFIG) for edit in edits]
+    assert 0.6 * len(edits) <= sum(kept) < len(edits)
+    assert key == smallest_shingle(long_line, 5)
+    other = make_article("e", ["A different article of short lines.", FOOTER])
+    assert content_key(other, CONFIG) == int(other.content_hash[:16], 16)  # no long line
 
 
 def test_rank_lines_orders_by_count_then_line() -> None:

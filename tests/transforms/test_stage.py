@@ -51,7 +51,7 @@ def test_run_stage_routes_counts_and_catches() -> None:
         equal_to(
             [
                 ("id-", RejectReason.EMPTY, "nothing", b"raw"),
-                ("id-boom", RejectReason.INTERNAL_ERROR, "shout: RuntimeError('exploded')", b"raw"),
+                ("id-boom", RejectReason.INTERNAL_ERROR, "shout: RuntimeError: exploded", b"raw"),
             ]
         ),
         label="CheckRejects",

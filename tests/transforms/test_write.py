@@ -14,8 +14,8 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline
 
 from scrapeclean.pipeline.cli.options import DEFAULT_RUNNER as RUNNER
-from scrapeclean.pipeline.job.config import OutputConfig
 from scrapeclean.transforms.beam.write import WriteArticles, WriteRejects
+from scrapeclean.transforms.config import OutputConfig
 from scrapeclean.transforms.records import Article, Reject, RejectReason
 from scrapeclean.transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA
 
@@ -35,6 +35,7 @@ ARTICLE = Article(
     fixes=("mojibake", "whitespace"),
     boilerplate_removed=("Help us improve.",),
     input_format="text",
+    exact_copies=2,
     raw=b"not written",
 )
 REJECT = Reject("in/b.txt", "d2", RejectReason.BINARY, "NUL bytes", b"\x00\x01", "text")
@@ -59,7 +60,8 @@ def test_write_articles_and_rejects(tmp_path: Path) -> None:
     articles = pq.read_table(tmp_path / "articles")
     assert articles.schema.equals(ARTICLE_SCHEMA, check_metadata=False)
     row = articles.to_pylist()[0]
-    assert row["fixes"] == ["mojibake", "whitespace"] and row["schema_version"] == 2
+    assert row["fixes"] == ["mojibake", "whitespace"] and row["schema_version"] == 3
+    assert (row["exact_copies"], row["near_copies"]) == (2, None)  # near dedup was off
     assert row["body"] == "Body one.\n\nBody two." and "raw" not in row
     rejects = pq.read_table(tmp_path / "rejects")
     assert rejects.schema.equals(REJECT_SCHEMA, check_metadata=False)
@@ -71,7 +73,7 @@ def test_write_articles_and_rejects(tmp_path: Path) -> None:
             "detail": "NUL bytes",
             "raw": b"\x00\x01",
             "input_format": "text",
-            "schema_version": 2,
+            "schema_version": 3,
         }
     ]
     assert (
@@ -87,9 +89,36 @@ def test_write_articles_and_rejects(tmp_path: Path) -> None:
         "boilerplate_lines": 1,
         "fix.mojibake": 1,
         "fix.whitespace": 1,
+        "language.unknown": 1,
         "rejects": 1,
         "reason.binary": 1,
     }
+
+
+@pytest.mark.parametrize("partition_by", [(), ("language",)])
+def test_each_split_gets_files_named_by_it(tmp_path: Path, partition_by: tuple[str, ...]) -> None:
+    splits = ("train", "validation", "test")
+    articles = [
+        replace(ARTICLE, doc_id=f"d{n}", language="en", split=split)
+        for n, split in enumerate(["train", "train", "test"])
+    ]
+    pipeline = TestPipeline(runner=RUNNER)
+    output = OutputConfig(partition_by=partition_by)
+    folder, temp = str(tmp_path / "articles"), str(tmp_path / "_temp")
+    _ = pipeline | beam.Create(articles) | WriteArticles(folder, output, temp, splits)
+    pipeline.run().wait_until_finish()
+
+    dataset = ds.dataset(folder, format="parquet", partitioning="hive" if partition_by else None)
+    rows = dataset.to_table().to_pylist()
+    assert sorted((r["doc_id"], r["split"]) for r in rows) == [
+        ("d0", "train"), ("d1", "train"), ("d2", "test"),
+    ]  # fmt: skip
+    for path in (tmp_path / "articles").rglob("*.parquet"):
+        split = path.name.split("-")[1]
+        assert {r["split"] for r in pq.read_table(path).to_pylist()} <= {split}
+    names = {path.name.split("-")[1] for path in (tmp_path / "articles").rglob("*.parquet")}
+    # without partitions, Beam's WriteToParquet writes an empty file for an empty split
+    assert names == ({"train", "test"} if partition_by else set(splits))
 
 
 def test_partitioned_articles_go_to_hive_folders(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ microseconds per element in wrapping and counting, which adds up over six light 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -16,13 +15,13 @@ import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
 
 from scrapeclean.transforms.beam.counters import BundleCounters
-from scrapeclean.transforms.records import Reject, RejectReason
-from scrapeclean.transforms.text.sandbox import Sandbox, StageTimeoutError
-from scrapeclean.transforms.text.stages import StageCall
+from scrapeclean.transforms.beam.lifeline import follow_launcher
+from scrapeclean.transforms.records import Reject
+from scrapeclean.transforms.text.sandbox import Sandbox
+from scrapeclean.transforms.text.stages import StageCall, stage_steps
 
 REJECTS = "rejects"
 MAIN = "records"
-_LOG = logging.getLogger(__name__)
 
 
 def route(counters: BundleCounters, namespace: str, record: Any) -> Any:
@@ -36,12 +35,16 @@ def route(counters: BundleCounters, namespace: str, record: Any) -> Any:
 
 
 class _StagesFn(beam.DoFn):
+    """The stages over each record through ``stage_steps``, the loop the plain chain runs too;
+    sandboxed stages get their child process here, once per DoFn instance."""
+
     def __init__(self, stages: Sequence[StageCall]) -> None:
         self._stages = tuple(stages)
         self._sandboxes: dict[str, Sandbox] = {}
         self._counters = BundleCounters()
 
     def setup(self) -> None:
+        follow_launcher()
         self._sandboxes = {
             stage.name: Sandbox(stage.timeout_seconds)
             for stage in self._stages
@@ -53,32 +56,18 @@ class _StagesFn(beam.DoFn):
             sandbox.close()
 
     def process(self, record: Any) -> Iterator[Any]:
-        for stage in self._stages:
-            self._counters.inc(stage.name, "in")
-            if stage.applies is None or stage.applies(record):
-                record = self._call(stage, record)
+        for step in stage_steps(record, self._stages, self._sandboxes):
+            self._counters.inc(step.name, "in")
+            record = step.after
             if isinstance(record, Reject):
-                self._counters.inc(stage.name, f"rejected.{record.reason}")
+                self._counters.inc(step.name, f"rejected.{record.reason}")
                 yield TaggedOutput(REJECTS, record)
                 return
-            self._counters.inc(stage.name, "out")
+            self._counters.inc(step.name, "out")
         yield record
 
     def finish_bundle(self) -> None:
         self._counters.flush()
-
-    def _call(self, stage: StageCall, record: Any) -> Any:
-        try:
-            sandbox = self._sandboxes.get(stage.name)
-            if sandbox is not None:
-                return sandbox.call(stage.fn, record, stage.section)
-            return stage.fn(record, stage.section)
-        except StageTimeoutError as error:
-            return Reject.of(record, RejectReason.TIMEOUT, f"{stage.name}: {error}")
-        except Exception as error:  # the dead-letter output: never log-and-drop
-            _LOG.debug("stage %s failed on %s", stage.name, record.source, exc_info=True)
-            detail = f"{stage.name}: {error!r}"[:2000]
-            return Reject.of(record, RejectReason.INTERNAL_ERROR, detail)
 
 
 class RunStages(beam.PTransform):

@@ -1,23 +1,20 @@
-"""Duplicate detection beyond content_hash: MinHash signatures, LSH bands and clustering.
+"""Duplicate detection beyond content_hash: MinHash signatures, LSH bands and candidate buckets.
 
 Pure and deterministic (no Python ``hash()``, no unseeded randomness): the same text gives the
-same signature on every machine and run. The Beam wiring is ``scrapeclean.transforms.beam.dedup``.
+same signature on every machine and run. Which article survives for which is
+``corpus.survivors``; the Beam wiring is ``beam.dedup``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 
 import numpy as np
 
-from scrapeclean.transforms.corpus.dedup import DedupConfig, exact_survivors
-from scrapeclean.transforms.records import Article, Reject, RejectReason
 from scrapeclean.transforms.text.words import words_of
 
 # Locality-sensitive hashing, the S-curve (Leskovec, Rajaraman & Ullman, "Mining of Massive
@@ -30,7 +27,8 @@ from scrapeclean.transforms.text.words import words_of
 # extra candidate only costs one signature comparison (every candidate pair is verified).
 # Verification estimates Jaccard as the share of equal signature slots: its standard error is
 # sqrt(s(1-s)/128) = 0.032 at s = 0.85, so ~94% of pairs at exactly 0.85 pass a 0.8 threshold
-# and nearly all pairs above 0.9 do; clusters (connected components) recover most of the rest.
+# and nearly all pairs above 0.9 do. A pair is compared with its survivor's signature, never
+# joined through a third article (corpus/survivors.py: no chains).
 _WORD_CACHE_SIZE = 200_000
 _POLYNOMIAL_PRIME = np.uint64(0x100000001B3)  # shingle and band keys: polynomial hashes mod 2**64
 _BLOCK_SHINGLES = 2048
@@ -97,6 +95,18 @@ def shingle_hashes(text: str, words_per_shingle: int) -> np.ndarray:
     return np.unique(hashes)
 
 
+def smallest_shingle(text: str, words_per_shingle: int) -> int | None:
+    """The smallest of ``shingle_hashes(text, n)``, None for a text without words: a one-slot
+    MinHash, which two texts share with probability equal to their Jaccard."""
+    words = words_of(text)
+    if not words:
+        return None
+    ids = _word_ids(words)
+    if len(ids) < words_per_shingle:  # one shingle, padded in front as _shingle_table does
+        ids = np.concatenate([np.zeros(words_per_shingle - len(ids), dtype=np.uint64), ids])
+    return int(_mix(_polynomial(ids, words_per_shingle)).min())
+
+
 def minhash(text: str, config: NearDupConfig) -> bytes:
     """The MinHash signature of a text: num_perm little-endian uint32 minima, as bytes."""
     return signatures([text], config)[0].tobytes()
@@ -106,8 +116,8 @@ def signatures(texts: Sequence[str], config: NearDupConfig) -> np.ndarray:
     """The MinHash signatures of many texts, one row each: (len(texts), num_perm) uint32.
 
     A text without words gets all 0xFFFFFFFF. The texts are hashed together, a block of
-    shingles per numpy call instead of a dozen calls per text: 155 -> 105 us per seed-sized
-    article (minimum of 15 alternating runs over 600 articles).
+    shingles per numpy call instead of a dozen calls per text: 105 us per seed-sized
+    article against 155 us text by text (minimum of 15 alternating runs over 600 articles).
     """
     words = [words_of(text) for text in texts]
     lengths = np.array([len(found) for found in words], dtype=np.int64)
@@ -129,24 +139,35 @@ def _shingle_table(
     A text shorter than a shingle is one shingle of all its words: its word ids are padded in
     front with zeros, which add nothing to the polynomial combination.
     """
-    if len(_WORD_HASHES) > _WORD_CACHE_SIZE:  # bounded: a worker may see millions of words
-        _WORD_HASHES.clear()
     flat = list(chain.from_iterable(words))
-    ids = np.fromiter(map(_WORD_HASHES.__getitem__, flat), dtype=np.uint64, count=len(flat))
+    ids = _word_ids(flat)
     padding = np.maximum(n - lengths, 0)
     padded = lengths + padding
     padded_starts = np.cumsum(padded) - padded
     word_starts = np.cumsum(lengths) - lengths
     table = np.zeros(int(padded.sum()), dtype=np.uint64)
     table[np.arange(len(flat)) + np.repeat(padded_starts + padding - word_starts, lengths)] = ids
-    combined = table[: len(table) - n + 1].copy()
-    for offset in range(1, n):  # polynomial combination, wrapping mod 2**64 (numpy uint64)
-        combined *= _POLYNOMIAL_PRIME
-        combined += table[offset : offset + len(combined)]
+    combined = _polynomial(table, n)
     shingles = padded - n + 1  # shingles may not cross texts: keep each text's own starts
     starts = np.cumsum(shingles) - shingles
     own = np.arange(int(shingles.sum())) + np.repeat(padded_starts - starts, shingles)
     return _mix(combined[own]), starts
+
+
+def _word_ids(words: list[str]) -> np.ndarray:
+    """Each word's 64-bit hash (the shared cache), as a uint64 array."""
+    if len(_WORD_HASHES) > _WORD_CACHE_SIZE:  # bounded: a worker may see millions of words
+        _WORD_HASHES.clear()
+    return np.fromiter(map(_WORD_HASHES.__getitem__, words), dtype=np.uint64, count=len(words))
+
+
+def _polynomial(ids: np.ndarray, n: int) -> np.ndarray:
+    """The polynomial combination of every run of n word ids, wrapping mod 2**64 (uint64)."""
+    combined = ids[: len(ids) - n + 1].copy()
+    for offset in range(1, n):
+        combined *= _POLYNOMIAL_PRIME
+        combined += ids[offset : offset + len(combined)]
+    return combined
 
 
 def _minima(hashes: np.ndarray, starts: np.ndarray, config: NearDupConfig) -> np.ndarray:
@@ -156,7 +177,7 @@ def _minima(hashes: np.ndarray, starts: np.ndarray, config: NearDupConfig) -> np
     minima = np.full((len(starts), config.num_perm), np.iinfo(np.uint64).max, dtype=np.uint64)
     # One work buffer (~2 MB) for every block: a fresh temporary per block is a fresh mmap
     # under the --workers malloc settings (pipeline/cli/main.py), and its page faults
-    # doubled the signature time (81 -> 176 us per article, measured standalone).
+    # doubled the signature time (176 us per article against 81 us, measured standalone).
     work = np.empty((config.num_perm, min(_BLOCK_SHINGLES, len(hashes))), dtype=np.uint64)
     for low in range(0, len(hashes), _BLOCK_SHINGLES):
         high = min(low + _BLOCK_SHINGLES, len(hashes))
@@ -225,116 +246,6 @@ def estimated_jaccard(first: bytes, second: bytes) -> float:
     """The share of equal signature slots: an unbiased estimate of the texts' Jaccard."""
     a, b = np.frombuffer(first, dtype="<u4"), np.frombuffer(second, dtype="<u4")
     return float(np.count_nonzero(a == b)) / len(a)
-
-
-def verified_edges(
-    members: Iterable[tuple[str, bytes]], config: NearDupConfig
-) -> list[tuple[str, str]]:
-    """Verify every pair in one LSH bucket; return (smallest id, member) for each cluster found.
-
-    Star edges to the local cluster's smallest id keep exactly the connectivity of the verified
-    pairs, with k-1 edges instead of up to k(k-1)/2. Cost: k(k-1)/2 signature comparisons,
-    vectorised per row; a bucket of thousands of near-identical pages takes seconds.
-    """
-    by_id = dict(members)  # the same doc may arrive twice in a bucket: once is enough
-    ids = sorted(by_id)
-    if len(ids) < 2:
-        return []
-    matrix = np.stack([np.frombuffer(by_id[i], dtype="<u4") for i in ids])
-    needed = math.ceil(config.threshold * config.num_perm - 1e-9)  # integer: no float ties
-    sets = DisjointSets()
-    for row in range(len(ids) - 1):
-        matches = np.count_nonzero(matrix[row + 1 :] == matrix[row], axis=1)
-        for offset in np.flatnonzero(matches >= needed):
-            sets.union(ids[row], ids[row + 1 + int(offset)])
-    return [(sets.find(doc_id), doc_id) for doc_id in ids if sets.find(doc_id) != doc_id]
-
-
-def cluster_survivors(edges: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Connected components of the edges: {doc_id: smallest doc_id of its component} for losers."""
-    sets = DisjointSets()
-    for first, second in edges:
-        sets.union(first, second)
-    return {doc_id: sets.find(doc_id) for doc_id in sets.members() if sets.find(doc_id) != doc_id}
-
-
-def near_survivors(items: Iterable[tuple[str, bytes]], config: NearDupConfig) -> dict[str, str]:
-    """Near duplicates from (doc_id, signature) on an in-memory corpus: {loser: survivor}.
-
-    The reference the Beam transform must agree with, and the benchmark's pure-Python loop.
-    """
-    by_key: dict[int, list[tuple[str, bytes]]] = defaultdict(list)
-    unique = dict(items)
-    if not unique:
-        return {}
-    doc_keys = [doc_key(doc_id) for doc_id in unique]
-    for key, member in zip(doc_keys, unique.items(), strict=True):
-        by_key[key].append(member)
-    matrix = np.frombuffer(b"".join(unique.values()), dtype="<u4").reshape(len(unique), -1)
-    table = band_rows(matrix, np.array(doc_keys, dtype=np.uint64), config)
-    edges = (
-        edge
-        for _, keys in colliding_buckets(table)
-        for edge in verified_edges(
-            (member for key in keys.tolist() for member in by_key[key]), config
-        )
-    )
-    return cluster_survivors(edges)
-
-
-def dedup_corpus(
-    articles: Iterable[Article], dedup: DedupConfig, near: NearDupConfig
-) -> list[Article | Reject]:
-    """Exact, then near dedup of an in-memory corpus, in input order: DropDuplicates' rule."""
-    articles = list(articles)
-    exact = exact_survivors((a.doc_id, a.content_hash) for a in articles) if dedup.enabled else {}
-    similar: dict[str, str] = {}
-    if near.enabled:
-        rows = signatures([a.text for a in articles], near)
-        signed = ((a.doc_id, row.tobytes()) for a, row in zip(articles, rows, strict=True))
-        similar = near_survivors(signed, near)
-    seen: set[str] = set()
-    records: list[Article | Reject] = []
-    for article in articles:
-        if article.doc_id in seen:  # the same input twice: a duplicate of its first copy
-            reason = RejectReason.DUPLICATE if dedup.enabled else RejectReason.NEAR_DUPLICATE
-            records.append(Reject.of(article, reason, article.doc_id))
-        elif article.doc_id in exact:
-            records.append(Reject.of(article, RejectReason.DUPLICATE, exact[article.doc_id]))
-        elif article.doc_id in similar:
-            detail = similar[article.doc_id]
-            records.append(Reject.of(article, RejectReason.NEAR_DUPLICATE, detail))
-        else:
-            records.append(article)
-        seen.add(article.doc_id)
-    return records
-
-
-class DisjointSets:
-    """Union-find whose root is always the smallest member: the deterministic survivor."""
-
-    def __init__(self) -> None:
-        self._parent: dict[str, str] = {}
-
-    def find(self, item: str) -> str:
-        """The root (smallest member) of item's set; path halving keeps later finds short."""
-        parents = self._parent
-        parents.setdefault(item, item)
-        while parents[item] != item:
-            parents[item] = parents[parents[item]]
-            item = parents[item]
-        return item
-
-    def union(self, first: str, second: str) -> None:
-        """Merge the two sets; the smaller root wins, so the result is order independent."""
-        root_a, root_b = self.find(first), self.find(second)
-        if root_a != root_b:
-            low, high = sorted((root_a, root_b))
-            self._parent[high] = low
-
-    def members(self) -> Iterator[str]:
-        """Every item seen, in no particular order."""
-        return iter(list(self._parent))
 
 
 @lru_cache(maxsize=8)

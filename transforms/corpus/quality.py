@@ -128,7 +128,8 @@ class _Text:
     def letterless_tokens(self) -> list[str]:
         """Whitespace-delimited tokens without a letter (numbers, dashes, punctuation)."""
         # A token that starts or ends with a letter has one ("said,", "(Reuters"): only the
-        # others need the regex (all rules together: 155 -> 139 us with the notice pre-check).
+        # others need the regex (all rules together: 139 us per article, 155 us without this
+        # shortcut).
         return [
             word
             for word in self.words
@@ -260,7 +261,8 @@ def _repeated_ngram(view: _Text, config: QualityConfig) -> str | None:
     top_count = len(words)  # no n-gram occurs more often than the top (n-1)-gram
     for n, limit in enumerate(config.max_top_ngram_char_fraction, start=2):
         # Skip the count when even the top count times the longest possible n-gram stays
-        # under the limit: most articles need only the 2-grams (measured 0.22 -> 0.08 ms).
+        # under the limit: most articles need only the 2-grams (measured 0.08 ms per article,
+        # 0.22 ms counting every n).
         if top_count * (n * longest + n - 1) <= limit * max(len(view.text), 1):
             continue
         counts = Counter(zip(*(words[i:] for i in range(n)), strict=False))

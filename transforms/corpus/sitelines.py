@@ -10,21 +10,18 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
 
+from scrapeclean.transforms.corpus.neardup import smallest_shingle
 from scrapeclean.transforms.records import Article, Reject, RejectReason
 from scrapeclean.transforms.text.boilerplate import normalize_line
 from scrapeclean.transforms.text.segment import text_fields
-
-# `path#L12` (a JSONL line) and `path#1234` (a WARC record offset): not part of the folder.
-_RECORD_SUFFIX = re.compile(r"#L?\d+$")
+from scrapeclean.transforms.text.sources import file_source
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,12 +30,15 @@ class SiteLinesConfig:
 
     # Off: the step is skipped and articles pass unchanged.
     enabled: bool = False  # configs/training.yaml turns it on
-    # Documents of one site a line must appear in. CCNet (Wenzek et al. 2020, §3.2) drops every
-    # paragraph seen twice in a shard; news sites legitimately repeat a quote or a correction in a
-    # few follow-up stories (2-3 in our synthetic corpus), while chrome is on nearly every page.
+    # Documents of one site a line must appear in, counted in distinct contents (content_key:
+    # copies of one article are one document, issue 21). CCNet (Wenzek et al. 2020, §3.2)
+    # drops every paragraph seen twice in a shard; news sites legitimately repeat a quote or a
+    # correction in a few follow-up stories (2-3 in our synthetic corpus), while chrome is on
+    # nearly every page.
     min_docs: int = 5
-    # Sites with fewer documents are left alone: with 5-9 pages a shared quote already reaches
-    # min_docs in half the site, and a line on "every page" of 3 pages says little.
+    # Sites with fewer documents (distinct contents) are left alone: with 5-9 pages a shared
+    # quote already reaches min_docs in half the site, and a line on "every page" of 3 pages
+    # says little.
     min_site_docs: int = 10
     # Longer lines are never candidates: chrome lines are short (boilerplate.max_line_words is 40
     # for catalog lines; a 30-word line repeated 5 times is more likely syndicated prose).
@@ -57,16 +57,19 @@ class SiteLinesConfig:
             raise ValueError("top_lines: must be >= 0")
 
 
-def site_of(article: Article) -> str:
-    """The site an article belongs to: its URL's host without "www.", else its source folder."""
-    if article.url:
+def site_of(url: str | None, source: str | None) -> str:
+    """The site a record belongs to: its URL's host (lower case) without "www.", else the folder
+    of its input file ("." for a file without one). The one definition: the site-boilerplate
+    step counts lines per site by it, and ``report`` and ``inspect --where site=`` group by it.
+    """
+    if url:
         try:
-            host = urlsplit(article.url.strip()).hostname
+            host = urlsplit(url.strip()).hostname
         except ValueError:  # e.g. an unbalanced "[" in an IPv6 host: fall back to the folder
             host = None
         if host:
             return host.removeprefix("www.")
-    return posixpath.dirname(_RECORD_SUFFIX.sub("", article.source))
+    return posixpath.dirname(file_source(source or "")) or "."
 
 
 def line_key(line: str) -> int:
@@ -94,7 +97,11 @@ def short_line_keys(article: Article, config: SiteLinesConfig) -> list[int]:
 
 def _is_short(line: str, config: SiteLinesConfig) -> bool:
     """A non-blank line of at most max_line_words words: the only kind counted as chrome."""
-    return 0 < len(line.split()) <= config.max_line_words
+    return 0 < _words(line) <= config.max_line_words
+
+
+def _words(line: str) -> int:
+    return len(line.split())
 
 
 def site_line_keys(short_keys: Sequence[int]) -> list[int]:
@@ -102,12 +109,35 @@ def site_line_keys(short_keys: Sequence[int]) -> list[int]:
     return list(dict.fromkeys(key for key in short_keys if key))
 
 
-def site_chrome(line_rows: np.ndarray, site_docs: int, config: SiteLinesConfig) -> frozenset[int]:
-    """A site's chrome line keys from its line table (one uint64 per document and distinct
-    candidate line, as ``site_line_keys`` gives) and its number of documents."""
-    if not len(line_rows):
+def content_key(article: Article, config: SiteLinesConfig) -> int:
+    """What a site's lines are counted once per: a one-slot MinHash of the word 5-shingles of
+    the article's long lines (``smallest_shingle``), else its content_hash.
+
+    Long lines (more than max_line_words) are never chrome, so copies of one article share the
+    key whatever chrome each page carries, and a line in six copies counts once, not six times
+    (issue 21). Two texts share a one-slot MinHash with probability equal to their Jaccard:
+    exact copies always, a copy with one word changed in ~100 long-line words (5 shingles of
+    ~100) about 9 times in 10, two different articles almost never. An article without long
+    lines shares it with its exact copies that carry the same chrome.
+    """
+    long_lines = [line for line in article.text.split("\n") if _words(line) > config.max_line_words]
+    key = smallest_shingle(" ".join(long_lines), _SHINGLE_WORDS) if long_lines else None
+    return int(article.content_hash[:16], 16) if key is None else key
+
+
+_SHINGLE_WORDS = 5  # as near dedup's shingles (neardup.shingle_words' default)
+
+
+def site_chrome(contents: np.ndarray, rows: np.ndarray, config: SiteLinesConfig) -> frozenset[int]:
+    """A site's chrome line keys from the content keys of its documents (``content_key``, one
+    per document) and its line table: rows of (content key, line key), one per document and
+    distinct candidate line (``site_line_keys``). Lines and the site are counted in distinct
+    contents, so copies of one article count once."""
+    if not len(rows):
         return frozenset()
-    keys, documents = np.unique(line_rows, return_counts=True)
+    site_docs = len(np.unique(contents))
+    pairs = np.unique(rows.reshape(-1, 2), axis=0)  # a content with a line once
+    keys, documents = np.unique(pairs[:, 1], return_counts=True)
     return frozenset(
         key
         for key, count in zip(keys.tolist(), documents.tolist(), strict=True)
@@ -175,26 +205,27 @@ def strip_corpus(
     """
     articles = list(articles)
     short_keys = [short_line_keys(article, config) for article in articles]
-    site_docs: dict[str, set[str]] = defaultdict(set)
-    line_docs: dict[tuple[str, int], set[str]] = defaultdict(set)
+    site_docs: dict[str, set[int]] = defaultdict(set)
+    line_docs: dict[tuple[str, int], set[int]] = defaultdict(set)
     for article, keys in zip(articles, short_keys, strict=True):
-        site = site_of(article)
-        site_docs[site].add(article.doc_id)
+        site, content = site_of(article.url, article.source), content_key(article, config)
+        site_docs[site].add(content)
         for key in site_line_keys(keys):
-            line_docs[site, key].add(article.doc_id)
-    drop: dict[str, set[int]] = defaultdict(set)
-    for (site, key), docs in line_docs.items():
-        if is_site_boilerplate(len(docs), len(site_docs[site]), config):
-            for doc_id in docs:
-                drop[doc_id].add(key)
+            line_docs[site, key].add(content)
+    chrome = {
+        (site, key)
+        for (site, key), contents in line_docs.items()
+        if is_site_boilerplate(len(contents), len(site_docs[site]), config)
+    }
     records: list[Article | Reject] = []
     shown: dict[tuple[str, int], tuple[str, set[str]]] = {}
     for article, keys in zip(articles, short_keys, strict=True):
-        drops = frozenset(drop.get(article.doc_id, ()))
+        site = site_of(article.url, article.source)
+        drops = frozenset(key for key in site_line_keys(keys) if (site, key) in chrome)
         record, removed = strip_site_lines(article, drops, config, keys)
         records.append(record)
         for line in removed:
-            site_key = (site_of(article), line_key(line))
+            site_key = (site, line_key(line))
             first, docs = shown.get(site_key, (line, set()))
             shown[site_key] = (min(first, line), docs | {article.doc_id})
     return records, top_lines_by_site(
@@ -212,9 +243,8 @@ def top_lines_by_site(
     return {site: rank_lines(lines, limit) for site, lines in sorted(by_site.items())}
 
 
-def read_top_lines(path: Path) -> dict[str, list[list[str | int]]]:
-    """The file WriteTopLines wrote, as the manifest's {site: [[line, documents], ...]}."""
-    if not path.is_file():
-        return {}
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+def parse_top_lines(text: str) -> dict[str, list[list[str | int]]]:
+    """The text of the file WriteTopLines wrote, as the manifest's {site: [[line, documents],
+    ...]} (the file may be on any filesystem: the job reads it)."""
+    rows = [json.loads(line) for line in text.splitlines() if line]
     return {row["site"]: row["lines"] for row in sorted(rows, key=lambda row: row["site"])}

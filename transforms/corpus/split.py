@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 from itertools import accumulate
@@ -38,6 +39,9 @@ class SplitConfig:
             raise ValueError("fractions: need one fraction per name in names")
         if len(set(self.names)) != len(self.names):
             raise ValueError("names: split names must be unique")
+        if not all(re.fullmatch(r"\w+", name) for name in self.names):
+            # a name is part of file names (part-train-…) and a Hugging Face split name
+            raise ValueError("names: letters, digits and '_' only")
         if any(f < 0 for f in self.fractions):
             raise ValueError("fractions: must be >= 0")
         if not math.isclose(sum(self.fractions), 1.0, abs_tol=1e-9):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from scrapeclean.transforms.html.config import HtmlConfig
-from scrapeclean.transforms.html.page import extract_page
+from scrapeclean.transforms.html.page import TextTooLargeError, extract_page
 from scrapeclean.transforms.records import Document, Reject, RejectReason
 
 
@@ -24,7 +24,10 @@ def extract_document(document: Document, config: HtmlConfig) -> Document | Rejec
     A JSONL record's own headline/summary/published fields win over the page's; the page's
     canonical URL wins over the fetched one (it names the article, not the request).
     """
-    page = extract_page(document.text, document.url, config)
+    try:
+        page = extract_page(document.text, document.url, config)
+    except TextTooLargeError as error:
+        return Reject.of(document, RejectReason.TOO_LARGE, str(error))
     if not page.paragraphs:
         return Reject.of(document, RejectReason.EMPTY, "no article content found on the page")
     return replace(

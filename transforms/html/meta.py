@@ -6,7 +6,6 @@ It reads what a page states about itself; it never judges body text (paragraphs.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections import deque
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
+from scrapeclean.transforms.surrogates import loads_json
 from scrapeclean.transforms.text.words import word_share
 
 _ARTICLE_TYPES = frozenset(
@@ -122,7 +122,7 @@ def find_json_ld(root: etree._Element) -> dict[str, Any] | None:
         if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
             continue
         try:
-            data = json.loads(script.text, strict=False)
+            data = loads_json(script.text, strict=False)
         except (ValueError, RecursionError):
             continue  # sites ship broken JSON-LD; it is a hint, not a requirement
         for node in _ld_nodes(data):

@@ -16,6 +16,11 @@ from typing import NamedTuple
 
 from scrapeclean.transforms.records import Document
 from scrapeclean.transforms.text import linemodel
+from scrapeclean.transforms.text.catalog import (
+    BOILERPLATE_PATTERNS,
+    BOILERPLATE_PHRASES,
+    CREDIT_PATTERNS,
+)
 from scrapeclean.transforms.text.paragraphs import split_paragraphs
 
 # Bullets, separators and closing punctuation around a chrome line ("» Share this article:",
@@ -35,13 +40,13 @@ CATALOG = "catalog"  # a removed line's reason when the rule catalog matched it
 
 @dataclass(frozen=True, slots=True)
 class BoilerplateConfig:
-    """The rule catalog (configs/default.yaml) and the limits on what a rule may remove."""
+    """The rule catalog (text/catalog.py) and the limits on what a rule may remove."""
 
     # Exact lines, compared after normalize_line (case, spacing and edge punctuation folded).
-    phrases: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = BOILERPLATE_PHRASES
     # Regular expressions that must match the whole normalised line. Keep them linear: no
     # nested quantifiers (issue 4: no catastrophic backtracking on adversarial lines).
-    patterns: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = BOILERPLATE_PATTERNS
     # Added to the catalog by a run config, so a site's own chrome needs no catalog copy.
     extra_phrases: tuple[str, ...] = ()
     extra_patterns: tuple[str, ...] = ()
@@ -65,7 +70,7 @@ class BoilerplateConfig:
     # Searched case-insensitively in the lines the line model would take for chrome: a match
     # keeps the line for segment (the default config gives it segment's credit patterns: wire
     # credits at an article's end sit where related links and footers do).
-    keep_patterns: tuple[str, ...] = ()
+    keep_patterns: tuple[str, ...] = CREDIT_PATTERNS
 
     def __post_init__(self) -> None:
         if self.max_line_words < 1:

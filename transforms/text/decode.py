@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import charset_normalizer
 
 from scrapeclean.transforms.records import Document, Reject, RejectReason, make_doc_id
+from scrapeclean.transforms.surrogates import drop_surrogates
 
 MIB = 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
@@ -59,6 +60,11 @@ class ReadConfig:
     # Longest line of a text dump or a JSONL record; a 50 MB single line becomes a reject
     # without ever being held whole (issue 4). Minified HTML pages have no line cap.
     max_line_bytes: int = 5 * MIB
+    # Bytes of header lines (WARC + HTTP) per WARC record; past it the rest of the file is one
+    # `corrupt_warc` reject. warcio reads header lines unbounded: a 400 MiB line in a 400 KB
+    # .warc.gz took 1.4 GB (issue 17). Real records have 0.5-5 KB of headers; Go's net/http
+    # caps a request's whole header at 1 MiB (DefaultMaxHeaderBytes), the same bound here.
+    max_header_bytes: int = 1 * MIB
     # JSONL files are cut into chunks of about this size so that workers parse them in parallel.
     jsonl_chunk_bytes: int = 64 * MIB
     # Files (or JSONL chunks) per unit of work handed to a worker: Beam's cost is per element,
@@ -82,6 +88,7 @@ class ReadConfig:
             "max_compression_ratio",
             "binary_sniff_bytes",
             "max_line_bytes",
+            "max_header_bytes",
             "jsonl_chunk_bytes",
             "files_per_batch",
         ):
@@ -135,6 +142,9 @@ def decode_document(
             check_line_lengths(text, config.max_line_bytes)
     except RefusedError as refused:
         return Reject(source, doc_id, refused.reason, refused.detail, raw, input_format)
+    # A declared charset such as UTF-7 can decode to lone surrogates, which no later step could
+    # hash or write: they go here, where bytes become text.
+    text = drop_surrogates(text)
     return Document(source, doc_id, input_format, raw, text, url=url, fixes=fixes, is_html=is_html)
 
 

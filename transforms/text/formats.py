@@ -6,12 +6,22 @@ lines of the file still come through. Reading files and splitting them is read.p
 
 from __future__ import annotations
 
-import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from scrapeclean.transforms.records import Document, Reject, RejectReason, make_doc_id
+from scrapeclean.transforms.records import (
+    Document,
+    Reject,
+    RejectReason,
+    failure_detail,
+    make_doc_id,
+)
+from scrapeclean.transforms.surrogates import loads_json
+from scrapeclean.transforms.text.decode import ReadConfig
+
+_LOG = logging.getLogger(__name__)
 
 FORMATS = ("text", "html", "jsonl", "warc")
 _EXTENSIONS = {
@@ -36,19 +46,41 @@ class JsonlConfig:
     published_fields: tuple[str, ...] = ("published",)  # ISO 8601 string or Unix seconds
 
 
-def detect_format(path: str, requested: str = "auto") -> str:
-    """The input format of a file: the requested one, else by extension (``.gz`` looked through).
-
-    Under ``auto`` an unknown extension is a text dump: scrapers name dumps freely (``.dump``,
-    ``.md``, none at all), and decoding still refuses binary content.
-    """
-    if requested != "auto":
-        return requested
+def format_by_extension(path: str) -> str | None:
+    """The format a file's extension names (``.gz`` looked through), None when it names none."""
     name = path.rsplit("/", 1)[-1].lower()
     if name.endswith(".gz"):
         name = name[:-3]
     dot = name.rfind(".")
-    return _EXTENSIONS.get(name[dot:], "text") if dot > 0 else "text"
+    return _EXTENSIONS.get(name[dot:]) if dot > 0 else None
+
+
+def jsonl_document(
+    line: bytes, too_long: bool, source: str, jsonl: JsonlConfig, config: ReadConfig
+) -> Document | Reject | None:
+    """One line of a JSONL file as the reader takes it (``read_lines`` gives ``too_long``): a
+    Document or a Reject, None for a blank line (not a document). A parser that raises makes
+    the line an ``internal_error`` reject; the file's next lines go on."""
+    if too_long:
+        detail = f"line longer than {config.max_line_bytes} bytes"
+        return line_reject(source, line, RejectReason.LINE_TOO_LONG, detail, config)
+    if not line.strip():
+        return None
+    try:
+        return parse_jsonl_line(line, source, jsonl, config.reject_raw_bytes)
+    except Exception as error:  # this line is a dead letter
+        _LOG.debug("parsing %s failed", source, exc_info=True)
+        detail = failure_detail("jsonl", error)
+        return line_reject(source, line, RejectReason.INTERNAL_ERROR, detail, config)
+
+
+def line_reject(
+    source: str, line: bytes, reason: RejectReason, detail: str, config: ReadConfig
+) -> Reject:
+    """The Reject of one JSONL line, its raw bytes capped."""
+    return Reject(
+        source, make_doc_id(source, line), reason, detail, line[: config.reject_raw_bytes], "jsonl"
+    )
 
 
 def parse_jsonl_line(
@@ -61,9 +93,11 @@ def parse_jsonl_line(
         return Reject(source, doc_id, reason, detail, line[:raw_cap], "jsonl")
 
     try:
-        record = json.loads(line)
+        record = loads_json(line)
     except (UnicodeDecodeError, ValueError) as error:  # JSONDecodeError is a ValueError
         return reject(RejectReason.INVALID_JSON, str(error)[:300])
+    except RecursionError:  # json's C parser recurses once per level of nesting
+        return reject(RejectReason.INVALID_JSON, "nested deeper than the JSON parser goes")
     if not isinstance(record, dict):
         return reject(RejectReason.NOT_AN_OBJECT, f"a JSON {type(record).__name__}, not an object")
     try:
@@ -74,7 +108,9 @@ def parse_jsonl_line(
         published = parse_published(_pick(record, config.published_fields, (str, int, float)))
     except TypeError as error:
         return reject(RejectReason.WRONG_FIELD_TYPE, str(error))
-    body = fields["html"] or fields["text"]
+    # A blank html field (scrapers write "" when the fetch failed) leaves the text to stand.
+    is_html = bool(fields["html"] and fields["html"].strip())
+    body = fields["html"] if is_html else fields["text"]
     if not body or not body.strip():
         return reject(RejectReason.EMPTY_RECORD, "no html or text field with content")
     return Document(
@@ -84,7 +120,7 @@ def parse_jsonl_line(
         raw=line[:raw_cap],
         text=body,
         url=fields["url"],
-        is_html=bool(fields["html"]),
+        is_html=is_html,
         headline=fields["headline"] or None,
         summary=fields["summary"] or None,
         summary_known=any(name in record for name in config.summary_fields),
@@ -93,16 +129,17 @@ def parse_jsonl_line(
 
 
 def parse_published(value: str | float | None) -> datetime | None:
-    """An ISO 8601 string or Unix seconds as an aware UTC datetime; None when it is neither."""
+    """An ISO 8601 string or Unix seconds as an aware UTC datetime; None when it is neither, or
+    when it has no UTC time (9999-12-31T23:59:59-23:59 is past datetime.max in UTC)."""
     if value is None or isinstance(value, bool):
         return None
     try:
         if isinstance(value, int | float):
             return datetime.fromtimestamp(value, UTC)
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except (ValueError, OverflowError, OSError):
         return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _pick(record: dict[str, Any], names: tuple[str, ...], types: tuple[type, ...] = (str,)) -> Any:

@@ -11,6 +11,15 @@ from typing import Any
 
 from scrapeclean.transforms.records import Article
 
+# A first look at fewer characters settles most documents at half the cost (~90 against
+# ~190 us a seed-sized dump): when lid.176 is this sure of the first 300 characters, the 600 are
+# not read. Measured (issue 24): the same language as from 600 characters for every article of
+# the generated seed-like dumps (20k), the wcxb dev dumps (article and page layouts, 547 each)
+# and bench/html-dev (982 pages, 15 languages); 200 characters changed 2 of html-dev's pages,
+# both mixing English and German.
+QUICK_SAMPLE_CHARS = 300
+QUICK_MIN_CONFIDENCE = 0.8
+
 
 @dataclass(frozen=True, slots=True)
 class LanguageConfig:
@@ -37,9 +46,23 @@ def detect_language(article: Article, config: LanguageConfig) -> Article:
     confident; otherwise keep the page's declared language, if any."""
     if not config.enabled:
         return article
-    guess, confidence = identify(article.text[: config.sample_chars])
+    sample = text_prefix(article, config.sample_chars)
+    guess, confidence = None, 0.0
+    if len(sample) > QUICK_SAMPLE_CHARS:
+        guess, confidence = identify(sample[:QUICK_SAMPLE_CHARS])
+    if confidence < QUICK_MIN_CONFIDENCE:
+        guess, confidence = identify(sample)
     confident = guess is not None and confidence >= config.min_confidence
-    return replace(article, language=guess if confident else article.language)
+    language = guess if confident else article.language
+    return article if language == article.language else replace(article, language=language)
+
+
+def text_prefix(article: Article, chars: int) -> str:
+    """``article.text[:chars]`` without building the whole text (a long body is copied once
+    per document otherwise)."""
+    if len(article.lead) >= chars or not article.body:
+        return article.lead[:chars]
+    return f"{article.lead}\n\n{article.body[:chars]}"[:chars]
 
 
 def identify(text: str) -> tuple[str | None, float]:

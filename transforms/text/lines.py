@@ -6,8 +6,11 @@ Pure Python over binary file objects; read.py opens the files and spreads the ch
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 from typing import BinaryIO
+
+from scrapeclean.transforms.text.decode import ReadConfig
 
 MIB = 1024 * 1024
 _BLOCK = 8 * MIB
@@ -69,6 +72,15 @@ def read_lines(
         else:
             yield number, line.rstrip(b"\r\n"), False
         number += 1
+
+
+def jsonl_stream(handle: BinaryIO, path: str, size: int, config: ReadConfig) -> BinaryIO:
+    """The stream ``read_lines`` reads from an open JSONL file: a ``.gz`` one inflated, with a
+    cap on what it may inflate to (the larger of the size and ratio caps)."""
+    if not path.endswith(".gz"):
+        return handle
+    limit = max(config.max_compression_ratio * size, config.max_document_bytes)
+    return LimitedReader(gzip.GzipFile(fileobj=handle), limit)  # type: ignore[return-value]
 
 
 class InflationLimitError(Exception):

@@ -13,6 +13,7 @@ from typing import Any
 
 from scrapeclean.transforms.records import Article, Document, Reject, RejectReason
 from scrapeclean.transforms.text.boilerplate import check_patterns
+from scrapeclean.transforms.text.catalog import BYLINE_PATTERNS, CREDIT_PATTERNS
 from scrapeclean.transforms.text.paragraphs import is_dateline, split_paragraphs
 from scrapeclean.transforms.text.words import content_hash, content_word_overlap, ends_sentence
 
@@ -31,10 +32,10 @@ class SegmentConfig:
     # Credit lines are short; a longer paragraph mentioning "reporting" is prose.
     max_credit_words: int = 60
     # Regexes searched (case-insensitive) in each paragraph: a match makes it a credit line.
-    credit_patterns: tuple[str, ...] = ()
+    credit_patterns: tuple[str, ...] = CREDIT_PATTERNS
     # Regexes matched (case-sensitive, whole paragraph) against the paragraphs before the
     # lead: bylines such as "By Jane Doe and John Roe" go to credits.
-    byline_patterns: tuple[str, ...] = ()
+    byline_patterns: tuple[str, ...] = BYLINE_PATTERNS
 
     def __post_init__(self) -> None:
         for name in (

@@ -1,23 +1,40 @@
-"""The per-document stages in order, and the same chain as a plain function (no Beam).
+"""The per-document stages in order, and the one loop that runs them (no Beam).
 
-The Beam graphs run ``bind_stages(config)`` through ``RunStages``; the golden test and the
-benchmark loop call ``clean_bytes``. One list, so the two can never drift apart.
+The Beam graphs run ``bind_stages(config)`` through ``beam.run_stages.RunStages``, the golden
+test and the benchmark loop call ``clean_bytes``, and ``scrapeclean explain`` shows every step:
+all three go through ``stage_steps``, so they cannot drift apart. A stage that raises turns its
+record into an ``internal_error`` reject (the dead-letter output) in all three, and a stage past
+its time limit into a ``timeout`` reject.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from scrapeclean.transforms.html.extract import extract_document, is_markup
-from scrapeclean.transforms.records import Article, Document, Reject
+from scrapeclean.transforms.records import (
+    Article,
+    Document,
+    Reject,
+    RejectReason,
+    failure_detail,
+)
 from scrapeclean.transforms.text.boilerplate import strip_boilerplate
 from scrapeclean.transforms.text.decode import decode_document
 from scrapeclean.transforms.text.language import detect_language
 from scrapeclean.transforms.text.repair import repair_document
+from scrapeclean.transforms.text.sandbox import Sandbox, StageTimeoutError
 from scrapeclean.transforms.text.segment import segment_document
 from scrapeclean.transforms.text.validate import validate_article
+
+if TYPE_CHECKING:  # RunConfig assembles every room's section, this module's stages included
+    from scrapeclean.transforms.config import RunConfig
+
+_LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +57,8 @@ class StageCall:
     """A stage bound to its config section: what ``beam.run_stages.RunStages`` runs.
 
     ``name`` is its metrics namespace; records for which ``applies`` is false pass untouched.
-    With ``timeout_seconds`` the call runs in a killable child process (transforms/text/sandbox.py)
-    and a record that runs past it becomes a ``timeout`` reject.
+    With ``timeout_seconds`` the Beam step runs the call in a killable child process
+    (text/sandbox.py) and a record that runs past it becomes a ``timeout`` reject.
     """
 
     name: str
@@ -61,7 +78,7 @@ DOCUMENT_STAGES: tuple[Stage, ...] = (
 )
 
 
-def bind_stages(config: Any) -> tuple[StageCall, ...]:
+def bind_stages(config: RunConfig) -> tuple[StageCall, ...]:
     """``DOCUMENT_STAGES`` bound to a RunConfig's sections and per-document time limit."""
     return tuple(
         StageCall(
@@ -75,20 +92,83 @@ def bind_stages(config: Any) -> tuple[StageCall, ...]:
     )
 
 
-def run_stages(record: Document | Article | Reject, config: Any) -> Article | Reject:
-    """Run a decoded document through every stage, stopping at the first reject."""
-    for stage in DOCUMENT_STAGES:
+class Step(NamedTuple):
+    """One stage's turn on one record: what went in, what came out, whether the stage applied,
+    and the traceback when it raised (``after`` is then its ``internal_error`` reject).
+
+    A NamedTuple, not a frozen dataclass: one is made per stage and document, and a frozen
+    dataclass sets each field through ``object.__setattr__`` (1.2 against 0.4 us a Step; the
+    loop around six stages: 11 -> 5 us a document).
+    """
+
+    name: str
+    before: Any
+    after: Any
+    error: str | None = None
+    skipped: bool = False  # the stage does not apply to this record: after is before
+
+
+def stage_steps(
+    record: Any, stages: Sequence[StageCall], sandboxes: Mapping[str, Sandbox] | None = None
+) -> Iterator[Step]:
+    """Run ``stages`` in order on one record, one Step each, up to the first reject.
+
+    A stage named in ``sandboxes`` runs in that Sandbox (a child process under its time limit);
+    the others run here.
+    """
+    for stage in stages:
         if isinstance(record, Reject):
-            return record
-        if stage.applies is None or stage.applies(record):
-            record = stage.fn(record, getattr(config, stage.section))
+            return
+        if stage.applies is not None and not stage.applies(record):
+            yield Step(stage.name, record, record, skipped=True)
+            continue
+        sandbox = sandboxes.get(stage.name) if sandboxes else None
+        after, error = call_stage(stage, record, sandbox)
+        yield Step(stage.name, record, after, error)
+        record = after
+
+
+def call_stage(
+    stage: StageCall, record: Any, sandbox: Sandbox | None = None
+) -> tuple[Any, str | None]:
+    """``stage.fn(record, section)`` (in ``sandbox`` if given), and the traceback if it raised.
+
+    A timeout becomes a ``timeout`` reject; any other exception the record's ``internal_error``
+    reject (``dead_letter``): one document's failure never fails the run.
+    """
+    try:
+        if sandbox is not None:
+            return sandbox.call(stage.fn, record, stage.section), None
+        return stage.fn(record, stage.section), None
+    except StageTimeoutError as error:
+        return Reject.of(record, RejectReason.TIMEOUT, f"{stage.name}: {error}"), None
+    except Exception as error:
+        return dead_letter(stage.name, record, error), traceback.format_exc()
+
+
+def dead_letter(stage: str, record: Document | Article, error: Exception) -> Reject:
+    """The ``internal_error`` reject of a record whose stage raised: the dead-letter output the
+    Beam guide allows, never log-and-drop; the traceback goes to a DEBUG log."""
+    _LOG.debug("stage %s failed on %s", stage, record.source, exc_info=error)
+    return Reject.of(record, RejectReason.INTERNAL_ERROR, failure_detail(stage, error))
+
+
+def run_stages(record: Document | Article | Reject, config: RunConfig) -> Article | Reject:
+    """Run a decoded document through every stage in this process, stopping at the first reject."""
+    for step in stage_steps(record, bind_stages(config)):
+        record = step.after
     assert isinstance(record, Article | Reject)
     return record
 
 
-def clean_bytes(data: bytes, source: str, input_format: str, config: Any) -> Article | Reject:
+def clean_bytes(data: bytes, source: str, input_format: str, config: RunConfig) -> Article | Reject:
     """The whole per-document chain on one file's bytes (a text dump or an HTML page)."""
-    document = decode_document(
-        data, source, input_format, config.read, is_html=input_format == "html"
-    )
-    return run_stages(document, config)
+    return run_stages(decode_file(data, source, input_format, config), config)
+
+
+def decode_file(
+    data: bytes, source: str, input_format: str, config: RunConfig
+) -> Document | Reject:
+    """One file's bytes to the first record: HTML stays markup for the ``extract`` stage."""
+    is_html = input_format == "html"
+    return decode_document(data, source, input_format, config.read, is_html=is_html)

@@ -1,0 +1,123 @@
+"""Dedup across runs (issue 21): an incremental run, and a watch batch, reject exact and near
+copies of what earlier runs published, keep new articles, and publish a changed input as an
+update of its earlier version; the index is committed with the run's partition."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from scrapeclean.pipeline.cli.main import main
+from scrapeclean.pipeline.job import run as run_module
+from scrapeclean.transforms.beam.published import INDEX
+from scripts.make_site_corpus import ARTICLES_PATH
+from tests.pipeline.test_incremental import crash
+
+WRITTEN = json.loads(ARTICLES_PATH.read_text(encoding="utf-8"))
+TRAINING = str(Path(__file__).resolve().parents[2] / "configs" / "training.yaml")
+
+
+def dump(folder: Path, name: str, number: int, edit: tuple[str, str] | None = None) -> None:
+    """Written article ``number`` as a text dump (headline, then paragraphs), one word edited."""
+    article = WRITTEN[number]
+    text = "\n\n".join([article["headline"], *article["paragraphs"]]) + "\n"
+    if edit:
+        assert edit[0] in text
+        text = text.replace(*edit, 1)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def table(output: Path, kind: str) -> list[dict]:
+    found = ds.dataset(output / kind, format="parquet", partitioning="hive").to_table()
+    return found.to_pylist()
+
+
+def by_name(rows: list[dict]) -> dict[str, dict]:
+    return {Path(row["source"]).name: row for row in rows}
+
+
+def first_run(landing: Path, output: Path, command: str) -> dict[str, dict]:
+    for number in range(3):
+        dump(landing, f"a{number}.txt", number)
+    argv = [command, "--input", str(landing / "*"), "--output", str(output)]
+    argv += ["--config", TRAINING]
+    if command == "run":
+        argv += ["--incremental", "--quiet"]
+    else:
+        argv += ["--interval", "0", "--settle", "0", "--max-batches", "1"]
+    assert main(argv) == 0
+    return by_name(table(output, "articles"))
+
+
+def second_batch(landing: Path) -> None:
+    dump(landing, "exact.txt", 0)  # a0 again, under another name
+    dump(landing, "near.txt", 1, (" the ", " a "))  # a1 with one word changed
+    dump(landing, "new.txt", 3)
+    dump(landing, "a2.txt", 2, (" the ", " a "))  # a2 itself, corrected: an update
+
+
+def check_second_batch(output: Path, first: dict[str, dict]) -> None:
+    articles, rejects = by_name(table(output, "articles")), by_name(table(output, "rejects"))
+    assert sorted(articles) == ["a0.txt", "a1.txt", "a2.txt", "new.txt"]  # a2: its new version
+    assert articles["a2.txt"]["doc_id"] != first["a2.txt"]["doc_id"]
+    assert len([row for row in table(output, "articles") if row["source"].endswith("a2.txt")]) == 2
+    manifest = json.loads(sorted((output / "manifests").glob("*.json"))[-1].read_text("utf-8"))
+    assert manifest["supersedes"] == [first["a2.txt"]["doc_id"]]  # a2's new version replaces it
+    assert {name: (row["reason"], row["detail"]) for name, row in rejects.items()} == {
+        "exact.txt": ("duplicate", first["a0.txt"]["doc_id"]),
+        "near.txt": ("near_duplicate", first["a1.txt"]["doc_id"]),
+    }
+    # The index holds what was published, one partition per committed run, all three tables
+    published = sorted(row["doc_id"] for row in table(output, "articles"))
+    for name in ("hashes", "signatures"):
+        files = sorted((output / INDEX).rglob(f"{name}-*.parquet"))
+        assert len({path.parent for path in files}) == 2
+        indexed = [i for path in files for i in pq.read_table(path).column("doc_id").to_pylist()]
+        assert sorted(indexed) == published
+
+
+def incremental(landing: Path, output: Path) -> int:
+    argv = ["run", "--incremental", "--input", str(landing / "*"), "--output", str(output)]
+    return main([*argv, "--quiet", "--config", TRAINING])
+
+
+def test_an_incremental_run_rejects_copies_of_earlier_runs(tmp_path: Path) -> None:
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    first = first_run(landing, output, "run")
+    second_batch(landing)
+    assert incremental(landing, output) == 0
+    check_second_batch(output, first)
+    manifest = sorted((output / "manifests").glob("*.json"))[-1]
+    read = json.loads(manifest.read_text(encoding="utf-8"))["dedup_index"]
+    assert read["bytes_read"] > 0 and read["row_groups_read"] > 0
+
+
+def test_an_uncommitted_index_partition_goes_with_its_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run killed before its commit leaves its index partition behind: the next run removes
+    it with the articles (nothing of it counts as published) and dedups against run 1 only."""
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    first = first_run(landing, output, "run")
+    second_batch(landing)
+    monkeypatch.setattr(run_module, "write_manifest", crash)
+    assert incremental(landing, output) == 1
+    assert len(list((output / INDEX).iterdir())) == 2  # published, not committed
+    monkeypatch.undo()
+    assert incremental(landing, output) == 0
+    check_second_batch(output, first)
+
+
+def test_a_watch_batch_rejects_copies_of_earlier_batches(tmp_path: Path) -> None:
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    first = first_run(landing, output, "watch")
+    second_batch(landing)
+    argv = ["watch", "--input", str(landing / "*"), "--output", str(output)]
+    argv += ["--config", TRAINING, "--interval", "0", "--settle", "0", "--max-batches", "1"]
+    assert main(argv) == 0
+    check_second_batch(output, first)

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out/seeds
 
-.PHONY: install run test lint format score-textdump score-wcxb clean
+.PHONY: install run test lint format score-textdump score-wcxb line-model check-line-model clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,14 @@ score-textdump: $(STAMP)
 ## Text dumps made from real pages (bench/wcxb-dev, bench/html-dev), dev part (issue 19).
 score-wcxb: $(STAMP)
 	$(BIN)/python -m scripts.score_wcxb --part dev
+
+## The line model (transforms/text/linemodel.json): re-train it on wcxb-dev's dev part, or
+## check that re-training gives the shipped file byte for byte (~5 min on 2 cores).
+line-model: $(STAMP)
+	$(BIN)/python -m scripts.train_line_model
+
+check-line-model: $(STAMP)
+	$(BIN)/python -m scripts.train_line_model --check
 
 clean:
 	rm -rf out .pytest_cache .ruff_cache

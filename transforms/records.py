@@ -123,6 +123,10 @@ class Document(PickledAsArguments):
     published: datetime | None = None
     language: str | None = None  # a hint (html lang), checked by language detection
     credits: tuple[str, ...] = ()
+    extracted: bool = False  # text holds the paragraphs HTML extraction chose, not a dump
+    # The line model's role (headline, summary, credit, content) for each non-blank line of
+    # text, set by the boilerplate stage for segment; empty when the model did not read it.
+    line_roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,8 @@ from scrapeclean.pipeline.tools import explain
 from scrapeclean.pipeline.tools.explain_diff import visible
 from scrapeclean.transforms.text.stages import decode_file
 from tests.conftest import SEEDS
+from tests.transforms.test_linemodel import HEADLINE_TEXT as HEADLINE
+from tests.transforms.test_linemodel import PARAGRAPHS, RELATED, TOP_CHROME
 
 USER_SEED = SEEDS / "000_05c8e702dea443c3.txt"
 MOJIBAKE_SEED = SEEDS / "002_mojibake_entities.txt"
@@ -140,7 +142,7 @@ def test_explain_user_seed(capsys: pytest.CaptureFixture[str]) -> None:
     out = run_ok(capsys, "explain", str(USER_SEED))
     assert "\x1b[" not in out  # captured stdout is not a terminal: no colour
     boilerplate = out.split("━━ boilerplate ━━")[1].split("━━ ")[0]
-    assert boilerplate.startswith(" 1 boilerplate line removed\n  - Help us improve.\n")
+    assert boilerplate.startswith(" 1 boilerplate line removed\n  - Help us improve.   [catalog]\n")
     assert "\n  -Help us improve.\n" in boilerplate  # in the diff too
     segment = out.split("━━ segment ━━")[1].split("━━ ")[0]
     assert "Kremlin Envoy Says   → headline" in segment
@@ -152,6 +154,21 @@ def test_explain_user_seed(capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert "\n  boilerplate_removed  Help us improve.\n" in result  # a line, not a list repr
     assert "\n  split                train\n" in result  # the split step is on by default
+
+
+def test_explain_says_why_the_line_model_removed_a_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dump = tmp_path / "dump.txt"
+    dump.write_text("\n".join([*TOP_CHROME, HEADLINE, *PARAGRAPHS, *RELATED]), encoding="utf-8")
+    out = run_ok(capsys, "explain", str(dump))
+    boilerplate = out.split("━━ boilerplate ━━")[1].split("━━ ")[0]
+    reasons = re.findall(r"\n  - (.*?)   \[(catalog|chrome[^\]]*)\]", boilerplate)
+    assert ("Related stories", "catalog") in reasons  # the catalog holds "related stories"
+    assert any(line == "Port of Antwerp strike enters its second week" for line, _ in reasons)
+    assert all(
+        re.fullmatch(r"catalog|chrome (by place \(p )?\d\.\d\d\)?", why) for _, why in reasons
+    )
 
 
 def test_explain_mojibake_seed(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,22 +1,32 @@
-"""boilerplate: catalog lines go (verbatim into boilerplate_removed) from top, middle and bottom;
-prose that merely mentions the same words stays."""
+"""boilerplate, the rule catalog: catalog lines go (verbatim into boilerplate_removed) from top,
+middle and bottom; prose that merely mentions the same words stays. The line model's part of
+the stage is tested in test_linemodel.py."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import pytest
 
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.records import Document
 from scrapeclean.transforms.text.boilerplate import (
+    CATALOG,
     BoilerplateConfig,
+    judge_lines,
     normalize_line,
-    split_boilerplate_lines,
     strip_boilerplate,
 )
 
 
 def is_removed(line: str, config: RunConfig) -> bool:
-    return split_boilerplate_lines([line], config.boilerplate)[1] == [line]
+    return catalog_removed([line], config.boilerplate) == [line]
+
+
+def catalog_removed(lines: list[str], config: BoilerplateConfig) -> list[str]:
+    """The lines the rule catalog alone removes."""
+    verdicts = judge_lines(lines, config, use_model=False)
+    return [line for line, v in zip(lines, verdicts, strict=True) if v and v.role == CATALOG]
 
 
 @pytest.mark.parametrize(
@@ -81,23 +91,23 @@ def test_lines_go_from_top_middle_and_bottom_verbatim(config: RunConfig) -> None
     ]
     text = "\n".join(lines).replace("Help us.", "Help us improve.")
     document = Document("s", "id", "text", b"", text)
-    stripped = strip_boilerplate(document, config.boilerplate)
+    catalog_only = dataclasses.replace(config.boilerplate, line_model=False)
+    stripped = strip_boilerplate(document, catalog_only)
     assert stripped.text == "Headline Here\nFirst one.\nLast one."
     assert stripped.boilerplate_removed == ("Skip to content", "ADVERTISEMENT", "Help us improve.")
 
 
 def test_long_lines_are_never_boilerplate() -> None:
     config = BoilerplateConfig(phrases=("advertisement",), patterns=("share .*",), max_line_words=5)
-    assert split_boilerplate_lines(["share this one two three four five six"], config) == (
-        ["share this one two three four five six"],
-        [],
-    )
+    assert catalog_removed(["share this one two three four five six", "share this"], config) == [
+        "share this"
+    ]
 
 
 def test_extra_rules_extend_the_catalog() -> None:
     config = BoilerplateConfig(extra_phrases=("Daily Planet Staff",), extra_patterns=(r"tip: .*",))
-    kept, removed = split_boilerplate_lines(["daily planet staff", "Tip: call us", "Text."], config)
-    assert (kept, removed) == (["Text."], ["daily planet staff", "Tip: call us"])
+    removed = catalog_removed(["daily planet staff", "Tip: call us", "Text."], config)
+    assert removed == ["daily planet staff", "Tip: call us"]
 
 
 def test_normalize_line_folds_case_spacing_and_edge_punctuation() -> None:

@@ -8,11 +8,8 @@ import pytest
 
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.records import Article, Document, Reject, RejectReason
-from scrapeclean.transforms.text.segment import (
-    is_hard_wrapped,
-    segment_document,
-    split_paragraphs,
-)
+from scrapeclean.transforms.text.paragraphs import is_hard_wrapped, split_paragraphs
+from scrapeclean.transforms.text.segment import segment_document
 from scrapeclean.transforms.text.words import ends_sentence
 
 HEADLINE = "Port Strike Enters Second Week as Talks Stall"

@@ -34,6 +34,7 @@ def extract_document(document: Document, config: HtmlConfig) -> Document | Rejec
         document,
         text="\n\n".join(page.paragraphs),
         is_html=False,
+        extracted=True,
         url=page.url or document.url,
         headline=document.headline or page.headline,
         summary=document.summary if document.summary_known else page.summary,

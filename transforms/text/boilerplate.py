@@ -1,22 +1,41 @@
-"""Per-document boilerplate: whole lines that are site or scraper chrome, from a rule catalog.
+"""Per-document boilerplate: whole lines that are site or scraper chrome, from a rule catalog
+and the line model (transforms/text/linemodel.py), which also tells segment what the other
+lines are (headline, summary, credit, content).
 
-Only whole lines are removed, and only short ones; every removed line is kept verbatim for audit.
-Lines that repeat across a site's pages but are in no catalog are a corpus-level concern.
+Only whole lines are removed; every removed line is kept verbatim for audit. Lines that repeat
+across a site's pages but are in neither are a corpus-level concern.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from scrapeclean.transforms.records import Document
-from scrapeclean.transforms.text.catalog import BOILERPLATE_PATTERNS, BOILERPLATE_PHRASES
+from scrapeclean.transforms.text import linemodel
+from scrapeclean.transforms.text.catalog import (
+    BOILERPLATE_PATTERNS,
+    BOILERPLATE_PHRASES,
+    CREDIT_PATTERNS,
+)
+from scrapeclean.transforms.text.paragraphs import split_paragraphs
 
 # Bullets, separators and closing punctuation around a chrome line ("» Share this article:",
 # "Advertisement -", "Help us improve."): not part of what identifies it.
 _EDGE_PUNCTUATION = " \t.!?:;,|•·*>»«-–—_=~/\\#"
 _SPACES = re.compile(r"\s+")
+THRESHOLDS = (
+    "chrome_threshold",
+    "headline_threshold",
+    "summary_above_threshold",
+    "summary_below_threshold",
+    "summary_possible_threshold",
+    "credit_threshold",
+)
+CATALOG = "catalog"  # a removed line's reason when the rule catalog matched it
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +53,37 @@ class BoilerplateConfig:
     # A line longer than this is content whatever it matches: chrome lines are short, and a
     # paragraph that merely mentions "newsletter" must survive.
     max_line_words: int = 40
+    # Read every line of a text dump with the line model (not HTML-extracted text, which is
+    # already the page's content, nor hard-wrapped text, whose lines are not paragraphs).
+    line_model: bool = True
+    # A model file written by scripts/train_line_model.py; empty: the one shipped beside
+    # transforms/text/linemodel.py (trained on wcxb-dev's dev part, see linemodel.md there).
+    line_model_path: str = ""
+    # Probabilities from which the model's reading is acted on, chosen by domain-grouped
+    # cross-validation on wcxb-dev's dev part (docs/textdump-quality.md).
+    chrome_threshold: float = 0.65
+    headline_threshold: float = 0.05
+    summary_above_threshold: float = 0.15
+    summary_below_threshold: float = 0.25
+    summary_possible_threshold: float = 0.1
+    credit_threshold: float = 0.5
+    # Searched case-insensitively in the lines the line model would take for chrome: a match
+    # keeps the line for segment (the default config gives it segment's credit patterns: wire
+    # credits at an article's end sit where related links and footers do).
+    keep_patterns: tuple[str, ...] = CREDIT_PATTERNS
 
     def __post_init__(self) -> None:
         if self.max_line_words < 1:
             raise ValueError("max_line_words: must be >= 1")
-        for name in ("patterns", "extra_patterns"):
+        for name in THRESHOLDS:
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name}: must be between 0 and 1")
+        if self.line_model:
+            try:
+                linemodel.load_model(self.line_model_path or str(linemodel.MODEL_PATH))
+            except ValueError as error:
+                raise ValueError(f"line_model_path: {error}") from None
+        for name in ("patterns", "extra_patterns", "keep_patterns"):
             check_patterns(name, getattr(self, name))
 
 
@@ -52,37 +97,131 @@ def check_patterns(name: str, patterns: tuple[str, ...]) -> None:
 
 
 def strip_boilerplate(document: Document, config: BoilerplateConfig) -> Document:
-    """Remove catalog boilerplate lines from a document, recording each in boilerplate_removed."""
-    kept, removed = split_boilerplate_lines(document.text.split("\n"), config)
-    if not removed:
+    """Remove chrome lines (catalog or line model) from a document, each kept verbatim in
+    boilerplate_removed, and note the model's role for every line left."""
+    lines = document.text.split("\n")
+    verdicts = judge_lines(lines, config, reads_lines(document, lines, config))
+    kept = [line for line, v in zip(lines, verdicts, strict=True) if not is_removed(v)]
+    removed = tuple(line for line, v in zip(lines, verdicts, strict=True) if is_removed(v))
+    read = any(v is not None and v.probability is not None for v in verdicts)
+    if not read and not removed:
         return document
     return replace(
         document,
         text="\n".join(kept),
-        boilerplate_removed=document.boilerplate_removed + tuple(removed),
+        boilerplate_removed=document.boilerplate_removed + removed,
+        line_roles=tuple(v.role for v in verdicts if v and not is_removed(v)) if read else (),
     )
 
 
-def split_boilerplate_lines(
-    lines: list[str], config: BoilerplateConfig
-) -> tuple[list[str], list[str]]:
-    """Split lines into (kept, removed); blank lines are always kept (they separate paragraphs)."""
+class Verdict(NamedTuple):
+    """What a non-blank line is: its role, and the model's probability for it (None when the
+    catalog decided or the model did not run)."""
+
+    role: str
+    probability: float | None = None
+
+
+def is_removed(verdict: Verdict | None) -> bool:
+    """Whether a line with this verdict leaves the text (blank lines never do)."""
+    return verdict is not None and verdict.role in (CATALOG, "chrome")
+
+
+def reads_lines(document: Document, lines: list[str], config: BoilerplateConfig) -> bool:
+    """Whether the line model reads this document (its text split into ``lines``): a text dump
+    of two or more lines, each of them a paragraph (not hard-wrapped)."""
+    if not config.line_model or document.extracted:
+        return False
+    filled = [len(line) for line in lines if line.strip()]
+    if len(filled) < 2:
+        return False
+    # Wrapped text is 50-100 columns wide (is_hard_wrapped); only then is the split needed.
+    return not 50 <= max(filled) <= 100 or len(split_paragraphs(document.text)) == len(filled)
+
+
+def judge_lines(
+    lines: list[str], config: BoilerplateConfig, use_model: bool = True
+) -> list[Verdict | None]:
+    """A verdict per line (None for a blank one): catalog chrome, else the line model's role,
+    else content."""
     is_chrome = compile_catalog(
         config.phrases + config.extra_phrases, config.patterns + config.extra_patterns
     )
-    kept: list[str] = []
-    removed: list[str] = []
-    for line in lines:
-        if line.strip() and len(line.split()) <= config.max_line_words and is_chrome(line):
-            removed.append(line)
+    at = [i for i, line in enumerate(lines) if line.strip()]
+    texts = [lines[i].strip() for i in at]
+    most = config.max_line_words  # split(None, most) stops counting past the limit
+    catalog = [len(text.split(None, most)) <= most and is_chrome(text) for text in texts]
+    verdicts: list[Verdict | None] = [None] * len(lines)
+    for i, matched in zip(at, catalog, strict=True):
+        verdicts[i] = _CATALOG_VERDICT if matched else _CONTENT_VERDICT
+    if not use_model or not texts:
+        return verdicts
+    model = linemodel.load_model(config.line_model_path or str(linemodel.MODEL_PATH))
+    probabilities = linemodel.predict(texts, catalog, model)
+    probabilities[catalog] = _CERTAIN_CHROME  # the catalog's lines go whatever the model says
+    roles = linemodel.read_roles(probabilities, model_thresholds(config), catalog)
+    keep = compile_keep(config.keep_patterns)
+    for j, (role, matched) in enumerate(zip(roles, catalog, strict=True)):
+        if role == linemodel.CHROME and not matched and keep is not None and keep(texts[j]):
+            roles[j] = linemodel.CONTENT
+    left = [role for role, matched in zip(roles, catalog, strict=True) if not matched]
+    if linemodel.CONTENT not in left:
+        return verdicts  # a reading with no text left is no reading: the catalog alone decides
+    for i, matched, role, row in zip(at, catalog, roles, probabilities.tolist(), strict=True):
+        if not matched:
+            p = row[linemodel.SUMMARY if role == linemodel.POSSIBLE_SUMMARY else role]
+            verdicts[i] = Verdict(linemodel.ROLES[role], round(p, 3))
+    return verdicts
+
+
+_CATALOG_VERDICT = Verdict(CATALOG)
+_CERTAIN_CHROME = [float(label == "chrome") for label in linemodel.LABELS]
+_CONTENT_VERDICT = Verdict("content")
+
+
+def removal_reasons(document: Document, config: BoilerplateConfig) -> list[str]:
+    """Why strip_boilerplate removes each line it removes, in order: "catalog", "chrome 0.97"
+    (the line model's probability), or "chrome by place" (the model's reading put it above the
+    headline or in the run that closes the article, without calling it chrome by itself). For
+    ``explain``."""
+    lines = document.text.split("\n")
+    verdicts = judge_lines(lines, config, reads_lines(document, lines, config))
+    reasons = []
+    for verdict in verdicts:
+        if verdict is None or not is_removed(verdict):
+            continue
+        if verdict.probability is None:
+            reasons.append(verdict.role)
+        elif verdict.probability < config.chrome_threshold:
+            reasons.append(f"chrome by place (p {verdict.probability:.2f})")
         else:
-            kept.append(line)
-    return kept, removed
+            reasons.append(f"chrome {verdict.probability:.2f}")
+    return reasons
+
+
+def model_thresholds(config: BoilerplateConfig) -> linemodel.Thresholds:
+    """The config's thresholds as the line model takes them."""
+    return linemodel.Thresholds(
+        config.chrome_threshold,
+        config.headline_threshold,
+        config.summary_above_threshold,
+        config.summary_below_threshold,
+        config.summary_possible_threshold,
+        config.credit_threshold,
+    )
 
 
 def normalize_line(line: str) -> str:
     """Fold a line to what identifies it: casefolded, single-spaced, no edge punctuation."""
     return _SPACES.sub(" ", line).strip(_EDGE_PUNCTUATION).casefold()
+
+
+@functools.lru_cache(maxsize=8)
+def compile_keep(patterns: tuple[str, ...]) -> Callable[[str], object] | None:
+    """One case-insensitive search for any of ``patterns`` (None when there are none)."""
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE).search
 
 
 @functools.lru_cache(maxsize=16)

@@ -1,0 +1,322 @@
+"""Train the line model (scrapeclean/transforms/text/linemodel.json) on the dev part of wcxb-dev.
+
+The dumps are scripts/make_wcxb_dumps.py's, both layouts, from the dev domains only (the split
+file); the held-out part is never read here. Multinomial logistic regression, fitted by
+full-batch L-BFGS in numpy (no model library: the same inputs give the same bytes), in two
+stages: stage 2 learns from stage 1's verdicts on neighbouring lines. ``--cross-validate``
+prints the dev figures of scripts/score_wcxb.py, each fold scored by a model trained on the
+other four.
+
+    python -m scripts.train_line_model [--out PATH] [--cross-validate] [--check]
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before numpy loads: its matrices here are ~10^5 x 100, where OpenBLAS's threads cost more
+# than they give on 2 shared cores (3-4x the CPU time measured on a 10^4-row fit).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse
+import json
+import tempfile
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scrapeclean.pipeline.job.config import load_config
+from scrapeclean.transforms.text.boilerplate import CATALOG, BoilerplateConfig, judge_lines
+from scrapeclean.transforms.text.linemodel import (
+    LABELS,
+    MODEL_PATH,
+    STAGE1_FEATURES,
+    STAGE2_FEATURES,
+    LineModel,
+    shape_rows,
+    softmax,
+    stage1_matrix,
+    stage2_matrix,
+)
+from scripts.make_wcxb_dumps import Dump, make_dumps
+from scripts.score_wcxb import format_table, score_folds
+
+DECIMALS = 4  # weights as written: small file, and float noise below it never changes a byte
+L2 = 1e-3  # per-example L2 on standardised weights
+ITERATIONS = 1000  # an upper bound: the fit stops when the gradient is ~0 (GRADIENT_TOLERANCE)
+GRADIENT_TOLERANCE = 1e-9
+HISTORY = 10  # L-BFGS memory
+LAYOUTS = ("article", "page")  # labelled layouts (htmldev dumps have snippets only)
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One dump as training rows: stage-1 features, label indices, fold, layout."""
+
+    features: np.ndarray
+    labels: np.ndarray
+    fold: int
+    layout: str
+
+
+def dump_examples(dump: Dump, config: BoilerplateConfig) -> list[Example]:
+    """The stage-1 rows of one labelled dump (its non-blank lines, as the stage sees them), and
+    for an article dump also of its seed-sized cut (see ``seed_sized``)."""
+    labelled = [(line.text.strip(), line.label) for line in dump.lines if line.text.strip()]
+    if not labelled:
+        return []
+    fold = dump.fold if dump.fold is not None else -1
+    variants = [labelled]
+    if dump.layout == "article":
+        variants.append(seed_sized(labelled, zlib.crc32(dump.id.encode())))
+    return [lines_example(v, fold, dump.layout, config) for v in variants]
+
+
+def seed_sized(labelled: list[tuple[str, str]], draw: int) -> list[tuple[str, str]]:
+    """The dump with its body cut to 2-8 lines after the lead (chrome among them kept) and, in
+    half of them, its first credit line moved under the headline.
+
+    The seeds and most scraped news dumps are that size, the dev pages' main texts far longer
+    (87 lines a dump), and position and length features differ with it; and news dumps carry
+    their byline under the headline, where make_wcxb_dumps never puts one (it puts the page's
+    credits after the text).
+    """
+    labels = [label for _, label in labelled]
+    content = [i for i, label in enumerate(labels) if label == "content"]
+    if len(content) < 4:
+        return labelled
+    keep_to = content[min(len(content) - 1, 2 + draw % 7)]
+    cut = labelled[: keep_to + 1] + labelled[content[-1] + 1 :]
+    credit = next((i for i, (_, label) in enumerate(cut) if label == "credit"), None)
+    if credit is None or draw & 8:  # half of them keep their credits at the end
+        return cut
+    byline = cut.pop(credit)
+    headline = next(i for i, (_, label) in enumerate(cut) if label == "headline")
+    return [*cut[: headline + 1], byline, *cut[headline + 1 :]]
+
+
+def lines_example(
+    labelled: list[tuple[str, str]], fold: int, layout: str, config: BoilerplateConfig
+) -> Example:
+    """Training rows for labelled lines."""
+    lines = [text for text, _ in labelled]
+    catalog = catalog_verdicts(lines, config)
+    features = stage1_matrix(lines, shape_rows(lines, catalog))
+    labels = np.array([LABELS.index(label) for _, label in labelled])
+    return Example(features, labels, fold, layout)
+
+
+def catalog_verdicts(lines: list[str], config: BoilerplateConfig) -> list[bool]:
+    """The rule catalog's verdict on each line, as the boilerplate stage computes it."""
+    verdicts = judge_lines(lines, config, use_model=False)
+    return [verdict is not None and verdict.role == CATALOG for verdict in verdicts]
+
+
+def dev_dumps(layouts: Sequence[str] = LAYOUTS) -> list[Dump]:
+    """Every dev dump of the given layouts (held-out pages are never read)."""
+    return [dump for layout in layouts for dump in make_dumps("dev", layout)]
+
+
+def examples_config() -> BoilerplateConfig:
+    """The default boilerplate config without its model: training needs only the catalog, and
+    the model being replaced may no longer fit the features."""
+    return load_config(None, ["boilerplate.line_model=false"]).boilerplate
+
+
+def examples_of(dumps: Sequence[Dump]) -> list[Example]:
+    """Training rows of labelled dumps, with the default config's rule catalog."""
+    config = examples_config()
+    return [example for dump in dumps for example in dump_examples(dump, config)]
+
+
+@dataclass(frozen=True, slots=True)
+class Fitted:
+    """A fitted regression in raw feature units (standardisation folded into the weights)."""
+
+    weights: np.ndarray
+    bias: np.ndarray
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """Label probabilities for rows of features."""
+        return softmax(features @ self.weights + self.bias)
+
+
+def fit(
+    features: np.ndarray, labels: np.ndarray, sample_weight: np.ndarray, iterations: int
+) -> Fitted:
+    """Weighted multinomial logistic regression with L2, by L-BFGS on standardised columns."""
+    mean = features.mean(axis=0)
+    scale = features.std(axis=0)
+    scale[scale == 0] = 1.0
+    x = (features - mean) / scale
+    n, d = x.shape
+    k = len(LABELS)
+    rows = np.arange(n)
+    w = sample_weight / sample_weight.sum()
+
+    def loss_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        weights, bias = theta[: d * k].reshape(d, k), theta[d * k :]
+        p = softmax(x @ weights + bias)
+        loss = -float(w @ np.log(p[rows, labels] + 1e-300))
+        loss += 0.5 * L2 * float(np.sum(weights * weights))
+        p[rows, labels] -= 1.0
+        residual = p * w[:, None]
+        grad_w = x.T @ residual + L2 * weights
+        return loss, np.concatenate((grad_w.ravel(), residual.sum(axis=0)))
+
+    theta = _lbfgs(loss_grad, np.zeros(d * k + k), iterations)
+    weights = theta[: d * k].reshape(d, k) / scale[:, None]
+    bias = theta[d * k :] - mean @ weights
+    return Fitted(weights, bias)
+
+
+def _lbfgs(loss_grad, theta: np.ndarray, iterations: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Minimise with L-BFGS (two-loop recursion, backtracking Armijo line search)."""
+    loss, grad = loss_grad(theta)
+    steps: list[tuple[np.ndarray, np.ndarray, float]] = []
+    for _ in range(iterations):
+        direction = -grad
+        alphas = []
+        for s, y, rho in reversed(steps):
+            alpha = rho * (s @ direction)
+            alphas.append(alpha)
+            direction = direction - alpha * y
+        if steps:
+            s, y, _ = steps[-1]
+            direction = direction * ((s @ y) / (y @ y))
+        for (s, y, rho), alpha in zip(steps, reversed(alphas), strict=True):
+            beta = rho * (y @ direction)
+            direction = direction + s * (alpha - beta)
+        step = 1.0
+        while True:
+            candidate = theta + step * direction
+            new_loss, new_grad = loss_grad(candidate)
+            if new_loss <= loss + 1e-4 * step * (grad @ direction):
+                break
+            step *= 0.5
+            if step < 1e-10:
+                # no step lowers the loss any more: converged to float precision (the 4-decimal
+                # weights no longer move; searching on cost 30 evaluations an iteration)
+                return theta
+        s, y = candidate - theta, new_grad - grad
+        if s @ y > 1e-12:
+            steps = [*steps, (s, y, 1.0 / (s @ y))][-HISTORY:]
+        theta, loss, grad = candidate, new_loss, new_grad
+        if np.abs(grad).max() < GRADIENT_TOLERANCE:
+            break
+    return theta
+
+
+def example_weights(examples: Sequence[Example]) -> np.ndarray:
+    """Row weights: each layout weighs the same in total, each dump the same within it."""
+    layouts = {example.layout for example in examples}
+    per_layout = {
+        layout: sum(example.layout == layout for example in examples) for layout in layouts
+    }
+    return np.concatenate(
+        [
+            np.full(len(e.labels), 1.0 / (len(e.labels) * per_layout[e.layout] * len(layouts)))
+            for e in examples
+        ]
+    )
+
+
+def fit_stage(examples: Sequence[Example], rows: Iterable[np.ndarray], iterations: int) -> Fitted:
+    """Fit one stage on the given per-dump feature rows with the examples' labels."""
+    return fit(
+        np.vstack(list(rows)),
+        np.concatenate([e.labels for e in examples]),
+        example_weights(examples),
+        iterations,
+    )
+
+
+def train(examples: Sequence[Example], iterations: int = ITERATIONS) -> LineModel:
+    """Both stages; stage 2 learns from stage 1's verdicts on the same dumps.
+
+    ``iterations`` bounds each stage's L-BFGS (the shipped model: until converged).
+    In-sample verdicts are close enough to out-of-fold ones here (a few dozen weights fitted on
+    ~10^5 lines), and fitting stage 1 once instead of once per fold keeps training quick.
+    """
+    stage1 = fit_stage(examples, [e.features for e in examples], iterations)
+    stage2_rows = [stage2_matrix(e.features, stage1.probabilities(e.features)) for e in examples]
+    stage2 = fit_stage(examples, stage2_rows, iterations)
+    return LineModel(stage1.weights, stage1.bias, stage2.weights, stage2.bias)
+
+
+def model_json(model: LineModel) -> str:
+    """The model file's text: rounded weights, sorted keys, provenance (byte-stable)."""
+
+    def rounded(array: np.ndarray) -> list:
+        return np.round(array, DECIMALS).tolist()
+
+    data = {
+        "about": "scrapeclean line model; trained by scripts/train_line_model.py on "
+        "wcxb-dev (dev part), CC-BY-4.0; see linemodel.md beside this file",
+        "labels": list(LABELS),
+        "stage1": {
+            "features": list(STAGE1_FEATURES),
+            "weights": rounded(model.stage1_weights),
+            "bias": rounded(model.stage1_bias),
+        },
+        "stage2": {
+            "features": list(STAGE2_FEATURES),
+            "weights": rounded(model.stage2_weights),
+            "bias": rounded(model.stage2_bias),
+        },
+    }
+    return json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def cross_validate(dumps: Sequence[Dump], folder: Path) -> dict[str, Any]:
+    """The dev figures of scripts/score_wcxb.py, each fold scored with a model trained on the
+    other four (domain-grouped: a domain's pages share a fold); model files go to ``folder``."""
+    examples = examples_of(dumps)
+
+    def overrides(train_folds: frozenset[int]) -> list[str]:
+        path = folder / f"linemodel-{''.join(map(str, sorted(train_folds)))}.json"
+        path.write_text(model_json(train([e for e in examples if e.fold in train_folds])))
+        return [f"boilerplate.line_model_path={path}"]
+
+    return score_folds(dumps, overrides)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train on the dev dumps and write the model file, or print cross-validated figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument(
+        "--cross-validate",
+        action="store_true",
+        help="print the dev figures, each fold scored by a model trained on the other folds",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="re-train and exit 1 unless the result is the shipped model, byte for byte",
+    )
+    args = parser.parse_args(argv)
+    dumps = dev_dumps()
+    if args.cross_validate:
+        with tempfile.TemporaryDirectory() as folder:
+            figures = cross_validate(dumps, Path(folder))
+        print(format_table(figures["pooled"]))
+        return 0
+    examples = examples_of(dumps)
+    text = model_json(train(examples))
+    if args.check:
+        same = MODEL_PATH.read_text(encoding="utf-8") == text
+        print(f"{MODEL_PATH}: {'reproduced' if same else 'differs from a fresh training'}")
+        return 0 if same else 1
+    args.out.write_text(text, encoding="utf-8")
+    rows = sum(len(e.labels) for e in examples)
+    print(f"{len(examples)} training dumps ({len(dumps)} dev dumps), {rows} lines -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""linefeatures and the line model's feature matrices: what a line's columns say about it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from scrapeclean.transforms.text.linefeatures import SHAPE_FEATURES, line_shape, topic_overlaps
+from scrapeclean.transforms.text.linemodel import (
+    STAGE1_FEATURES,
+    STAGE2_FEATURES,
+    shape_rows,
+    stage1_matrix,
+    stage2_matrix,
+)
+
+
+def shape(line: str, catalog: bool = False) -> dict[str, float]:
+    row, _ = line_shape(line, catalog)
+    assert len(row) == len(SHAPE_FEATURES)
+    return dict(zip(SHAPE_FEATURES, map(float, row), strict=True))
+
+
+def test_a_prose_sentence_reads_as_prose() -> None:
+    got = shape(
+        "The city council voted 31 to 14 on Tuesday to build a taller flood barrier, "
+        "ending a two-year dispute over who pays for it."
+    )
+    assert got["words_13_25"] == 1 and got["ends_sentence"] == 1
+    assert got["stopword_share"] > 0.2 and got["chrome_word_share"] == 0
+    assert got["comma_per_word"] > 0 and got["log_words"] == pytest.approx(math.log1p(24))
+
+
+@pytest.mark.parametrize(
+    ("line", "column"),
+    [
+        ("Share on Facebook", "chrome_word_share"),
+        ("Subscribe to our newsletter", "chrome_first_word"),
+        ("Home | News | Sport | Weather", "has_separator"),
+        ("• Most read", "starts_bullet"),
+        ("Email us at news@example.com", "link_like"),
+        ("Updated 12/03/2024 at 9:30", "date_like"),
+        ("By Jane Doe and John Roe", "byline_opener"),
+        ("Photo: Reuters", "credit_word_share"),
+        ("LONDON — Prices rose.", "dateline"),
+        ("Read more:", "ends_colon"),
+        ("Can the market survive?", "ends_question"),
+        ("Continue reading…", "ends_ellipsis"),
+    ],
+)
+def test_chrome_credit_and_news_cues(line: str, column: str) -> None:
+    assert shape(line)[column] > 0
+
+
+def test_capitals_and_digits_are_shares_of_the_line_start() -> None:
+    got = shape("WORLD CUP 2026")
+    assert got["upper_share"] == pytest.approx(8 / 14)
+    assert got["digit_share"] == pytest.approx(4 / 14)
+    assert got["capitalised_share"] == 0  # title case words only: capitals are upper_share
+    assert got["words_2_3"] == 1 and got["ends_letter"] == 1
+    assert shape("World Cup 2026")["capitalised_share"] == pytest.approx(2 / 3)
+
+
+def test_non_ascii_lines_count_the_same_way() -> None:
+    _, ascii_words = line_shape("Der Streik legt den Verkehr lahm", False)
+    row, words = line_shape("Der Streik legt den Verkehr in Süddeutschland lahm", False)
+    assert ascii_words == {"streik", "legt", "verkehr", "lahm"}  # function words dropped
+    assert words == ascii_words | {"süddeutschland"}
+    assert row[SHAPE_FEATURES.index("stopword_share")] == pytest.approx(3 / 8)
+
+
+def test_the_catalog_verdict_is_a_column() -> None:
+    assert shape("Help us improve.", catalog=True)["catalog"] == 1
+    assert shape("Help us improve.", catalog=False)["catalog"] == 0
+
+
+def test_topic_overlap_tells_a_heading_from_a_stray_menu_item() -> None:
+    lines = [
+        "Flood barriers",
+        "The flood barriers along the river will be raised by a metre next year.",
+        "Weather",
+        "Engineers say the barriers were built in 1978 and are too low for today.",
+    ]
+    words = [line_shape(line, False)[1] for line in lines]
+    overall, previous, following = topic_overlaps(words, [False, True, False, True])
+    assert overall[0] == 1.0 and overall[2] == 0.0  # "flood barriers" recur in the prose
+    assert following[0] == 1.0 and previous[1] > 0 and following[2] == 0.0
+
+
+def test_stage_matrices_have_one_row_per_line_and_see_neighbours() -> None:
+    lines = ["Menu", "A Headline About Floods", "A first paragraph that runs on. " * 3, "Share"]
+    stage1 = stage1_matrix(lines, shape_rows(lines, [False, False, False, True]))
+    assert stage1.shape == (4, len(STAGE1_FEATURES))
+    column = {name: i for i, name in enumerate(STAGE1_FEATURES)}
+    assert stage1[:, column["is_first"]].tolist() == [1, 0, 0, 0]
+    assert stage1[:, column["above_first_prose"]].tolist() == [1, 1, 0, 0]
+    assert stage1[:, column["below_last_prose"]].tolist() == [0, 0, 0, 1]
+    assert stage1[:, column["catalog@+1"]].tolist() == [0, 0, 1, 0]
+    assert stage1[:, column["exists@-2"]].tolist() == [0, 0, 1, 1]
+    verdicts = np.tile([0.1, 0.6, 0.1, 0.1, 0.1], (4, 1))
+    verdicts[1] = [0.0, 0.0, 1.0, 0.0, 0.0]
+    stage2 = stage2_matrix(stage1, verdicts)
+    assert stage2.shape == (4, len(STAGE2_FEATURES))
+    second = {name: i for i, name in enumerate(STAGE2_FEATURES)}
+    assert stage2[:, second["above_best_headline"]].tolist() == [1, 0, 0, 0]
+    assert stage2[2, second["p_headline@-1"]] == 1.0

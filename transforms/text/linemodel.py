@@ -1,0 +1,359 @@
+"""The line model: what each line of a text dump is (content, chrome, headline, summary, credit).
+
+Two multinomial logistic regressions over transforms/text/linefeatures.py's columns: the first
+reads each line with its position and its neighbours' shapes, the second re-reads it with the
+first one's verdicts on the lines around it (context smoothing, as jusText does with its
+neighbours' classes). Weights ship as a small JSON file beside this module (see
+linemodel.md); nothing is downloaded and inference is numpy over a few dozen columns.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from scrapeclean.transforms.text.linefeatures import SHAPE_FEATURES, line_shape, topic_overlaps
+
+LABELS = ("content", "chrome", "headline", "summary", "credit")
+CONTENT, CHROME, HEADLINE, SUMMARY, CREDIT = range(len(LABELS))
+# A reading's roles are the labels plus one: the line under the headline that may be its dek,
+# too unsure for the model alone (segment's dek rule decides).
+ROLES = (*LABELS, "possible_summary")
+POSSIBLE_SUMMARY = len(LABELS)
+MODEL_PATH = Path(__file__).with_name("linemodel.json")
+
+_COLUMN = {name: i for i, name in enumerate(SHAPE_FEATURES)}
+_ENDS_SENTENCE = _COLUMN["ends_sentence"]
+# Shape columns a line is also described by as a neighbour (one and two lines away).
+NEIGHBOUR_SHAPE = (
+    "log_words",
+    "ends_sentence",
+    "capitalised_share",
+    "stopword_share",
+    "chrome_word_share",
+    "credit_word_share",
+    "date_like",
+    "dateline",
+    "catalog",
+)
+_NEIGHBOUR_COLUMNS = [_COLUMN[name] for name in NEIGHBOUR_SHAPE]
+_OFFSETS = (-2, -1, 1, 2)
+PLACE_FEATURES = (
+    "relative_position",
+    "log_lines_above",
+    "log_lines_below",
+    "is_first",
+    "is_last",
+    "log_lines",
+    "prose_share_above",
+    "prose_share_below",
+    "above_first_prose",
+    "below_last_prose",
+    "log_lines_to_next_prose",
+    "log_lines_from_previous_prose",
+    "log_short_run",
+    "log_repeats",
+    "prose_line_share",
+    "topic_overlap",
+    "previous_line_overlap",
+    "next_line_overlap",
+)
+# Place columns that are counts of lines, used as log(1 + count).
+_LOG_PLACE = [PLACE_FEATURES.index(name) for name in PLACE_FEATURES if name.startswith("log_")]
+STAGE1_FEATURES = (
+    *SHAPE_FEATURES,
+    *PLACE_FEATURES,
+    *(f"{name}@{offset:+d}" for offset in _OFFSETS for name in (*NEIGHBOUR_SHAPE, "exists")),
+)
+STAGE2_FEATURES = (
+    *STAGE1_FEATURES,
+    *(f"p_{label}@{offset:+d}" for offset in (-2, -1, 0, 1, 2) for label in LABELS),
+    "p_chrome_window5",
+    "p_content_above3",
+    "p_content_below3",
+    "p_chrome_above3",
+    "p_chrome_below3",
+    "p_headline_max_above",
+    "p_headline_max_below",
+    "above_best_headline",
+    "below_best_headline",
+    "log_distance_best_headline",
+)
+# A line of this many words or more that ends a sentence is prose: it anchors the article.
+PROSE_WORDS = 13
+SHORT_WORDS = 6  # a run of lines this short is a menu, a share bar or a link list
+# The end of an article: past the last line this likely content, a run of MIN_TAIL lines or
+# more, at least TAIL_SHARE of them chrome, loses the lines that lean to chrome at all.
+SURE_CONTENT = 0.8
+MIN_TAIL = 3
+TAIL_SHARE = 0.5
+TAIL_LEANING = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class LineModel:
+    """Both stages' weights (features x labels) and biases, as numpy arrays."""
+
+    stage1_weights: np.ndarray
+    stage1_bias: np.ndarray
+    stage2_weights: np.ndarray
+    stage2_bias: np.ndarray
+    # Stage 2's weights on the stage-1 columns ride along stage 1's product (one matmul).
+    joint_weights: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        joint = np.hstack((self.stage1_weights, self.stage2_weights[: len(STAGE1_FEATURES)]))
+        object.__setattr__(self, "joint_weights", joint)
+
+
+@functools.lru_cache(maxsize=4)
+def load_model(path: str) -> LineModel:
+    """Read a model file once per process; ValueError when it is unreadable or was written for
+    other features or labels than this module's."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return _model_from(data, path)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{path}: not a line model file ({error})") from None
+
+
+def _model_from(data: dict, path: str) -> LineModel:
+    if tuple(data["labels"]) != LABELS:
+        raise ValueError(f"{path}: labels {data['labels']} are not {list(LABELS)}")
+    arrays = []
+    for stage, names in (("stage1", STAGE1_FEATURES), ("stage2", STAGE2_FEATURES)):
+        if tuple(data[stage]["features"]) != names:
+            raise ValueError(f"{path}: {stage} features differ from this version's")
+        arrays += [np.array(data[stage]["weights"]), np.array(data[stage]["bias"])]
+    return LineModel(*arrays)
+
+
+def shape_rows(lines: list[str], catalog: list[bool]) -> list[tuple[list[float], set[str]]]:
+    """line_shape of every stripped, non-empty line, with the catalog's verdicts."""
+    return [line_shape(*pair) for pair in zip(lines, catalog, strict=True)]
+
+
+def stage1_matrix(lines: list[str], shapes: list[tuple[list[float], set[str]]]) -> np.ndarray:
+    """STAGE1_FEATURES: each line's shape, where it sits, and its neighbours' shapes.
+
+    The place columns are plain Python per line: a dump has a few dozen lines, where numpy's
+    per-call cost would exceed the arithmetic (measured: 68 against 94 us on the seed).
+    """
+    n = len(lines)
+    rows = [shape for shape, _ in shapes]
+    words = [line.count(" ") + 1 for line in lines]
+    prose = [w >= PROSE_WORDS and row[_ENDS_SENTENCE] for w, row in zip(words, rows, strict=True)]
+    prose_words = [w if p else 0 for w, p in zip(words, prose, strict=True)]
+    total = sum(prose_words) or 1
+    prose_at = [i for i, p in enumerate(prose) if p]
+    first, last = (prose_at[0], prose_at[-1]) if prose_at else (n, -1)
+    to_next, from_previous = _distances(prose)
+    short_runs = _run_lengths([w <= SHORT_WORDS for w in words])
+    folded = [line.casefold() for line in lines]
+    counts = Counter(folded)
+    overall, previous, following = topic_overlaps([w for _, w in shapes], prose)
+    prose_share = len(prose_at) / n
+    above = 0
+    place = []
+    for i in range(n):
+        place.append(
+            (
+                i / max(n - 1, 1),
+                i,
+                n - 1 - i,
+                i == 0,
+                i == n - 1,
+                n,
+                above / total,
+                (total - above - prose_words[i]) / total,
+                i < first,
+                i > last,
+                to_next[i],
+                from_previous[i],
+                short_runs[i],
+                counts[folded[i]] - 1,
+                prose_share,
+                overall[i],
+                previous[i],
+                following[i],
+            )
+        )
+        above += prose_words[i]
+    where = np.array(place, dtype=float)
+    where[:, _LOG_PLACE] = np.log1p(where[:, _LOG_PLACE])
+    shape = np.array(rows, dtype=float)
+    around = np.zeros((n + 4, len(_NEIGHBOUR_COLUMNS) + 1))
+    around[2:-2, :-1] = shape[:, _NEIGHBOUR_COLUMNS]
+    around[2:-2, -1] = 1.0
+    neighbours = [around[2 + offset : 2 + offset + n] for offset in _OFFSETS]
+    return np.hstack((shape, where, *neighbours))
+
+
+def stage2_matrix(stage1: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """STAGE2_FEATURES: stage 1's columns plus its verdicts on the lines around each line."""
+    return np.hstack((stage1, stage2_context(first)))
+
+
+def stage2_context(first: np.ndarray) -> np.ndarray:
+    """The stage-2 columns past stage 1's: its verdicts on each line and the lines around."""
+    n = len(first)
+    padded = np.zeros((n + 6, len(LABELS)))
+    padded[3:-3] = first
+    verdicts = [padded[3 + offset : 3 + offset + n] for offset in (-2, -1, 0, 1, 2)]
+    sums = np.vstack((np.zeros(len(LABELS)), np.cumsum(padded, axis=0)))
+    above = (sums[3 : n + 3] - sums[:n]) / 3  # lines i-3 .. i-1
+    below = (sums[7 : n + 7] - sums[4 : n + 4]) / 3  # lines i+1 .. i+3
+    window = (sums[6 : n + 6, CHROME] - sums[1 : n + 1, CHROME]) / 5  # lines i-2 .. i+2
+    headline = first[:, HEADLINE]
+    best_above = np.concatenate(([0.0], np.maximum.accumulate(headline)[:-1]))
+    best_below = np.concatenate((np.maximum.accumulate(headline[::-1])[::-1][1:], [0.0]))
+    best = int(np.argmax(headline))
+    position = np.arange(n)
+    context = np.column_stack(
+        (
+            window,
+            above[:, CONTENT],
+            below[:, CONTENT],
+            above[:, CHROME],
+            below[:, CHROME],
+            best_above,
+            best_below,
+            position < best,
+            position > best,
+            np.log1p(np.abs(position - best)),
+        )
+    )
+    return np.hstack((*verdicts, context))
+
+
+def predict(lines: list[str], catalog: list[bool], model: LineModel) -> np.ndarray:
+    """Probabilities (lines x LABELS) for stripped, non-empty lines, after context smoothing."""
+    stage1 = stage1_matrix(lines, shape_rows(lines, catalog))
+    scores = stage1 @ model.joint_weights
+    k = len(LABELS)
+    first = softmax(scores[:, :k] + model.stage1_bias)
+    context_weights = model.stage2_weights[len(STAGE1_FEATURES) :]
+    return softmax(scores[:, k:] + stage2_context(first) @ context_weights + model.stage2_bias)
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of raw label scores."""
+    exp = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _distances(flags: list[bool]) -> tuple[list[int], list[int]]:
+    """For each line, how many lines down the next flagged line is and how many lines up the
+    previous one is (the number of lines when there is none)."""
+    n = len(flags)
+    down, up = [n] * n, [n] * n
+    at = None
+    for i in range(n - 1, -1, -1):
+        if at is not None:
+            down[i] = at - i
+        if flags[i]:
+            at = i
+    at = None
+    for i in range(n):
+        if at is not None:
+            up[i] = i - at
+        if flags[i]:
+            at = i
+    return down, up
+
+
+def _run_lengths(flags: list[bool]) -> list[int]:
+    """For each True, the length of the run of Trues it belongs to; 0 for False."""
+    lengths = [0] * len(flags)
+    start = 0
+    for i in range(len(flags) + 1):
+        if i == len(flags) or not flags[i]:
+            for j in range(start, i):
+                lengths[j] = i - start
+            start = i + 1
+    return lengths
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Probabilities from which the model's reading of a line is acted on."""
+
+    chrome: float
+    headline: float
+    summary_above: float  # a line above the headline: it cannot be the lead
+    summary_below: float  # a line below it, which may be the lead
+    summary_possible: float  # below it, left to segment's dek rule from here
+    credit: float
+
+
+def read_roles(
+    probabilities: np.ndarray, thresholds: Thresholds, catalog: Sequence[bool] | None = None
+) -> list[int]:
+    """One label index per line: the document's single headline, a summary beside it, credits,
+    chrome, and content for the rest.
+
+    The headline is the likeliest line (when likely enough); the summary is the nearest
+    non-credit line above it, else below it, when likely enough (even if the model leaned to
+    chrome: the catalog's lines never qualify); lines above the headline that are neither are
+    chrome, as in every layout a scraper writes. ``catalog`` marks the lines the rule catalog
+    matched (see ``_close_tail``).
+    """
+    n = len(probabilities)
+    roles = [CHROME if p >= thresholds.chrome else CONTENT for p in probabilities[:, CHROME]]
+    for i in np.flatnonzero(probabilities[:, CREDIT] >= thresholds.credit):
+        if roles[i] == CONTENT:
+            roles[i] = CREDIT
+    best = int(np.argmax(probabilities[:, HEADLINE])) if n else 0
+    if not n or probabilities[best, HEADLINE] < thresholds.headline:
+        return roles
+    roles[best] = HEADLINE
+    # Above first: a line above the headline cannot be the lead, the one below can.
+    above, below = _nearest(roles, best, -1), _nearest(roles, best, 1)
+    if above is not None and probabilities[above, SUMMARY] >= thresholds.summary_above:
+        roles[above] = SUMMARY
+    elif below is not None and probabilities[below, SUMMARY] >= thresholds.summary_below:
+        roles[below] = SUMMARY
+    elif (
+        below is not None
+        and roles[below] == CONTENT
+        and probabilities[below, SUMMARY] >= thresholds.summary_possible
+    ):
+        roles[below] = POSSIBLE_SUMMARY
+    for i in range(best):
+        if roles[i] == CONTENT:
+            roles[i] = CHROME
+    return _close_tail(probabilities, roles, catalog or [False] * n)
+
+
+def _close_tail(probabilities: np.ndarray, roles: list[int], catalog: Sequence[bool]) -> list[int]:
+    """Past the last line the model is sure is content, a run of lines mostly read as chrome
+    goes whole: related lists, author bios, newsletter boxes and footers mix chrome-like and
+    prose-like lines, and a lone kept teaser there is still chrome.
+
+    The run is the lines the model read (the catalog's go anyway): counted with them, a
+    short article's last paragraphs between two catalog lines went too (22 paragraphs of the
+    old generated corpus), at no gain on wcxb-dev (cross-validated: docs/textdump-quality.md).
+    """
+    sure = np.flatnonzero(probabilities[:, CONTENT] >= SURE_CONTENT)
+    start = sure[-1] + 1 if len(sure) else len(roles)
+    tail = [i for i in range(start, len(roles)) if not catalog[i]]
+    if len(tail) < MIN_TAIL or sum(roles[i] == CHROME for i in tail) < TAIL_SHARE * len(tail):
+        return roles
+    for i in tail:
+        if roles[i] == CONTENT and probabilities[i, CHROME] >= TAIL_LEANING:
+            roles[i] = CHROME
+    return roles
+
+
+def _nearest(roles: list[int], start: int, step: int) -> int | None:
+    """The first line from ``start`` in direction ``step`` past credits (None at an end)."""
+    i = start + step
+    while 0 <= i < len(roles) and roles[i] == CREDIT:
+        i += step
+    return i if 0 <= i < len(roles) else None

@@ -11,9 +11,10 @@ each run is a subprocess so its peak RSS (``ru_maxrss``) is its own.
 
 ``cost``: the issue's cost target, end to end. Writes N of those articles as text dumps (one
 folder per site), runs the real CLI with configs/default.yaml and with configs/training.yaml
-(every corpus step on), and prints wall time and the peak RSS of the whole process tree of each
-(scripts/measure.py), medians of ``--repeat`` runs (default and training alternate), and the
-ratio training / default: the median of the per-pair ratios.
+(every corpus step on), and prints wall time, CPU time (user + sys of the process tree) and
+the peak RSS of the whole process tree of each (scripts/measure.py), medians of ``--repeat``
+runs (default and training alternate), and the ratios training / default: the medians of the
+per-pair ratios, by wall and by CPU (the CPU ratio holds on a machine other work slows down).
 
 Usage::
 
@@ -292,16 +293,18 @@ def write_site_dumps(root: Path, count: int, start: int = 0) -> None:
 
 def cost(docs: int, workers: int, repeat: int, scratch: Path) -> list[dict]:
     """Median wall and tree peak of the CLI with default.yaml and training.yaml on N dumps."""
+    import os
     import shutil
     import statistics
     import tempfile
 
+    from scripts.bench_scale import children_cpu
     from scripts.measure import measure
 
     root = Path(tempfile.mkdtemp(prefix="bench_corpus-", dir=scratch))
     try:
         write_site_dumps(root / "sites", docs)
-        runs: dict[str, list[tuple[float, float, dict]]] = {"default": [], "training": []}
+        runs: dict[str, list[tuple[float, float, float, dict]]] = {"default": [], "training": []}
         for _ in range(repeat):  # interleaved: the machine's speed drifts over minutes
             for profile, profile_runs in runs.items():
                 output = root / f"out-{profile}"
@@ -309,30 +312,37 @@ def cost(docs: int, workers: int, repeat: int, scratch: Path) -> list[dict]:
                 command += ["--input", str(root / "sites/*/*.txt"), "--output", str(output)]
                 command += ["--config", f"configs/{profile}.yaml"]
                 command += ["--workers", str(workers)] if workers > 1 else []
+                load, cpu_before = os.getloadavg()[0], children_cpu()
                 result = measure(command)
+                cpu = children_cpu() - cpu_before
                 manifest = json.loads((output / "manifest.json").read_text("utf-8"))
-                profile_runs.append((result.seconds, result.tree_peak_mb, manifest["counts"]))
+                profile_runs.append((result.seconds, cpu, result.tree_peak_mb, manifest["counts"]))
                 shutil.rmtree(output)
                 line = f"  {profile}: exit {result.returncode}, {result.seconds:.1f} s, "
-                line += f"tree peak {result.tree_peak_mb:.0f} MB"
+                line += f"cpu {cpu:.1f} s, tree peak {result.tree_peak_mb:.0f} MB, load {load:.2f}"
                 print(line, file=sys.stderr, flush=True)
         rows = [
             {
                 "profile": profile, "docs": docs, "workers": workers, "runs": repeat,
                 "wall_s": round(statistics.median(r[0] for r in profile_runs), 1),
-                "tree_peak_mb": round(statistics.median(r[1] for r in profile_runs)),
-                "articles": profile_runs[0][2]["articles"],
-                "rejects": profile_runs[0][2]["rejects"],
+                "cpu_s": round(statistics.median(r[1] for r in profile_runs), 1),
+                "tree_peak_mb": round(statistics.median(r[2] for r in profile_runs)),
+                "articles": profile_runs[0][3]["articles"],
+                "rejects": profile_runs[0][3]["rejects"],
             }
             for profile, profile_runs in runs.items()
         ]  # fmt: skip
         # Per pair (a default run, then a training run right after it), then the median: a
         # pair sees about the same machine, so the drift between pairs cancels.
-        pairs = [t[0] / d[0] for d, t in zip(runs["default"], runs["training"], strict=True)]
+        pairs = list(zip(runs["default"], runs["training"], strict=True))
+        walls = [t[0] / d[0] for d, t in pairs]
+        cpus = [t[1] / d[1] for d, t in pairs]
         rows.append(
             {
-                "training_over_default_wall": round(statistics.median(pairs), 2),
-                "per_pair": [round(ratio, 2) for ratio in pairs],
+                "training_over_default_wall": round(statistics.median(walls), 2),
+                "per_pair": [round(ratio, 2) for ratio in walls],
+                "training_over_default_cpu": round(statistics.median(cpus), 2),
+                "per_pair_cpu": [round(ratio, 2) for ratio in cpus],
             }
         )
         return rows

@@ -5,7 +5,8 @@ dedup index holds what that run published), then runs one more incremental batch
 dumps (about 5% exact and 5% near copies of earlier ones, as ``synthetic_articles`` makes
 them) and prints, for that batch: the bytes and row groups its lookups read
 (``manifest.dedup_index``), the index's size on disk, the batch's wall time, and the wall time
-of the same batch into a fresh output (no index to read) for comparison.
+of the same batch into a fresh output (no index to read) for comparison; and the tree peak
+(scripts/measure.py) of the run that built the index and of the batch.
 
 Usage::
 
@@ -28,8 +29,8 @@ from scripts.measure import measure
 INDEX = "dedup-index"
 
 
-def incremental(landing: Path, output: Path) -> tuple[float, dict]:
-    """One measured incremental training run; its wall time and its manifest."""
+def incremental(landing: Path, output: Path) -> tuple[float, float, dict]:
+    """One measured incremental training run; its wall time, tree peak (MB) and manifest."""
     command = [str(Path(sys.executable).parent / "scrapeclean"), "run", "--incremental"]
     command += ["--quiet", "--input", str(landing / "*/*.txt"), "--output", str(output)]
     command += ["--config", "configs/training.yaml"]
@@ -37,7 +38,7 @@ def incremental(landing: Path, output: Path) -> tuple[float, dict]:
     if result.returncode != 0:
         raise SystemExit(f"run failed with exit {result.returncode}")
     manifest = sorted((output / "manifests").glob("*.json"))[-1]
-    return result.seconds, json.loads(manifest.read_text(encoding="utf-8"))
+    return result.seconds, result.tree_peak_mb, json.loads(manifest.read_text(encoding="utf-8"))
 
 
 def size_of(folder: Path) -> int:
@@ -49,21 +50,23 @@ def bench(indexed: int, batch: int, scratch: Path | None) -> dict:
     root = Path(tempfile.mkdtemp(prefix="bench_index-", dir=scratch))
     try:
         write_site_dumps(root / "landing", indexed)
-        build_seconds, built = incremental(root / "landing", root / "out")
+        build_seconds, build_peak, built = incremental(root / "landing", root / "out")
         write_site_dumps(root / "batch", batch, start=indexed)
         for site in (root / "batch").iterdir():  # the batch lands beside what is indexed
             shutil.copytree(site, root / "landing" / site.name, dirs_exist_ok=True)
-        seconds, manifest = incremental(root / "landing", root / "out")
-        fresh_seconds, _ = incremental(root / "batch", root / "fresh")
+        seconds, peak, manifest = incremental(root / "landing", root / "out")
+        fresh_seconds, _, _ = incremental(root / "batch", root / "fresh")
         return {
             "indexed_articles": built["counts"]["articles"],
             "index_mb": round(size_of(root / "out" / INDEX) / 1e6, 1),
             "build_seconds": round(build_seconds, 1),
+            "build_tree_peak_mb": round(build_peak),
             "batch_documents": manifest["counts"]["documents_in"],
             "batch_rejects": manifest["rejects_by_reason"],
             "index_mb_read": round(manifest["dedup_index"].get("bytes_read", 0) / 1e6, 2),
             "row_groups_read": manifest["dedup_index"].get("row_groups_read", 0),
             "batch_seconds": round(seconds, 1),
+            "batch_tree_peak_mb": round(peak),
             "same_batch_into_a_fresh_output_seconds": round(fresh_seconds, 1),
         }
     finally:

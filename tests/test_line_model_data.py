@@ -1,14 +1,16 @@
 """The line model's training (issue 19): deterministic, and what it learns from some sites
 carries to sites it never saw.
 
-Reads ../shared/bench beside the repository, dev part only: the held-out part is run only by
-scripts/score_wcxb.py to report figures. The whole shipped model takes minutes to re-train, so
-its byte-for-byte check is ``make check-line-model`` (docs/textdump-quality.md), not a test.
+Reads ../shared/bench beside the repository. Training and its floors use the dev part; the
+held-out test only reports on the shipped model (nothing is chosen from it). Re-training the
+shipped model byte for byte is ``make check-line-model`` (docs/textdump-quality.md), not a test:
+it takes minutes, and its last decimals follow the CPU's float kernels.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +18,8 @@ import pytest
 
 from scrapeclean.transforms.text.linemodel import MODEL_PATH, load_model, predict
 from scripts import train_line_model
-from scripts.make_wcxb_dumps import article_dump, page_dump
-from scripts.wcxb_data import BENCH, iter_pages
+from scripts.make_wcxb_dumps import Dump, article_dump, page_dump
+from scripts.wcxb_data import BENCH, Page, iter_pages
 
 pytestmark = pytest.mark.skipif(
     not (BENCH / "wcxb-dev").is_dir(), reason=f"the shared benchmark pages are not at {BENCH}"
@@ -50,7 +52,7 @@ def trained() -> train_line_model.LineModel:
 
 def test_training_is_deterministic(trained: train_line_model.LineModel, tmp_path: Path) -> None:
     again = train_line_model.train(
-        train_line_model.examples_of(dumps_of({1, 2, 3, 4}, TRAIN_PAGES))
+        train_line_model.examples_of(dumps_of({1, 2, 3, 4}, TRAIN_PAGES)), ITERATIONS
     )
     text = train_line_model.model_json(trained)
     assert text == train_line_model.model_json(again)
@@ -78,4 +80,30 @@ def test_what_it_learns_carries_to_unseen_sites(
                 found_as[label].append(train_line_model.LABELS[row] == label)
     for label, floor in FLOOR.items():
         assert len(found_as[label]) > 50
+        assert np.mean(found_as[label]) >= floor, label
+
+
+HELDOUT_PAGES = 12  # the first held-out pages (~1,500 lines in both layouts): a report only
+# The shipped model on lines of sites no choice was made on (issue 19 asks for this test):
+# floors set from the dev part (on fold 0's first 15 pages the shipped model reads content
+# at 0.99 / 0.97 and chrome at 0.63 / 0.87, article / page), never from these pages.
+HELDOUT_FLOOR = {"content": 0.9, "chrome": 0.6}
+
+
+@pytest.mark.parametrize("make", [article_dump, page_dump], ids=["article", "page"])
+def test_the_shipped_model_on_held_out_lines(make: Callable[[Page], Dump]) -> None:
+    config = train_line_model.examples_config()
+    model = load_model(str(MODEL_PATH))
+    found_as: dict[str, list[bool]] = {label: [] for label in HELDOUT_FLOOR}
+    pages = (page for page in iter_pages("heldout") if page.main_content.strip())
+    for page in itertools.islice(pages, HELDOUT_PAGES):
+        labelled = [(line.text.strip(), line.label) for line in make(page).lines]
+        labelled = [(text, label) for text, label in labelled if text]
+        lines = [text for text, _ in labelled]
+        found = predict(lines, train_line_model.catalog_verdicts(lines, config), model)
+        for (_, label), row in zip(labelled, found.argmax(axis=1), strict=True):
+            if label in found_as:
+                found_as[label].append(train_line_model.LABELS[row] == label)
+    for label, floor in HELDOUT_FLOOR.items():
+        assert len(found_as[label]) > 20
         assert np.mean(found_as[label]) >= floor, label

@@ -64,14 +64,26 @@ def set_up(pid: int) -> bool:
     return False
 
 
-def stop_a_sandbox(process: subprocess.Popen[bytes]) -> dict[int, str]:
+def stop_a_sandbox(process: subprocess.Popen[bytes], beam_workers: int = 0) -> dict[int, str]:
     """Wait until an extraction sandbox is set up (bounded: 120 s), SIGSTOP it; return every
-    process below the CLI at that point."""
+    process below the CLI at that point.
+
+    With ``beam_workers``, also until that many Beam workers ignore SIGINT: a worker takes
+    that over when its first DoFn sets up (transforms/beam/lifeline.py), and one still starting
+    when Ctrl-C lands prints Beam's KeyboardInterrupt traceback. A sandbox child comes up in
+    ~0.4 s, so the first one can be ready before the other worker has set up.
+    """
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
         children = descendants(process.pid)
         ready = [pid for pid, command in children.items() if "spawn_main" in command]
-        if ready and set_up(ready[0]):
+        workers = [
+            pid
+            for pid, command in children.items()
+            if "sdk_worker_main" in command and not command.startswith("/bin/sh")
+        ]
+        workers_set_up = len(workers) >= beam_workers and all(set_up(pid) for pid in workers)
+        if ready and set_up(ready[0]) and workers_set_up:
             os.kill(ready[0], signal.SIGSTOP)
             return children
         time.sleep(0.05)
@@ -144,7 +156,7 @@ def test_a_signal_stops_the_run_and_its_processes(
     before, manifest = published(output), (output / "manifest.json").read_bytes()
     command = [str(SCRIPT), "run", "--input", str(pages / "*"), "--output", str(output)]
     with started([*command, "--overwrite", *SLOW, *workers], tmp_path / "stderr") as process:
-        children = stop_a_sandbox(process)
+        children = stop_a_sandbox(process, beam_workers=2 if workers else 0)
         # Ctrl-C on a terminal signals the whole job; a service manager's stop, the process.
         (os.killpg if whole_group else os.kill)(process.pid, signum)
         assert process.wait(timeout=60) == 128 + signum

@@ -21,7 +21,7 @@ from scrapeclean.pipeline.tools.output_reader import preview_bytes
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.corpus.record_steps import CROSS_DOCUMENT_STEPS, record_steps
 from scrapeclean.transforms.records import Article, Document, Reject
-from scrapeclean.transforms.text.boilerplate import BoilerplateConfig, removal_reasons
+from scrapeclean.transforms.text.boilerplate import removal_reasons
 from scrapeclean.transforms.text.stages import Step, bind_stages, stage_steps
 
 # Without --full: what a terminal page can hold per part (a 148 KB page listed ~3,900 lines).
@@ -29,15 +29,11 @@ MAX_LISTED_LINES = 60  # of the decoded or extracted text
 MAX_DIFF_LINES = 80  # of one stage's diff
 MAX_VALUE_LINES = 20  # of one field of the result
 _SHOWN_SPECIALLY = {
-    "text",
-    "raw",
-    "fixes",
-    "boilerplate_removed",
-    "line_roles",
-    "is_html",
-    "summary_known",
+    *("text", "raw", "fixes", "boilerplate_removed", "is_html", "summary_known"),
+    *("extracted", "line_roles"),
 }
-_INTERNAL = {"raw", "is_html", "summary_known"}  # the reader's working fields, not output
+# The reader's and the stages' working fields, not output.
+_INTERNAL = {"raw", "is_html", "summary_known", "extracted", "line_roles"}
 _CORPUS_STEPS = ("quality", "language_filter", "split")
 
 
@@ -56,7 +52,8 @@ def run(
     read = read_target(locate(file, record, input_format, beam_args), config)
     cross = [name for name in CROSS_DOCUMENT_STEPS if getattr(config, name).enabled]
     steps = trace(read.record, config)
-    lines = render(steps, read.described, sys.stdout.isatty(), full, cross, config.boilerplate)
+    why = removed_because(steps, config)
+    lines = render(steps, read.described, sys.stdout.isatty(), full, cross, why)
     print(lines, end="")
     return 0
 
@@ -75,19 +72,28 @@ def trace(record: Document | Reject, config: RunConfig) -> list[Step]:
     return steps
 
 
+def removed_because(steps: list[Step], config: RunConfig) -> tuple[str, ...]:
+    """Why the boilerplate stage removed each line it removed, in order ("catalog", the line
+    model's "chrome 0.97", ...), so the listing can say it beside each line."""
+    for step in steps:
+        if step.name == "boilerplate" and isinstance(step.before, Document) and not step.error:
+            return tuple(removal_reasons(step.before, config.boilerplate))
+    return ()
+
+
 def render(
     steps: list[Step],
     described: str,
     color: bool,
     full: bool = False,
     cross_document: list[str] | None = None,
-    boilerplate: BoilerplateConfig | None = None,
+    reasons: Sequence[str] = (),
 ) -> str:
     """The whole explanation as text: a header, one block per stage, then the result.
 
     ``cross_document``: the enabled corpus steps that compare documents, named where a run
-    takes them (before the per-article corpus steps). ``boilerplate``: the run's section, to
-    say why each removed line was judged chrome.
+    takes them (before the per-article corpus steps); ``reasons``: why each line the
+    boilerplate stage removed went (``removed_because``).
     """
     first = steps[0].after
     lines = [f"explain {first.source}", f"{described} · doc_id {first.doc_id}", ""]
@@ -95,7 +101,8 @@ def render(
     for step in steps:
         if not noted and step.name in _CORPUS_STEPS:
             lines, noted = lines + _cross_note(cross_document or []), True
-        lines += render_step(step, color, full, _removal_reasons(step, boilerplate))
+        why = reasons if step.name == "boilerplate" else ()
+        lines += render_step(step, color, full, why)
     if not noted and isinstance(steps[-1].after, Article):
         lines += _cross_note(cross_document or [])
     lines += render_result(steps[-1].after, full)
@@ -115,19 +122,11 @@ def _cross_note(names: list[str]) -> list[str]:
     ]
 
 
-def _removal_reasons(step: Step, config: BoilerplateConfig | None) -> tuple[str, ...]:
-    if config is None or step.name != "boilerplate" or step.error is not None:
-        return ()
-    if not isinstance(step.before, Document) or isinstance(step.after, Reject):
-        return ()
-    return tuple(removal_reasons(step.before, config))
-
-
 def render_step(
-    step: Step, color: bool, full: bool = False, reasons: tuple[str, ...] = ()
+    step: Step, color: bool, full: bool = False, reasons: Sequence[str] = ()
 ) -> list[str]:
-    """One stage: what it added or removed (with ``reasons``, why each removed line was judged
-    chrome), and the diff of the text it changed."""
+    """One stage: what it added or removed (each removed line with its reason, when given),
+    and the diff of the text it changed."""
     after = step.after
     if isinstance(after, Reject):
         lines = [_heading(step.name, f"REJECT {after.reason}: {after.detail}")]
@@ -151,10 +150,10 @@ def render_step(
         return [_heading(step.name, "; ".join(notes)), *_listed(after.text, most), ""]
     lines = [_heading(step.name, "; ".join(notes) if notes else "no change")]
     removed = _added(step.before, after, "boilerplate_removed")
-    reasons = reasons if len(reasons) == len(removed) else ("",) * len(removed)
+    why = reasons if len(reasons) == len(removed) else ("",) * len(removed)
     lines += [
-        f"  - {visible(line)}" + (f"   [{why}]" if why else "")
-        for line, why in zip(removed, reasons, strict=True)
+        f"  - {visible(line)}" + (f"   [{reason}]" if reason else "")
+        for line, reason in zip(removed, why, strict=True)
     ]
     moved = after if isinstance(after, Article) and not isinstance(step.before, Article) else None
     diff = diff_text(step.before.text, after.text, step.name, color, moved)

@@ -20,7 +20,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from scrapeclean.pipeline.cli.options import DEFAULT_RUNNER as RUNNER
 from scrapeclean.transforms.beam import corpus as corpus_steps
-from scrapeclean.transforms.beam import dedup, read, write
+from scrapeclean.transforms.beam import dedup, neardup, read, write
 from scrapeclean.transforms.beam.corpus import CleanCorpus
 from scrapeclean.transforms.beam.read import ReadDocuments
 from scrapeclean.transforms.beam.write import WriteArticles, WriteRejects
@@ -138,7 +138,7 @@ CORPUS_INJECTIONS = {
     "sitelines-keys": (corpus_steps, "short_line_keys", lambda a, *_: a.doc_id == VICTIM),
     "sitelines-strip": (corpus_steps, "strip_site_lines", lambda a, *_: a.doc_id == VICTIM),
     "dedup": (dedup, "hash_shard", lambda h: h == stripped_victim().content_hash),
-    "neardup": (dedup, "signatures", lambda texts, _: stripped_victim().text in texts),
+    "neardup": (neardup, "signatures", lambda texts, _: stripped_victim().text in texts),
     "quality": (record_steps, "check_quality", lambda a, _: a.doc_id == VICTIM),
     "split": (record_steps, "assign_split", lambda a, _: a.doc_id == VICTIM),
 }

@@ -176,6 +176,16 @@ def test_element_cap_refuses_huge_pages() -> None:
     assert extract_page(html, None, HtmlConfig(max_chars=100)).paragraphs == ()
 
 
+def test_caps_keep_a_page_at_the_limit_and_refuse_one_past_it() -> None:
+    # html > body > 10 divs > p: 13 elements, the <p> 13 levels down.
+    text = "The harbour board met on Tuesday and agreed to extend the ferry timetable. " * 4
+    html = "<html><body>" + "<div>" * 10 + f"<p>{text}</p>" + "</div>" * 10 + "</body></html>"
+    for cap in ("max_depth", "max_elements"):
+        kept = extract_page(html, None, replace(CONFIG, **{cap: 13}))
+        assert kept.paragraphs == (text.strip(),)
+        assert extract_page(html, None, replace(CONFIG, **{cap: 12})).paragraphs == ()
+
+
 def test_config_is_picklable_and_validated() -> None:
     config = HtmlConfig(max_depth=100, extra_teaser_prefixes=("sponsored:",))
     assert pickle.loads(pickle.dumps(config)) == config

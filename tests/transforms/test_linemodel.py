@@ -72,6 +72,18 @@ def test_chrome_above_the_headline_goes_and_the_headline_is_found(config: RunCon
     assert stripped.boilerplate_removed == tuple(TOP_CHROME)
 
 
+def test_a_text_whose_source_stated_its_headline_keeps_its_lead(config: RunConfig) -> None:
+    # a JSONL record: the title is the headline, the text opens with the lead (the model,
+    # trained on dumps that hold their headline, reads such a lead as chrome)
+    text = "\n\n".join([*PARAGRAPHS, "Help us improve."]) + "\n"
+    document = Document("s", "id", "jsonl", b"", text, headline=HEADLINE_TEXT)
+    stripped = strip_boilerplate(document, config.boilerplate)
+    article = segment_document(stripped, config.segment)
+    assert isinstance(article, Article)
+    assert stripped.boilerplate_removed == ("Help us improve.",)
+    assert (article.headline, article.lead) == (HEADLINE_TEXT, PARAGRAPHS[0])
+
+
 def test_summary_after_the_headline(config: RunConfig) -> None:
     _, article = clean([HEADLINE_TEXT, SUMMARY_TEXT, *PARAGRAPHS], config)
     assert (article.headline, article.summary) == (HEADLINE_TEXT, SUMMARY_TEXT)

@@ -21,7 +21,8 @@ from apache_beam.pvalue import TaggedOutput
 
 from scrapeclean.transforms.beam.buffered import BufferedFn
 from scrapeclean.transforms.beam.counters import BundleCounters
-from scrapeclean.transforms.beam.dedup import EXACT, NEAR, DropDuplicates
+from scrapeclean.transforms.beam.dedup import EXACT, DropDuplicates
+from scrapeclean.transforms.beam.neardup import NEAR
 from scrapeclean.transforms.beam.published import PublishedIndex
 from scrapeclean.transforms.beam.run_stages import MAIN, REJECTS, RunStages, route
 from scrapeclean.transforms.beam.spill import held_records, hold, spill_subfolder

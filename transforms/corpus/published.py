@@ -19,16 +19,10 @@ import numpy as np
 from scrapeclean.transforms.corpus.neardup import NearDupConfig
 from scrapeclean.transforms.text.sources import file_source
 
-# Each index table of a run is cut into RANGES files by the top bits of its key, so a lookup
+# Each index table of a run is cut into RANGES files by its key modulo RANGES, so a lookup
 # reads, per run, only the files of the ranges its keys fall in, and within a file only the row
 # groups whose [min, max] hold one of them (the files are sorted by key).
 RANGES = 16
-_RANGE_SHIFT = np.uint64(64 - int(math.log2(RANGES)))
-
-
-def key_range(key: int) -> int:
-    """The file a 64-bit key (band hash, doc key, content-hash key) is filed in."""
-    return int(np.uint64(key) >> _RANGE_SHIFT)
 
 
 def hash_key(content_hash: str) -> int:

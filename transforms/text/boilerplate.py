@@ -16,7 +16,11 @@ from typing import NamedTuple
 
 from scrapeclean.transforms.records import Document
 from scrapeclean.transforms.text import linemodel
-from scrapeclean.transforms.text.catalog import BOILERPLATE_PATTERNS, BOILERPLATE_PHRASES
+from scrapeclean.transforms.text.catalog import (
+    BOILERPLATE_PATTERNS,
+    BOILERPLATE_PHRASES,
+    CREDIT_PATTERNS,
+)
 from scrapeclean.transforms.text.paragraphs import split_paragraphs
 from scrapeclean.transforms.text.words import fold_case
 
@@ -66,7 +70,7 @@ class BoilerplateConfig:
     # Searched case-insensitively in the lines the line model would take for chrome: a match
     # keeps the line for segment (the default config gives it segment's credit patterns: wire
     # credits at an article's end sit where related links and footers do).
-    keep_patterns: tuple[str, ...] = ()
+    keep_patterns: tuple[str, ...] = CREDIT_PATTERNS
 
     def __post_init__(self) -> None:
         if self.max_line_words < 1:
@@ -125,8 +129,14 @@ def is_removed(verdict: Verdict | None) -> bool:
 
 def reads_lines(document: Document, lines: list[str], config: BoilerplateConfig) -> bool:
     """Whether the line model reads this document (its text split into ``lines``): a text dump
-    of two or more lines, each of them a paragraph (not hard-wrapped)."""
-    if not config.line_model or document.extracted:
+    of two or more lines, each of them a paragraph (not hard-wrapped), whose headline is to
+    be found in it.
+
+    Not a text whose source stated its headline (a JSONL title): the model learnt from dumps
+    that hold one, and it read the lead that opens such a text as chrome (0.94 on a wire lead).
+    """
+    stated = document.headline is not None or document.summary_known
+    if not config.line_model or document.extracted or stated:
         return False
     filled = [len(line) for line in lines if line.strip()]
     if len(filled) < 2:
@@ -158,7 +168,7 @@ def judge_lines(
     probabilities = linemodel.predict(texts, catalog, model)
     if any(catalog):  # the catalog's lines go whatever the model says
         probabilities[catalog] = _CERTAIN_CHROME
-    roles = linemodel.read_roles(probabilities, model_thresholds(config))
+    roles = linemodel.read_roles(probabilities, model_thresholds(config), catalog)
     keep = compile_keep(config.keep_patterns)
     for j, (role, matched) in enumerate(zip(roles, catalog, strict=True)):
         if role == linemodel.CHROME and not matched and keep is not None and keep(texts[j]):

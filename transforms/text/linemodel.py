@@ -12,10 +12,9 @@ from __future__ import annotations
 import functools
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-import os
-VARIANT = os.environ.get("TAIL_VARIANT", "A")
 
 import numpy as np
 
@@ -349,14 +348,17 @@ class Thresholds:
     credit: float
 
 
-def read_roles(probabilities: np.ndarray, thresholds: Thresholds) -> list[int]:
+def read_roles(
+    probabilities: np.ndarray, thresholds: Thresholds, catalog: Sequence[bool] | None = None
+) -> list[int]:
     """One label index per line: the document's single headline, a summary beside it, credits,
     chrome, and content for the rest.
 
     The headline is the likeliest line (when likely enough); the summary is the nearest
     non-credit line above it, else below it, when likely enough (even if the model leaned to
     chrome: the catalog's lines never qualify); lines above the headline that are neither are
-    chrome, as in every layout a scraper writes.
+    chrome, as in every layout a scraper writes. ``catalog`` marks the lines the rule catalog
+    matched (see ``_close_tail``).
     """
     n = len(probabilities)
     roles = [CHROME if p >= thresholds.chrome else CONTENT for p in probabilities[:, CHROME]]
@@ -382,26 +384,24 @@ def read_roles(probabilities: np.ndarray, thresholds: Thresholds) -> list[int]:
     for i in range(best):
         if roles[i] == CONTENT:
             roles[i] = CHROME
-    return _close_tail(probabilities, roles)
+    return _close_tail(probabilities, roles, catalog or [False] * n)
 
 
-
-
-def _close_tail(probabilities: np.ndarray, roles: list[int]) -> list[int]:
+def _close_tail(probabilities: np.ndarray, roles: list[int], catalog: Sequence[bool]) -> list[int]:
     """Past the last line the model is sure is content, a run of lines mostly read as chrome
     goes whole: related lists, author bios, newsletter boxes and footers mix chrome-like and
-    prose-like lines, and a lone kept teaser there is still chrome."""
-    if VARIANT == "B":
-        return roles
+    prose-like lines, and a lone kept teaser there is still chrome.
+
+    The run is the lines the model read (the catalog's go anyway): counted with them, a
+    short article's last paragraphs between two catalog lines went too (22 paragraphs of the
+    old generated corpus), at no gain on wcxb-dev (cross-validated: docs/textdump-quality.md).
+    """
     sure = np.flatnonzero(probabilities[:, CONTENT] >= SURE_CONTENT)
-    tail = range(sure[-1] + 1 if len(sure) else len(roles), len(roles))
-    if VARIANT == "E":
-        tail = [i for i in tail if probabilities[i, CHROME] != 1.0]
+    start = sure[-1] + 1 if len(sure) else len(roles)
+    tail = [i for i in range(start, len(roles)) if not catalog[i]]
     if len(tail) < MIN_TAIL or sum(roles[i] == CHROME for i in tail) < TAIL_SHARE * len(tail):
         return roles
     for i in tail:
-        if VARIANT == "D" and probabilities[i, CONTENT] >= probabilities[i, CHROME]:
-            continue
         if roles[i] == CONTENT and probabilities[i, CHROME] >= TAIL_LEANING:
             roles[i] = CHROME
     return roles

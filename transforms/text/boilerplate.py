@@ -54,7 +54,8 @@ class BoilerplateConfig:
     # paragraph that merely mentions "newsletter" must survive.
     max_line_words: int = 40
     # Read every line of a text dump with the line model (not HTML-extracted text, which is
-    # already the page's content, nor hard-wrapped text, whose lines are not paragraphs).
+    # already the page's content, nor hard-wrapped text, whose lines are not paragraphs, nor
+    # a text whose source stated its headline: see reads_lines).
     line_model: bool = True
     # A model file written by scripts/train_line_model.py; empty: the one shipped beside
     # transforms/text/linemodel.py (trained on wcxb-dev's dev part, see linemodel.md there).

@@ -54,7 +54,8 @@ class BoilerplateConfig:
     # paragraph that merely mentions "newsletter" must survive.
     max_line_words: int = 40
     # Read every line of a text dump with the line model (not HTML-extracted text, which is
-    # already the page's content, nor hard-wrapped text, whose lines are not paragraphs).
+    # already the page's content, nor hard-wrapped text, whose lines are not paragraphs, nor
+    # a text whose source stated its headline: see reads_lines).
     line_model: bool = True
     # A model file written by scripts/train_line_model.py; empty: the one shipped beside
     # transforms/text/linemodel.py (trained on wcxb-dev's dev part, see linemodel.md there).
@@ -134,9 +135,11 @@ def reads_lines(document: Document, lines: list[str], config: BoilerplateConfig)
 
     Not a text whose source stated its headline (a JSONL title): the model learnt from dumps
     that hold one, and it read the lead that opens such a text as chrome (0.94 on a wire lead).
+    Not twice: a text the model read (``line_roles``) has lost its chrome, and a second reading
+    of what is left would see other neighbours (the stage is idempotent).
     """
     stated = document.headline is not None or document.summary_known
-    if not config.line_model or document.extracted or stated:
+    if not config.line_model or document.extracted or stated or document.line_roles:
         return False
     filled = [len(line) for line in lines if line.strip()]
     if len(filled) < 2:

@@ -3,17 +3,36 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from scrapeclean.pipeline.job.config import RunConfig
+from scrapeclean.transforms.records import Reject
+from scrapeclean.transforms.text.boilerplate import compile_catalog
+from scrapeclean.transforms.text.decode import decode_document
 from scrapeclean.transforms.text.linefeatures import SHAPE_FEATURES, line_shape, topic_overlaps
 from scrapeclean.transforms.text.linemodel import (
+    LABELS,
+    MODEL_PATH,
     STAGE1_FEATURES,
     STAGE2_FEATURES,
+    load_model,
+    predict,
     shape_rows,
+    softmax,
     stage1_matrix,
     stage2_matrix,
+)
+from scrapeclean.transforms.text.stages import DOCUMENT_STAGES
+from tests.conftest import SEEDS
+from tests.transforms.test_linemodel import (
+    HEADLINE_TEXT,
+    PARAGRAPHS,
+    RELATED,
+    SUMMARY_TEXT,
+    TOP_CHROME,
 )
 
 
@@ -106,3 +125,34 @@ def test_stage_matrices_have_one_row_per_line_and_see_neighbours() -> None:
     second = {name: i for i, name in enumerate(STAGE2_FEATURES)}
     assert stage2[:, second["above_best_headline"]].tolist() == [1, 0, 0, 0]
     assert stage2[2, second["p_headline@-1"]] == 1.0
+
+
+def chain_lines(path: Path, config: RunConfig) -> list[str]:
+    """The stripped, non-empty lines the boilerplate stage reads in a seed (after repair)."""
+    record = decode_document(path.read_bytes(), str(path), "text", config.read)
+    for stage in DOCUMENT_STAGES:
+        if isinstance(record, Reject) or stage.name == "boilerplate":
+            break
+        if stage.applies is None or stage.applies(record):
+            record = stage.fn(record, getattr(config, stage.section))
+    return [] if isinstance(record, Reject) else [s for s in record.text.split("\n") if s.strip()]
+
+
+def test_predict_is_the_trained_model_on_the_training_matrices(config: RunConfig) -> None:
+    # predict folds stage 2's context into its weights (no context matrix) for speed; it must
+    # give what training fitted, stage2_matrix's columns times the weights, on every line.
+    model = load_model(str(MODEL_PATH))
+    is_chrome = compile_catalog(config.boilerplate.phrases, config.boilerplate.patterns)
+    dumps = [chain_lines(path, config) for path in sorted(SEEDS.iterdir())]
+    dumps += [[*TOP_CHROME, HEADLINE_TEXT, SUMMARY_TEXT, *PARAGRAPHS, *RELATED], ["One line"]]
+    read = 0
+    for lines in filter(None, dumps):
+        catalog = [is_chrome(line) for line in lines]
+        stage1 = stage1_matrix(lines, shape_rows(lines, catalog))
+        first = softmax(stage1 @ model.stage1_weights + model.stage1_bias)
+        expected = softmax(stage2_matrix(stage1, first) @ model.stage2_weights + model.stage2_bias)
+        got = predict(lines, catalog, model)
+        assert got.shape == expected.shape == (len(lines), len(LABELS))
+        assert np.abs(got - expected).max() < 1e-9
+        read += len(lines)
+    assert read > 60  # the seeds' text lines and the dumps above were all read

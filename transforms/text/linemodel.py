@@ -18,7 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from scrapeclean.transforms.text.linefeatures import SHAPE_FEATURES, line_shape, topic_overlaps
+from scrapeclean.transforms.text.linefeatures import (
+    SHAPE_FEATURES,
+    line_shape,
+    log1p_table,
+    topic_overlaps,
+)
+from scrapeclean.transforms.text.words import fold_case
 
 LABELS = ("content", "chrome", "headline", "summary", "credit")
 CONTENT, CHROME, HEADLINE, SUMMARY, CREDIT = range(len(LABELS))
@@ -64,8 +70,6 @@ PLACE_FEATURES = (
     "previous_line_overlap",
     "next_line_overlap",
 )
-# Place columns that are counts of lines, used as log(1 + count).
-_LOG_PLACE = [PLACE_FEATURES.index(name) for name in PLACE_FEATURES if name.startswith("log_")]
 STAGE1_FEATURES = (
     *SHAPE_FEATURES,
     *PLACE_FEATURES,
@@ -106,10 +110,55 @@ class LineModel:
     stage2_bias: np.ndarray
     # Stage 2's weights on the stage-1 columns ride along stage 1's product (one matmul).
     joint_weights: np.ndarray = field(init=False, repr=False, compare=False)
+    # Stage 2's weights on its context columns as predict applies them (context_weights).
+    context_weights: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         joint = np.hstack((self.stage1_weights, self.stage2_weights[: len(STAGE1_FEATURES)]))
         object.__setattr__(self, "joint_weights", joint)
+        context = context_weights(self.stage2_weights[len(STAGE1_FEATURES) :])
+        object.__setattr__(self, "context_weights", context)
+
+
+# Stage 2's context columns that are sums of stage-1 probabilities over the lines around a line:
+# (column, label summed, offsets of the lines summed).
+_WINDOW_SUMS = (
+    ("p_chrome_window5", CHROME, (-2, -1, 0, 1, 2)),
+    ("p_content_above3", CONTENT, (-3, -2, -1)),
+    ("p_content_below3", CONTENT, (1, 2, 3)),
+    ("p_chrome_above3", CHROME, (-3, -2, -1)),
+    ("p_chrome_below3", CHROME, (1, 2, 3)),
+)
+_REACH = 3  # the farthest line a context column reads, above or below
+_HEADLINE_CONTEXT = (
+    "p_headline_max_above",
+    "p_headline_max_below",
+    "above_best_headline",
+    "below_best_headline",
+    "log_distance_best_headline",
+)
+
+
+def context_weights(weights: np.ndarray) -> np.ndarray:
+    """Stage 2's weights on its context columns (``weights``: one row per column past stage
+    1's), rearranged so that predict needs no context matrix: every column but the headline
+    ones is a sum of stage-1 probabilities of lines at most _REACH away, so its weight moves to
+    the probabilities it sums (divided by the count it averages). Rows: offset -3 .. 3 x
+    LABELS, then _HEADLINE_CONTEXT's rows as they are.
+
+    The same arithmetic in another order: probabilities agree with stage2_matrix's to ~1e-15.
+    """
+    k = len(LABELS)
+    column = {name: i for i, name in enumerate(STAGE2_FEATURES[len(STAGE1_FEATURES) :])}
+    window = np.zeros((2 * _REACH + 1, k, k))
+    for offset in range(-2, 3):
+        for label, name in enumerate(LABELS):
+            window[_REACH + offset, label] += weights[column[f"p_{name}@{offset:+d}"]]
+    for name, label, offsets in _WINDOW_SUMS:
+        for offset in offsets:
+            window[_REACH + offset, label] += weights[column[name]] / len(offsets)
+    headline = weights[[column[name] for name in _HEADLINE_CONTEXT]]
+    return np.vstack((window.reshape(-1, k), headline))
 
 
 @functools.lru_cache(maxsize=4)
@@ -142,8 +191,9 @@ def shape_rows(lines: list[str], catalog: list[bool]) -> list[tuple[list[float],
 def stage1_matrix(lines: list[str], shapes: list[tuple[list[float], set[str]]]) -> np.ndarray:
     """STAGE1_FEATURES: each line's shape, where it sits, and its neighbours' shapes.
 
-    The place columns are plain Python per line: a dump has a few dozen lines, where numpy's
-    per-call cost would exceed the arithmetic (measured: 68 against 94 us on the seed).
+    The place columns are plain Python per line, their logs looked up (every count is at most
+    the number of lines), and each line's shape and place go to numpy as one row: a dump has a
+    few dozen lines, where numpy's per-call cost would exceed the arithmetic.
     """
     n = len(lines)
     rows = [shape for shape, _ in shapes]
@@ -155,44 +205,44 @@ def stage1_matrix(lines: list[str], shapes: list[tuple[list[float], set[str]]]) 
     first, last = (prose_at[0], prose_at[-1]) if prose_at else (n, -1)
     to_next, from_previous = _distances(prose)
     short_runs = _run_lengths([w <= SHORT_WORDS for w in words])
-    folded = [line.casefold() for line in lines]
+    folded = [fold_case(line) for line in lines]
     counts = Counter(folded)
     overall, previous, following = topic_overlaps([w for _, w in shapes], prose)
     prose_share = len(prose_at) / n
+    log = log1p_table(n)
+    span = max(n - 1, 1)
     above = 0
-    place = []
-    for i in range(n):
-        place.append(
-            (
-                i / max(n - 1, 1),
-                i,
-                n - 1 - i,
+    table = []
+    for i, row in enumerate(rows):
+        table.append(
+            [
+                *row,
+                i / span,
+                log[i],
+                log[n - 1 - i],
                 i == 0,
                 i == n - 1,
-                n,
+                log[n],
                 above / total,
                 (total - above - prose_words[i]) / total,
                 i < first,
                 i > last,
-                to_next[i],
-                from_previous[i],
-                short_runs[i],
-                counts[folded[i]] - 1,
+                log[to_next[i]],
+                log[from_previous[i]],
+                log[short_runs[i]],
+                log[counts[folded[i]] - 1],
                 prose_share,
                 overall[i],
                 previous[i],
                 following[i],
-            )
+            ]
         )
         above += prose_words[i]
-    where = np.array(place, dtype=float)
-    where[:, _LOG_PLACE] = np.log1p(where[:, _LOG_PLACE])
-    shape = np.array(rows, dtype=float)
+    own = np.array(table, dtype=float)
     around = np.zeros((n + 4, len(_NEIGHBOUR_COLUMNS) + 1))
-    around[2:-2, :-1] = shape[:, _NEIGHBOUR_COLUMNS]
+    around[2:-2, :-1] = own[:, _NEIGHBOUR_COLUMNS]
     around[2:-2, -1] = 1.0
-    neighbours = [around[2 + offset : 2 + offset + n] for offset in _OFFSETS]
-    return np.hstack((shape, where, *neighbours))
+    return np.hstack((own, *(around[2 + offset : 2 + offset + n] for offset in _OFFSETS)))
 
 
 def stage2_matrix(stage1: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -210,26 +260,24 @@ def stage2_context(first: np.ndarray) -> np.ndarray:
     above = (sums[3 : n + 3] - sums[:n]) / 3  # lines i-3 .. i-1
     below = (sums[7 : n + 7] - sums[4 : n + 4]) / 3  # lines i+1 .. i+3
     window = (sums[6 : n + 6, CHROME] - sums[1 : n + 1, CHROME]) / 5  # lines i-2 .. i+2
-    headline = first[:, HEADLINE]
-    best_above = np.concatenate(([0.0], np.maximum.accumulate(headline)[:-1]))
-    best_below = np.concatenate((np.maximum.accumulate(headline[::-1])[::-1][1:], [0.0]))
-    best = int(np.argmax(headline))
-    position = np.arange(n)
     context = np.column_stack(
-        (
-            window,
-            above[:, CONTENT],
-            below[:, CONTENT],
-            above[:, CHROME],
-            below[:, CHROME],
-            best_above,
-            best_below,
-            position < best,
-            position > best,
-            np.log1p(np.abs(position - best)),
-        )
+        (window, above[:, CONTENT], below[:, CONTENT], above[:, CHROME], below[:, CHROME])
     )
-    return np.hstack((*verdicts, context))
+    return np.hstack((*verdicts, context, headline_context(first[:, HEADLINE])))
+
+
+def headline_context(headline: np.ndarray) -> np.ndarray:
+    """_HEADLINE_CONTEXT per line, from stage 1's headline probabilities: the best one above
+    and below it, whether it sits above or below the best line, and how far from it."""
+    n = len(headline)
+    columns = np.zeros((n, len(_HEADLINE_CONTEXT)))
+    columns[1:, 0] = np.maximum.accumulate(headline)[:-1]
+    columns[:-1, 1] = np.maximum.accumulate(headline[::-1])[::-1][1:]
+    best = int(np.argmax(headline))
+    columns[:best, 2] = 1.0
+    columns[best + 1 :, 3] = 1.0
+    columns[:, 4] = np.log1p(np.abs(np.arange(n) - best))
+    return columns
 
 
 def predict(lines: list[str], catalog: list[bool], model: LineModel) -> np.ndarray:
@@ -238,8 +286,16 @@ def predict(lines: list[str], catalog: list[bool], model: LineModel) -> np.ndarr
     scores = stage1 @ model.joint_weights
     k = len(LABELS)
     first = softmax(scores[:, :k] + model.stage1_bias)
-    context_weights = model.stage2_weights[len(STAGE1_FEATURES) :]
-    return softmax(scores[:, k:] + stage2_context(first) @ context_weights + model.stage2_bias)
+    # Stage 2's context without its matrix (see context_weights): each line's stage-1
+    # probabilities and those of the _REACH lines either side, side by side, then the headline
+    # columns; numpy's per-call cost, not arithmetic, is what a few dozen lines cost.
+    n = len(first)
+    padded = np.zeros((n + 2 * _REACH, k))
+    padded[_REACH:-_REACH] = first
+    rows = np.add.outer(np.arange(n), np.arange(2 * _REACH + 1))  # each line's window
+    around = padded[rows].reshape(n, -1)
+    context = np.hstack((around, headline_context(first[:, HEADLINE])))
+    return softmax(scores[:, k:] + context @ model.context_weights + model.stage2_bias)
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:

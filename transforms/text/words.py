@@ -17,6 +17,7 @@ ASCII_WORD = re.compile(r"\w+", re.ASCII)
 # Closing quotes and brackets after the last word of a sentence: "... the deal.”
 _TRAILING_QUOTES = "\"'”’»)]"
 _INITIALISM = re.compile(r"(?:\b[A-Z]\.)+$")  # "U.S." ends a headline, not a sentence
+_CAPITALS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")  # [A-Z], what _INITIALISM ends with
 # Function words that say nothing about what a text is about (English news, where deks live).
 _STOPWORDS = frozenset(
     "a an and are as at be by for from has have he her his in is it its of on or said says "
@@ -50,9 +51,14 @@ def ends_sentence(text: str) -> bool:
     not with an initialism ("U.S."): the segment stage's test for prose versus a headline."""
     stripped = text.rstrip().rstrip(_TRAILING_QUOTES)
     if stripped.endswith((".", "!", "?", ":", ";", "…")):
-        # Only the tail is searched (a run of initialisms there is found whatever precedes it):
-        # searching a whole 500-character paragraph cost 10 us, the tail 1 us.
-        return not (stripped.endswith(".") and _INITIALISM.search(stripped, len(stripped) - 40))
+        # An initialism ends in a capital and a period, so only then is the tail searched (a
+        # run of initialisms there is found whatever precedes it): a whole 500-character
+        # paragraph cost 10 us, the tail 1 us, the check of its last two characters 0.1 us.
+        return not (
+            stripped[-2:-1] in _CAPITALS
+            and stripped.endswith(".")
+            and _INITIALISM.search(stripped, len(stripped) - 40)
+        )
     return False
 
 

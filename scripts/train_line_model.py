@@ -66,7 +66,7 @@ class Example:
 def dump_examples(dump: Dump, config: BoilerplateConfig) -> list[Example]:
     """The stage-1 rows of one labelled dump (its non-blank lines, as the stage sees them), and
     for an article dump also of its seed-sized cut (see ``seed_sized``)."""
-    labelled = [(line.text.strip(), line.label) for line in dump.lines if line.text.strip()]
+    labelled = labelled_lines(dump)
     if not labelled:
         return []
     fold = dump.fold if dump.fold is not None else -1
@@ -74,6 +74,11 @@ def dump_examples(dump: Dump, config: BoilerplateConfig) -> list[Example]:
     if dump.layout == "article":
         variants.append(seed_sized(labelled, zlib.crc32(dump.id.encode())))
     return [lines_example(v, fold, dump.layout, config) for v in variants]
+
+
+def labelled_lines(dump: Dump) -> list[tuple[str, str]]:
+    """A dump's non-blank lines as the boilerplate stage sees them (stripped), with labels."""
+    return [(line.text.strip(), line.label) for line in dump.lines if line.text.strip()]
 
 
 def seed_sized(labelled: list[tuple[str, str]], draw: int) -> list[tuple[str, str]]:

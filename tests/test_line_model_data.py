@@ -10,7 +10,7 @@ it takes minutes, and its last decimals follow the CPU's float kernels.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -63,24 +63,31 @@ def test_training_is_deterministic(trained: train_line_model.LineModel, tmp_path
     )
 
 
+def read_right(
+    model: train_line_model.LineModel, dumps: Iterable[Dump], labels: Iterable[str]
+) -> dict[str, list[bool]]:
+    """For each line labelled one of ``labels``: whether the model's likeliest label is it."""
+    config = train_line_model.examples_config()
+    right: dict[str, list[bool]] = {label: [] for label in labels}
+    for dump in dumps:
+        labelled = train_line_model.labelled_lines(dump)
+        lines = [text for text, _ in labelled]
+        found = predict(lines, train_line_model.catalog_verdicts(lines, config), model)
+        for (_, label), row in zip(labelled, found.argmax(axis=1), strict=True):
+            if label in right:
+                right[label].append(train_line_model.LABELS[row] == label)
+    return right
+
+
 @pytest.mark.parametrize("layout", ["article", "page"])
 def test_what_it_learns_carries_to_unseen_sites(
     trained: train_line_model.LineModel, layout: str
 ) -> None:
-    config = train_line_model.examples_config()
-    found_as: dict[str, list[bool]] = {label: [] for label in FLOOR}
-    for dump in dumps_of({0}, TEST_PAGES):
-        if dump.layout != layout:
-            continue
-        labelled = [(line.text.strip(), line.label) for line in dump.lines if line.text.strip()]
-        lines = [text for text, _ in labelled]
-        found = predict(lines, train_line_model.catalog_verdicts(lines, config), trained)
-        for (_, label), row in zip(labelled, found.argmax(axis=1), strict=True):
-            if label in found_as:
-                found_as[label].append(train_line_model.LABELS[row] == label)
+    dumps = [dump for dump in dumps_of({0}, TEST_PAGES) if dump.layout == layout]
+    right = read_right(trained, dumps, FLOOR)
     for label, floor in FLOOR.items():
-        assert len(found_as[label]) > 50
-        assert np.mean(found_as[label]) >= floor, label
+        assert len(right[label]) > 50
+        assert np.mean(right[label]) >= floor, label
 
 
 HELDOUT_PAGES = 12  # the first held-out pages (~1,500 lines in both layouts): a report only
@@ -92,18 +99,9 @@ HELDOUT_FLOOR = {"content": 0.9, "chrome": 0.6}
 
 @pytest.mark.parametrize("make", [article_dump, page_dump], ids=["article", "page"])
 def test_the_shipped_model_on_held_out_lines(make: Callable[[Page], Dump]) -> None:
-    config = train_line_model.examples_config()
-    model = load_model(str(MODEL_PATH))
-    found_as: dict[str, list[bool]] = {label: [] for label in HELDOUT_FLOOR}
     pages = (page for page in iter_pages("heldout") if page.main_content.strip())
-    for page in itertools.islice(pages, HELDOUT_PAGES):
-        labelled = [(line.text.strip(), line.label) for line in make(page).lines]
-        labelled = [(text, label) for text, label in labelled if text]
-        lines = [text for text, _ in labelled]
-        found = predict(lines, train_line_model.catalog_verdicts(lines, config), model)
-        for (_, label), row in zip(labelled, found.argmax(axis=1), strict=True):
-            if label in found_as:
-                found_as[label].append(train_line_model.LABELS[row] == label)
+    dumps = map(make, itertools.islice(pages, HELDOUT_PAGES))
+    right = read_right(load_model(str(MODEL_PATH)), dumps, HELDOUT_FLOOR)
     for label, floor in HELDOUT_FLOOR.items():
-        assert len(found_as[label]) > 20
-        assert np.mean(found_as[label]) >= floor, label
+        assert len(right[label]) > 20
+        assert np.mean(right[label]) >= floor, label

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -174,7 +174,7 @@ def judge_lines(
     roles = linemodel.read_roles(probabilities, model_thresholds(config), catalog)
     keep = compile_keep(config.keep_patterns)
     for j, (role, matched) in enumerate(zip(roles, catalog, strict=True)):
-        if role == linemodel.CHROME and not matched and keep is not None and keep(texts[j]):
+        if role == linemodel.CHROME and not matched and keep is not None and keep.search(texts[j]):
             roles[j] = linemodel.CONTENT
     left = [role for role, matched in zip(roles, catalog, strict=True) if not matched]
     if linemodel.CONTENT not in left:
@@ -232,12 +232,16 @@ def normalize_line(line: str) -> str:
     return fold_case(" ".join(line.split()).strip(_EDGE_PUNCTUATION))
 
 
+def any_of(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    """One case-insensitive regex matching where any of ``patterns`` does (None for none):
+    the catalog's patterns, keep_patterns and segment's credit patterns are all searched so."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
+
+
 @functools.lru_cache(maxsize=8)
-def compile_keep(patterns: tuple[str, ...]) -> Callable[[str], object] | None:
-    """One case-insensitive search for any of ``patterns`` (None when there are none)."""
-    if not patterns:
-        return None
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE).search
+def compile_keep(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """any_of(keep_patterns), compiled once per process."""
+    return any_of(patterns)
 
 
 def config_catalog(config: BoilerplateConfig) -> _Matcher:
@@ -264,7 +268,7 @@ def compile_catalog(phrases: tuple[str, ...], patterns: tuple[str, ...]) -> _Mat
     """Compile a catalog once per process (cached: the config is frozen and hashable)."""
     return _Matcher(
         frozenset(normalize_line(phrase) for phrase in phrases),
-        re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None,
+        any_of(patterns),
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scrapeclean.transforms.records import Article, Document, Reject, RejectReason
-from scrapeclean.transforms.text.boilerplate import check_patterns
+from scrapeclean.transforms.text.boilerplate import any_of, check_patterns
 from scrapeclean.transforms.text.catalog import BYLINE_PATTERNS, CREDIT_PATTERNS
 from scrapeclean.transforms.text.paragraphs import is_dateline, split_paragraphs
 from scrapeclean.transforms.text.words import content_hash, content_word_overlap, ends_sentence
@@ -77,7 +77,7 @@ class _Search:
         """Split patterns by whether they can only match at the start of a text."""
         anchored = [p for p in patterns if _is_anchored(p)]
         anywhere = [p for p in patterns if not _is_anchored(p)]
-        return cls(_any_of(anchored), _any_of(anywhere))
+        return cls(any_of(anchored), any_of(anywhere))
 
 
 def _is_anchored(pattern: str) -> bool:
@@ -85,10 +85,6 @@ def _is_anchored(pattern: str) -> bool:
     # re's own parser, as no regular expression can tell that about another one.
     parsed = re._parser.parse(pattern)  # type: ignore[attr-defined]
     return len(parsed) > 0 and parsed[0] == (re._constants.AT, re._constants.AT_BEGINNING)  # type: ignore[attr-defined]
-
-
-def _any_of(patterns: list[str]) -> re.Pattern[str] | None:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
 
 
 def segment_document(document: Document, config: SegmentConfig) -> Article | Reject:

@@ -61,9 +61,10 @@ def snapshot(patterns: Sequence[str], line_model: bool = False) -> Iterator[dict
 
 def _recording(predict: Callable[..., Any], calls: list[list[list[float]]]) -> Callable[..., Any]:
     def recording(*args: Any) -> Any:
-        probabilities = predict(*args)
-        calls.append([[float(p) for p in row] for row in probabilities])
-        return probabilities
+        reading = predict(*args)
+        calls.append([[float(p) for p in row] for row in reading.probabilities])
+        calls.append([[float(score)] for score in reading.headline_scores])
+        return reading
 
     return recording
 

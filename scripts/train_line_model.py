@@ -3,7 +3,9 @@
 The dumps are scripts/make_wcxb_dumps.py's, both layouts, from the dev domains only (the split
 file); the held-out part is never read here. Multinomial logistic regression, fitted by
 full-batch L-BFGS in numpy (no model library: the same inputs give the same bytes), in two
-stages: stage 2 learns from stage 1's verdicts on neighbouring lines. ``--cross-validate``
+stages: stage 2 learns from stage 1's verdicts on neighbouring lines; then the headline
+ranker, a conditional logit over each dump's lines, from stage 1's columns and stage 2's
+verdicts. ``--cross-validate``
 prints the dev figures of scripts/score_wcxb.py, each fold scored by a model trained on the
 other four.
 
@@ -32,8 +34,10 @@ import numpy as np
 from scrapeclean.pipeline.job.config import load_config
 from scrapeclean.transforms.text.boilerplate import CATALOG, BoilerplateConfig, judge_lines
 from scrapeclean.transforms.text.linemodel import (
+    HEADLINE,
     LABELS,
     MODEL_PATH,
+    RANKER_FEATURES,
     STAGE1_FEATURES,
     STAGE2_FEATURES,
     LineModel,
@@ -230,6 +234,14 @@ def example_weights(examples: Sequence[Example]) -> np.ndarray:
     )
 
 
+def dump_weights(examples: Sequence[Example]) -> np.ndarray:
+    """One weight a dump: each layout weighs the same in total, each dump the same within it
+    (example_weights summed over each dump's rows)."""
+    rows = example_weights(examples)
+    starts = np.cumsum([0, *(len(e.labels) for e in examples[:-1])])
+    return np.add.reduceat(rows, starts)
+
+
 def fit_stage(examples: Sequence[Example], rows: Iterable[np.ndarray], iterations: int) -> Fitted:
     """Fit one stage on the given per-dump feature rows with the examples' labels."""
     return fit(
@@ -240,8 +252,43 @@ def fit_stage(examples: Sequence[Example], rows: Iterable[np.ndarray], iteration
     )
 
 
+def fit_ranker(
+    rows: Sequence[np.ndarray],
+    chosen: Sequence[np.ndarray],
+    dump_weight: np.ndarray,
+    iterations: int,
+) -> np.ndarray:
+    """Conditional logit: weights w such that softmax over a dump's rows of ``rows @ w`` puts
+    its mass on the dump's chosen rows (``chosen``: a mask per dump; a title may stand on two
+    lines, and picking either is right), with L2 on standardised weights, by L-BFGS.
+    Returned in raw feature units; a constant shift of every row's score changes no choice,
+    so there is no bias."""
+    features = np.vstack(rows)
+    mean = features.mean(axis=0)
+    scale = features.std(axis=0)
+    scale[scale == 0] = 1.0
+    x = (features - mean) / scale
+    starts = np.cumsum([0, *(len(r) for r in rows[:-1])])
+    group = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
+    target = np.concatenate(chosen)
+    w = dump_weight / dump_weight.sum()
+
+    def loss_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        scores = x @ theta
+        top = np.maximum.reduceat(scores, starts)
+        exp = np.exp(scores - top[group])
+        chosen_exp = np.where(target, exp, 0.0)
+        sums, chosen_sums = np.add.reduceat(exp, starts), np.add.reduceat(chosen_exp, starts)
+        loss = -float(w @ np.log(chosen_sums / sums)) + 0.5 * L2 * float(theta @ theta)
+        residual = (exp / sums[group] - chosen_exp / chosen_sums[group]) * w[group]
+        return loss, x.T @ residual + L2 * theta
+
+    return _lbfgs(loss_grad, np.zeros(x.shape[1]), iterations) / scale
+
+
 def train(examples: Sequence[Example], iterations: int = ITERATIONS) -> LineModel:
-    """Both stages; stage 2 learns from stage 1's verdicts on the same dumps.
+    """Both stages and the ranker; stage 2 learns from stage 1's verdicts on the same dumps,
+    the ranker from stage 2's, on the dumps that hold their headline.
 
     ``iterations`` bounds each stage's L-BFGS (the shipped model: until converged).
     In-sample verdicts are close enough to out-of-fold ones here (a few dozen weights fitted on
@@ -250,7 +297,18 @@ def train(examples: Sequence[Example], iterations: int = ITERATIONS) -> LineMode
     stage1 = fit_stage(examples, [e.features for e in examples], iterations)
     stage2_rows = [stage2_matrix(e.features, stage1.probabilities(e.features)) for e in examples]
     stage2 = fit_stage(examples, stage2_rows, iterations)
-    return LineModel(stage1.weights, stage1.bias, stage2.weights, stage2.bias)
+    titled = [
+        (e, np.log(stage2.probabilities(rows) + 1e-12))
+        for e, rows in zip(examples, stage2_rows, strict=True)
+        if HEADLINE in e.labels
+    ]
+    ranker = fit_ranker(
+        [np.hstack((e.features, log_p)) for e, log_p in titled],
+        [e.labels == HEADLINE for e, _ in titled],
+        dump_weights([e for e, _ in titled]),
+        iterations,
+    )
+    return LineModel(stage1.weights, stage1.bias, stage2.weights, stage2.bias, ranker)
 
 
 def model_json(model: LineModel) -> str:
@@ -273,6 +331,7 @@ def model_json(model: LineModel) -> str:
             "weights": rounded(model.stage2_weights),
             "bias": rounded(model.stage2_bias),
         },
+        "ranker": {"features": list(RANKER_FEATURES), "weights": rounded(model.ranker_weights)},
     }
     return json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n"
 

@@ -72,8 +72,8 @@ def read_right(
     for dump in dumps:
         labelled = train_line_model.labelled_lines(dump)
         lines = [text for text, _ in labelled]
-        found = predict(lines, train_line_model.catalog_verdicts(lines, config), model)
-        for (_, label), row in zip(labelled, found.argmax(axis=1), strict=True):
+        reading = predict(lines, train_line_model.catalog_verdicts(lines, config), model)
+        for (_, label), row in zip(labelled, reading.probabilities.argmax(axis=1), strict=True):
             if label in right:
                 right[label].append(train_line_model.LABELS[row] == label)
     return right

@@ -140,7 +140,8 @@ def chain_lines(path: Path, config: RunConfig) -> list[str]:
 
 def test_predict_is_the_trained_model_on_the_training_matrices(config: RunConfig) -> None:
     # predict folds stage 2's context into its weights (no context matrix) for speed; it must
-    # give what training fitted, stage2_matrix's columns times the weights, on every line.
+    # give what training fitted, stage2_matrix's columns times the weights, on every line, and
+    # the ranker's scores from the columns it was fitted on.
     model = load_model(str(MODEL_PATH))
     is_chrome = compile_catalog(config.boilerplate.phrases, config.boilerplate.patterns)
     dumps = [chain_lines(path, config) for path in sorted(SEEDS.iterdir())]
@@ -152,7 +153,9 @@ def test_predict_is_the_trained_model_on_the_training_matrices(config: RunConfig
         first = softmax(stage1 @ model.stage1_weights + model.stage1_bias)
         expected = softmax(stage2_matrix(stage1, first) @ model.stage2_weights + model.stage2_bias)
         got = predict(lines, catalog, model)
-        assert got.shape == expected.shape == (len(lines), len(LABELS))
-        assert np.abs(got - expected).max() < 1e-9
+        assert got.probabilities.shape == expected.shape == (len(lines), len(LABELS))
+        assert np.abs(got.probabilities - expected).max() < 1e-9
+        ranker = np.hstack((stage1, np.log(expected + 1e-12))) @ model.ranker_weights
+        assert np.abs(got.headline_scores - ranker).max() < 1e-9
         read += len(lines)
     assert read > 60  # the seeds' text lines and the dumps above were all read

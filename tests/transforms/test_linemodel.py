@@ -19,6 +19,7 @@ from scrapeclean.transforms.text.linemodel import (
     LABELS,
     POSSIBLE_SUMMARY,
     SUMMARY,
+    Reading,
     Thresholds,
     read_roles,
 )
@@ -139,8 +140,20 @@ def test_html_extracted_text_and_a_disabled_model_are_left_to_the_catalog(
 
 
 THRESHOLDS = Thresholds(
-    chrome=0.5, headline=0.2, summary_above=0.3, summary_below=0.3, summary_possible=0.1, credit=0.5
+    chrome=0.5,
+    headline=0.2,
+    headline_sure=0.7,
+    summary_above=0.3,
+    summary_below=0.3,
+    summary_possible=0.1,
+    credit=0.5,
 )
+
+
+def reading(table: np.ndarray, headline_scores: list[float] | None = None) -> Reading:
+    """A Reading of ``table``; the ranker's scores default to stage 2's headline column."""
+    scores = table[:, HEADLINE] if headline_scores is None else np.array(headline_scores)
+    return Reading(table, scores)
 
 
 def probabilities(*rows: str) -> np.ndarray:
@@ -177,10 +190,29 @@ def test_read_roles(rows: tuple[str, ...], expected: list[int]) -> None:
     table = probabilities(*rows)
     if "headline" not in rows:
         table[:, LABELS.index("headline")] = 0.1
-    assert read_roles(table, THRESHOLDS) == expected
+    assert read_roles(reading(table), THRESHOLDS) == expected
 
 
 def test_an_unsure_line_under_the_headline_is_left_to_the_dek_rule() -> None:
     table = probabilities("headline", "content", "content")
     table[1, LABELS.index("summary")] = 0.2  # above summary_possible, below summary_below
-    assert read_roles(table, THRESHOLDS) == [HEADLINE, POSSIBLE_SUMMARY, CONTENT]
+    assert read_roles(reading(table), THRESHOLDS) == [HEADLINE, POSSIBLE_SUMMARY, CONTENT]
+
+
+def test_the_ranker_picks_the_headline_when_stage_2_is_unsure() -> None:
+    # A whole page: stage 2 leans to a menu line (0.4, below headline_sure); the ranker, which
+    # reads the dump as a choice among its lines, prefers the line that opens the content.
+    table = probabilities("chrome", "content", "content", "content")
+    table[0, HEADLINE] = 0.4
+    table[1, HEADLINE] = 0.3
+    unsure = reading(table, [2.0, 3.0, -1.0, -2.0])
+    assert read_roles(unsure, THRESHOLDS)[:2] == [CHROME, HEADLINE]
+    # sure of its pick, stage 2 keeps it whatever the ranker says
+    table[0, HEADLINE] = 0.75
+    assert read_roles(reading(table, [2.0, 3.0, -1.0, -2.0]), THRESHOLDS)[:2] == [HEADLINE, CONTENT]
+    # the catalog's lines are never the headline, however the ranker scores them
+    table[0, HEADLINE] = 0.4
+    roles = read_roles(
+        reading(table, [2.0, 3.0, 5.0, -2.0]), THRESHOLDS, [False, False, True, False]
+    )
+    assert roles[1] == HEADLINE

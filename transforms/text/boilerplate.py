@@ -30,6 +30,7 @@ _EDGE_PUNCTUATION = " \t.!?:;,|•·*>»«-–—_=~/\\#"
 THRESHOLDS = (
     "chrome_threshold",
     "headline_threshold",
+    "headline_sure_threshold",
     "summary_above_threshold",
     "summary_below_threshold",
     "summary_possible_threshold",
@@ -64,6 +65,7 @@ class BoilerplateConfig:
     # cross-validation on wcxb-dev's dev part (docs/textdump-quality.md).
     chrome_threshold: float = 0.65
     headline_threshold: float = 0.05
+    headline_sure_threshold: float = 0.5
     summary_above_threshold: float = 0.15
     summary_below_threshold: float = 0.25
     summary_possible_threshold: float = 0.1
@@ -168,10 +170,11 @@ def judge_lines(
     if not use_model or not texts:
         return verdicts
     model = linemodel.load_model(config.line_model_path or str(linemodel.MODEL_PATH))
-    probabilities = linemodel.predict(texts, catalog, model)
+    reading = linemodel.predict(texts, catalog, model)
+    probabilities = reading.probabilities
     if any(catalog):  # the catalog's lines go whatever the model says
         probabilities[catalog] = _CERTAIN_CHROME
-    roles = linemodel.read_roles(probabilities, model_thresholds(config), catalog)
+    roles = linemodel.read_roles(reading, model_thresholds(config), catalog)
     keep = compile_keep(config.keep_patterns)
     for j, (role, matched) in enumerate(zip(roles, catalog, strict=True)):
         if role == linemodel.CHROME and not matched and keep is not None and keep.search(texts[j]):
@@ -216,6 +219,7 @@ def model_thresholds(config: BoilerplateConfig) -> linemodel.Thresholds:
     return linemodel.Thresholds(
         config.chrome_threshold,
         config.headline_threshold,
+        config.headline_sure_threshold,
         config.summary_above_threshold,
         config.summary_below_threshold,
         config.summary_possible_threshold,

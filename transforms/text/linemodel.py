@@ -3,7 +3,9 @@
 Two multinomial logistic regressions over transforms/text/linefeatures.py's columns: the first
 reads each line with its position and its neighbours' shapes, the second re-reads it with the
 first one's verdicts on the lines around it (context smoothing, as jusText does with its
-neighbours' classes). Weights ship as a small JSON file beside this module (see
+neighbours' classes). A third, listwise one (a conditional logit over a dump's lines) picks the
+headline: one line of the dump is it, and a choice among lines is learnt better as a choice
+than as one yes/no per line. Weights ship as a small JSON file beside this module (see
 linemodel.md); nothing is downloaded and inference is numpy over a few dozen columns.
 """
 
@@ -15,6 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -89,6 +92,8 @@ STAGE2_FEATURES = (
     "below_best_headline",
     "log_distance_best_headline",
 )
+# The headline ranker reads each line's stage-1 columns and stage 2's verdict on it.
+RANKER_FEATURES = (*STAGE1_FEATURES, *(f"log_p_{label}" for label in LABELS))
 # A line of this many words or more that ends a sentence is prose: it anchors the article.
 PROSE_WORDS = 13
 SHORT_WORDS = 6  # a run of lines this short is a menu, a share bar or a link list
@@ -102,19 +107,25 @@ TAIL_LEANING = 0.25
 
 @dataclass(frozen=True, slots=True)
 class LineModel:
-    """Both stages' weights (features x labels) and biases, as numpy arrays."""
+    """Both stages' weights (features x labels) and biases, and the headline ranker's weights
+    (RANKER_FEATURES), as numpy arrays."""
 
     stage1_weights: np.ndarray
     stage1_bias: np.ndarray
     stage2_weights: np.ndarray
     stage2_bias: np.ndarray
-    # Stage 2's weights on the stage-1 columns ride along stage 1's product (one matmul).
+    ranker_weights: np.ndarray
+    # Stage 2's and the ranker's weights on the stage-1 columns ride along stage 1's product
+    # (one matmul).
     joint_weights: np.ndarray = field(init=False, repr=False, compare=False)
     # Stage 2's weights on its context columns as predict applies them (context_weights).
     context_weights: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        joint = np.hstack((self.stage1_weights, self.stage2_weights[: len(STAGE1_FEATURES)]))
+        n = len(STAGE1_FEATURES)
+        joint = np.hstack(
+            (self.stage1_weights, self.stage2_weights[:n], self.ranker_weights[:n, None])
+        )
         object.__setattr__(self, "joint_weights", joint)
         context = context_weights(self.stage2_weights[len(STAGE1_FEATURES) :])
         object.__setattr__(self, "context_weights", context)
@@ -180,7 +191,9 @@ def _model_from(data: dict, path: str) -> LineModel:
         if tuple(data[stage]["features"]) != names:
             raise ValueError(f"{path}: {stage} features differ from this version's")
         arrays += [np.array(data[stage]["weights"]), np.array(data[stage]["bias"])]
-    return LineModel(*arrays)
+    if tuple(data["ranker"]["features"]) != RANKER_FEATURES:
+        raise ValueError(f"{path}: ranker features differ from this version's")
+    return LineModel(*arrays, np.array(data["ranker"]["weights"]))
 
 
 def shape_rows(lines: list[str], catalog: list[bool]) -> list[tuple[list[float], set[str]]]:
@@ -280,8 +293,16 @@ def headline_context(headline: np.ndarray) -> np.ndarray:
     return columns
 
 
-def predict(lines: list[str], catalog: list[bool], model: LineModel) -> np.ndarray:
-    """Probabilities (lines x LABELS) for stripped, non-empty lines, after context smoothing."""
+class Reading(NamedTuple):
+    """The model's reading of a dump's lines: label probabilities (lines x LABELS, after
+    context smoothing) and the ranker's headline scores (one a line; the highest is its pick)."""
+
+    probabilities: np.ndarray
+    headline_scores: np.ndarray
+
+
+def predict(lines: list[str], catalog: list[bool], model: LineModel) -> Reading:
+    """The Reading of stripped, non-empty lines."""
     stage1 = stage1_matrix(lines, shape_rows(lines, catalog))
     scores = stage1 @ model.joint_weights
     k = len(LABELS)
@@ -295,7 +316,14 @@ def predict(lines: list[str], catalog: list[bool], model: LineModel) -> np.ndarr
     rows = np.add.outer(np.arange(n), np.arange(2 * _REACH + 1))  # each line's window
     around = padded[rows].reshape(n, -1)
     context = np.hstack((around, headline_context(first[:, HEADLINE])))
-    return softmax(scores[:, k:] + context @ model.context_weights + model.stage2_bias)
+    second = softmax(scores[:, k:-1] + context @ model.context_weights + model.stage2_bias)
+    return Reading(second, ranker_scores(scores[:, -1], second, model.ranker_weights))
+
+
+def ranker_scores(stage1_part: np.ndarray, second: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The ranker's score of each line: its stage-1 columns' part (``stage1_part``, computed
+    with stage 2's) plus stage 2's log-probabilities weighted (RANKER_FEATURES' last columns)."""
+    return stage1_part + np.log(second + 1e-12) @ weights[len(STAGE1_FEATURES) :]
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
@@ -342,6 +370,7 @@ class Thresholds:
 
     chrome: float
     headline: float
+    headline_sure: float  # stage 2's likeliest headline from here wins over the ranker's pick
     summary_above: float  # a line above the headline: it cannot be the lead
     summary_below: float  # a line below it, which may be the lead
     summary_possible: float  # below it, left to segment's dek rule from here
@@ -349,25 +378,33 @@ class Thresholds:
 
 
 def read_roles(
-    probabilities: np.ndarray, thresholds: Thresholds, catalog: Sequence[bool] | None = None
+    reading: Reading, thresholds: Thresholds, catalog: Sequence[bool] | None = None
 ) -> list[int]:
     """One label index per line: the document's single headline, a summary beside it, credits,
     chrome, and content for the rest.
 
-    The headline is the likeliest line (when likely enough); the summary is the nearest
-    non-credit line above it, else below it, when likely enough (even if the model leaned to
-    chrome: the catalog's lines never qualify); lines above the headline that are neither are
-    chrome, as in every layout a scraper writes. ``catalog`` marks the lines the rule catalog
-    matched (see ``_close_tail``).
+    The headline is stage 2's likeliest line when it is sure of it, else the ranker's pick
+    (the catalog's lines are neither), when some line is likely enough to be one; the summary
+    is the nearest non-credit line above it, else below it, when likely enough (even if the
+    model leaned to chrome: the catalog's lines never qualify); lines above the headline that
+    are neither are chrome, as in every layout a scraper writes. ``catalog`` marks the lines
+    the rule catalog matched (see ``_close_tail``).
     """
+    probabilities = reading.probabilities
     n = len(probabilities)
+    catalog = catalog or [False] * n
     roles = [CHROME if p >= thresholds.chrome else CONTENT for p in probabilities[:, CHROME]]
     for i in np.flatnonzero(probabilities[:, CREDIT] >= thresholds.credit):
         if roles[i] == CONTENT:
             roles[i] = CREDIT
-    best = int(np.argmax(probabilities[:, HEADLINE])) if n else 0
-    if not n or probabilities[best, HEADLINE] < thresholds.headline:
+    if not n or all(catalog):
         return roles
+    headline = np.where(catalog, -1.0, probabilities[:, HEADLINE])
+    best = int(np.argmax(headline))
+    if headline[best] < thresholds.headline:
+        return roles
+    if headline[best] < thresholds.headline_sure:
+        best = int(np.argmax(np.where(catalog, -np.inf, reading.headline_scores)))
     roles[best] = HEADLINE
     # Above first: a line above the headline cannot be the lead, the one below can.
     above, below = _nearest(roles, best, -1), _nearest(roles, best, 1)
@@ -384,7 +421,7 @@ def read_roles(
     for i in range(best):
         if roles[i] == CONTENT:
             roles[i] = CHROME
-    return _close_tail(probabilities, roles, catalog or [False] * n)
+    return _close_tail(probabilities, roles, catalog)
 
 
 def _close_tail(probabilities: np.ndarray, roles: list[int], catalog: Sequence[bool]) -> list[int]:

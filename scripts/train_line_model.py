@@ -34,13 +34,18 @@ import numpy as np
 from scrapeclean.pipeline.job.config import load_config
 from scrapeclean.transforms.text.boilerplate import CATALOG, BoilerplateConfig, judge_lines
 from scrapeclean.transforms.text.linemodel import (
+    CONTENT,
+    CREDIT,
+    DEK_FEATURES,
     HEADLINE,
     LABELS,
     MODEL_PATH,
     RANKER_FEATURES,
     STAGE1_FEATURES,
     STAGE2_FEATURES,
+    SUMMARY,
     LineModel,
+    dek_columns,
     shape_rows,
     softmax,
     stage1_matrix,
@@ -155,7 +160,11 @@ class Fitted:
 
 
 def fit(
-    features: np.ndarray, labels: np.ndarray, sample_weight: np.ndarray, iterations: int
+    features: np.ndarray,
+    labels: np.ndarray,
+    sample_weight: np.ndarray,
+    iterations: int,
+    n_labels: int = len(LABELS),
 ) -> Fitted:
     """Weighted multinomial logistic regression with L2, by L-BFGS on standardised columns."""
     mean = features.mean(axis=0)
@@ -163,7 +172,7 @@ def fit(
     scale[scale == 0] = 1.0
     x = (features - mean) / scale
     n, d = x.shape
-    k = len(LABELS)
+    k = n_labels
     rows = np.arange(n)
     w = sample_weight / sample_weight.sum()
 
@@ -308,7 +317,38 @@ def train(examples: Sequence[Example], iterations: int = ITERATIONS) -> LineMode
         dump_weights([e for e, _ in titled]),
         iterations,
     )
-    return LineModel(stage1.weights, stage1.bias, stage2.weights, stage2.bias, ranker)
+    dek = fit_dek(examples, [stage2.probabilities(rows) for rows in stage2_rows], iterations)
+    return LineModel(stage1.weights, stage1.bias, stage2.weights, stage2.bias, ranker, dek)
+
+
+def fit_dek(
+    examples: Sequence[Example], second: Sequence[np.ndarray], iterations: int
+) -> np.ndarray:
+    """The dek reader: logistic regression on DEK_FEATURES of the line under each headline
+    (past credits) that is the summary or the lead. Weights, then the bias."""
+    rows, labels, chosen = [], [], []
+    for e, p in zip(examples, second, strict=True):
+        below = line_under_headline(e.labels)
+        if below is not None:
+            rows.append(dek_columns(e.features[below : below + 1], p[below : below + 1])[0])
+            labels.append(int(e.labels[below] == SUMMARY))
+            chosen.append(e)
+    fitted = fit(np.array(rows), np.array(labels), dump_weights(chosen), iterations, n_labels=2)
+    weights = fitted.weights[:, 1] - fitted.weights[:, 0]
+    return np.append(weights, fitted.bias[1] - fitted.bias[0])
+
+
+def line_under_headline(labels: np.ndarray) -> int | None:
+    """The first line past credits under the first headline line, when it is the summary or
+    the lead (None otherwise)."""
+    if HEADLINE not in labels:
+        return None
+    below = int(np.flatnonzero(labels == HEADLINE)[0]) + 1
+    while below < len(labels) and labels[below] == CREDIT:
+        below += 1
+    if below < len(labels) and labels[below] in (SUMMARY, CONTENT):
+        return below
+    return None
 
 
 def model_json(model: LineModel) -> str:
@@ -332,6 +372,7 @@ def model_json(model: LineModel) -> str:
             "bias": rounded(model.stage2_bias),
         },
         "ranker": {"features": list(RANKER_FEATURES), "weights": rounded(model.ranker_weights)},
+        "dek": {"features": list(DEK_FEATURES), "weights": rounded(model.dek_weights)},
     }
     return json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n"
 

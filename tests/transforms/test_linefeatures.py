@@ -18,6 +18,8 @@ from scrapeclean.transforms.text.linemodel import (
     MODEL_PATH,
     STAGE1_FEATURES,
     STAGE2_FEATURES,
+    LineModel,
+    dek_columns,
     load_model,
     predict,
     shape_rows,
@@ -138,6 +140,11 @@ def chain_lines(path: Path, config: RunConfig) -> list[str]:
     return [] if isinstance(record, Reject) else [s for s in record.text.split("\n") if s.strip()]
 
 
+def dek_logits(stage1: np.ndarray, second: np.ndarray, model: LineModel) -> np.ndarray:
+    """The dek reader's log-odds as training fitted them: its columns times its weights."""
+    return dek_columns(stage1, second) @ model.dek_weights[:-1] + model.dek_weights[-1]
+
+
 def test_predict_is_the_trained_model_on_the_training_matrices(config: RunConfig) -> None:
     # predict folds stage 2's context into its weights (no context matrix) for speed; it must
     # give what training fitted, stage2_matrix's columns times the weights, on every line, and
@@ -157,5 +164,7 @@ def test_predict_is_the_trained_model_on_the_training_matrices(config: RunConfig
         assert np.abs(got.probabilities - expected).max() < 1e-9
         ranker = np.hstack((stage1, np.log(expected + 1e-12))) @ model.ranker_weights
         assert np.abs(got.headline_scores - ranker).max() < 1e-9
+        dek = softmax(np.column_stack((np.zeros(len(lines)), dek_logits(stage1, expected, model))))
+        assert np.abs(got.dek - dek[:, 1]).max() < 1e-9
         read += len(lines)
     assert read > 60  # the seeds' text lines and the dumps above were all read

@@ -151,9 +151,10 @@ THRESHOLDS = Thresholds(
 
 
 def reading(table: np.ndarray, headline_scores: list[float] | None = None) -> Reading:
-    """A Reading of ``table``; the ranker's scores default to stage 2's headline column."""
+    """A Reading of ``table``; the ranker's scores default to stage 2's headline column, the dek
+    reader's verdicts to its summary column."""
     scores = table[:, HEADLINE] if headline_scores is None else np.array(headline_scores)
-    return Reading(table, scores)
+    return Reading(table, scores, table[:, SUMMARY])
 
 
 def probabilities(*rows: str) -> np.ndarray:
@@ -216,3 +217,13 @@ def test_the_ranker_picks_the_headline_when_stage_2_is_unsure() -> None:
         reading(table, [2.0, 3.0, 5.0, -2.0]), THRESHOLDS, [False, False, True, False]
     )
     assert roles[1] == HEADLINE
+
+
+def test_the_dek_reader_decides_the_line_under_the_headline() -> None:
+    # Stage 2 leans to a summary under the headline; the dek reader, which asks only that
+    # line's question (summary or lead?), reads a lead: the lead stays the lead.
+    table = probabilities("headline", "summary", "content")
+    lead = Reading(table, table[:, HEADLINE], np.array([0.0, 0.05, 0.0]))
+    assert read_roles(lead, THRESHOLDS) == [HEADLINE, CONTENT, CONTENT]
+    dek = Reading(table, table[:, HEADLINE], np.array([0.0, 0.9, 0.0]))
+    assert read_roles(dek, THRESHOLDS) == [HEADLINE, SUMMARY, CONTENT]

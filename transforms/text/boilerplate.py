@@ -67,7 +67,7 @@ class BoilerplateConfig:
     headline_threshold: float = 0.05
     headline_sure_threshold: float = 0.5
     summary_above_threshold: float = 0.15
-    summary_below_threshold: float = 0.25
+    summary_below_threshold: float = 0.4
     summary_possible_threshold: float = 0.1
     credit_threshold: float = 0.5
     # Searched case-insensitively in the lines the line model would take for chrome: a match

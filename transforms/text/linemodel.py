@@ -94,6 +94,22 @@ STAGE2_FEATURES = (
 )
 # The headline ranker reads each line's stage-1 columns and stage 2's verdict on it.
 RANKER_FEATURES = (*STAGE1_FEATURES, *(f"log_p_{label}" for label in LABELS))
+# The dek reader asks of the line under the headline whether it is the summary or the lead,
+# from a few of its columns and stage 2's verdict on it (every stage-1 column overfitted:
+# 0.837 -> 0.835 right on dev, cross-validated; these: 0.863, docs/textdump-quality.md).
+DEK_COLUMNS = ("log_chars", "ends_period", "topic_overlap", "next_line_overlap")
+DEK_FEATURES = (
+    *DEK_COLUMNS,
+    "description_length",
+    "next_minus_own_log_words",
+    *(f"log_p_{label}" for label in LABELS),
+)
+# A page's description, which many dumps carry as the summary under the headline, is written
+# for search results that cut it at ~160 characters: dev summaries there run 97-194
+# characters (10th-90th percentile), leads 91-587.
+DESCRIPTION_CHARS = (90, 200)
+_STAGE1_AT = {name: i for i, name in enumerate(STAGE1_FEATURES)}
+_DEK_AT = [_STAGE1_AT[name] for name in DEK_COLUMNS]
 # A line of this many words or more that ends a sentence is prose: it anchors the article.
 PROSE_WORDS = 13
 SHORT_WORDS = 6  # a run of lines this short is a menu, a share bar or a link list
@@ -115,6 +131,7 @@ class LineModel:
     stage2_weights: np.ndarray
     stage2_bias: np.ndarray
     ranker_weights: np.ndarray
+    dek_weights: np.ndarray  # DEK_FEATURES, then the bias (log-odds of a dek over a lead)
     # Stage 2's and the ranker's weights on the stage-1 columns ride along stage 1's product
     # (one matmul).
     joint_weights: np.ndarray = field(init=False, repr=False, compare=False)
@@ -193,7 +210,10 @@ def _model_from(data: dict, path: str) -> LineModel:
         arrays += [np.array(data[stage]["weights"]), np.array(data[stage]["bias"])]
     if tuple(data["ranker"]["features"]) != RANKER_FEATURES:
         raise ValueError(f"{path}: ranker features differ from this version's")
-    return LineModel(*arrays, np.array(data["ranker"]["weights"]))
+    if tuple(data["dek"]["features"]) != DEK_FEATURES:
+        raise ValueError(f"{path}: dek features differ from this version's")
+    ranker, dek = np.array(data["ranker"]["weights"]), np.array(data["dek"]["weights"])
+    return LineModel(*arrays, ranker, dek)
 
 
 def shape_rows(lines: list[str], catalog: list[bool]) -> list[tuple[list[float], set[str]]]:
@@ -295,10 +315,12 @@ def headline_context(headline: np.ndarray) -> np.ndarray:
 
 class Reading(NamedTuple):
     """The model's reading of a dump's lines: label probabilities (lines x LABELS, after
-    context smoothing) and the ranker's headline scores (one a line; the highest is its pick)."""
+    context smoothing), the ranker's headline scores (one a line; the highest is its pick) and
+    the dek reader's verdicts."""
 
     probabilities: np.ndarray
     headline_scores: np.ndarray
+    dek: np.ndarray  # per line: the probability that it is the summary, were it under the headline
 
 
 def predict(lines: list[str], catalog: list[bool], model: LineModel) -> Reading:
@@ -317,13 +339,31 @@ def predict(lines: list[str], catalog: list[bool], model: LineModel) -> Reading:
     around = padded[rows].reshape(n, -1)
     context = np.hstack((around, headline_context(first[:, HEADLINE])))
     second = softmax(scores[:, k:-1] + context @ model.context_weights + model.stage2_bias)
-    return Reading(second, ranker_scores(scores[:, -1], second, model.ranker_weights))
+    return Reading(
+        second,
+        ranker_scores(scores[:, -1], second, model.ranker_weights),
+        dek_probabilities(stage1, second, model.dek_weights),
+    )
 
 
 def ranker_scores(stage1_part: np.ndarray, second: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """The ranker's score of each line: its stage-1 columns' part (``stage1_part``, computed
     with stage 2's) plus stage 2's log-probabilities weighted (RANKER_FEATURES' last columns)."""
     return stage1_part + np.log(second + 1e-12) @ weights[len(STAGE1_FEATURES) :]
+
+
+def dek_columns(stage1: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """DEK_FEATURES of every line, from its stage-1 columns and stage 2's probabilities."""
+    own = stage1[:, _DEK_AT]
+    chars = np.expm1(stage1[:, _STAGE1_AT["log_chars"]])
+    description = (DESCRIPTION_CHARS[0] <= chars) & (chars <= DESCRIPTION_CHARS[1])
+    longer = stage1[:, _STAGE1_AT["log_words@+1"]] - stage1[:, _STAGE1_AT["log_words"]]
+    return np.column_stack((own, description, longer, np.log(second + 1e-12)))
+
+
+def dek_probabilities(stage1: np.ndarray, second: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The dek reader's probability for every line (weights: DEK_FEATURES, then the bias)."""
+    return 1.0 / (1.0 + np.exp(-(dek_columns(stage1, second) @ weights[:-1] + weights[-1])))
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
@@ -372,8 +412,8 @@ class Thresholds:
     headline: float
     headline_sure: float  # stage 2's likeliest headline from here wins over the ranker's pick
     summary_above: float  # a line above the headline: it cannot be the lead
-    summary_below: float  # a line below it, which may be the lead
-    summary_possible: float  # below it, left to segment's dek rule from here
+    summary_below: float  # a line below it, which may be the lead (the dek reader's verdict)
+    summary_possible: float  # below it, left to segment's dek rule from here (the same)
     credit: float
 
 
@@ -410,12 +450,12 @@ def read_roles(
     above, below = _nearest(roles, best, -1), _nearest(roles, best, 1)
     if above is not None and probabilities[above, SUMMARY] >= thresholds.summary_above:
         roles[above] = SUMMARY
-    elif below is not None and probabilities[below, SUMMARY] >= thresholds.summary_below:
+    elif below is not None and reading.dek[below] >= thresholds.summary_below:
         roles[below] = SUMMARY
     elif (
         below is not None
         and roles[below] == CONTENT
-        and probabilities[below, SUMMARY] >= thresholds.summary_possible
+        and reading.dek[below] >= thresholds.summary_possible
     ):
         roles[below] = POSSIBLE_SUMMARY
     for i in range(best):

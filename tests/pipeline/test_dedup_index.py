@@ -5,6 +5,11 @@ update of its earlier version; the index is committed with the run's partition."
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
 from pathlib import Path
 
 import pyarrow.dataset as ds
@@ -157,4 +162,58 @@ def test_a_merged_segment_is_removed_after_a_kill_and_still_answers_lookups(
     assert (rejects["again.txt"]["reason"], rejects["again.txt"]["detail"]) == (
         "duplicate",
         first["a2.txt"]["doc_id"],
+    )
+
+
+SCRIPT = Path(sys.executable).parent / "scrapeclean"
+
+
+def test_a_batch_is_judged_the_same_whatever_its_input_order_and_hash_seed(
+    tmp_path: Path,
+) -> None:
+    """One batch against one committed index, twice: in-process over a glob, and in a
+    subprocess with another PYTHONHASHSEED over the files named one by one in reverse order.
+    Rejects (reason, detail), published doc_ids and the index segment are the same."""
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    first_run(landing, output, "run")
+    for name in ("x", "y", "z"):  # a0 thrice: exact copies of run 1's article
+        dump(landing, f"{name}-exact.txt", 0)
+    for name, edit in (("x", " the "), ("y", " a "), ("z", " to ")):  # a1, a body word off
+        dump(landing, f"{name}-near.txt", 1, (edit, " an "))
+    for name, edit in (("x", " the "), ("y", " a "), ("z", " to ")):  # a new family of 3
+        dump(landing, f"{name}-new.txt", 4, (edit, " an "))
+    twin = tmp_path / "twin"
+    shutil.copytree(output, twin)
+    assert incremental(landing, output) == 0
+    named = sorted((str(path) for path in landing.iterdir()), reverse=True)
+    argv = [str(SCRIPT), "run", "--incremental", "--quiet", "--config", TRAINING]
+    argv += ["--output", str(twin), *(arg for path in named for arg in ("--input", path))]
+    env = {**os.environ, "PYTHONHASHSEED": "4242"}
+    assert subprocess.run(argv, env=env, capture_output=True, check=False).returncode == 0
+    runs = [last_partition(folder) for folder in (output, twin)]
+    assert runs[0] == runs[1]
+    rejects, published, indexed = runs[0]
+    first = {row["source"]: row["doc_id"] for row in table(output, "articles")}  # both runs
+    a0, a1 = (first[str(landing / name)] for name in ("a0.txt", "a1.txt"))
+    assert len(published) == 1  # one of the new family of three
+    assert indexed == sorted(first.values())  # run 2's segment holds run 1's (merged) and its own
+    assert Counter((reason, detail) for _, reason, detail in rejects) == {
+        ("duplicate", a0): 3,
+        ("near_duplicate", a1): 3,
+        ("near_duplicate", published[0]): 2,
+    }
+
+
+def last_partition(output: Path) -> tuple[list[tuple[str, str, str]], list[str], list[str]]:
+    """The last run's rejects (file name, reason, detail), published and indexed doc_ids."""
+    manifest = json.loads(sorted((output / "manifests").glob("*.json"))[-1].read_text("utf-8"))
+    path = manifest["partition"]["path"]
+    rejects = pq.read_table(output / "rejects" / path).to_pylist()
+    articles = pq.read_table(output / "articles" / path).column("doc_id").to_pylist()
+    hashes = sorted((output / INDEX / path).glob("hashes-*.parquet"))
+    indexed = [i for p in hashes for i in pq.read_table(p).column("doc_id").to_pylist()]
+    return (
+        sorted((Path(r["source"]).name, r["reason"], r["detail"]) for r in rejects),
+        sorted(articles),
+        sorted(indexed),
     )

@@ -83,13 +83,13 @@ class PublishedIndex:
 
 
 def read_rows(index: PublishedIndex, table: str, number: int, keys: np.ndarray) -> pa.Table:
-    """The rows of one table and range, over every committed run, whose key is in ``keys``.
+    """The rows of one table and range, over every live segment, whose key is in ``keys``.
 
     Per file: the key column of the row groups whose [min, max] hold a key (the files are
     sorted, so the statistics are tight), then the other columns of only the groups where a
     key is found; most keys a run asks for (its band keys) are in no earlier article. Counts
-    the bytes read (compressed, footers included) and the row groups opened in
-    ``dedup_index``.
+    the bytes read (compressed, footers included), the row groups opened and the files opened
+    in ``dedup_index``.
     """
     keys = np.unique(np.asarray(keys, dtype=np.uint64))
     found = [TABLES[table].empty_table()]
@@ -100,15 +100,15 @@ def read_rows(index: PublishedIndex, table: str, number: int, keys: np.ndarray) 
             parquet = pq.ParquetFile(handle)
             metadata = parquet.metadata
             groups = row_groups_holding(metadata, keys)
-            hits = [g for g in groups if _holds(parquet, g, keys)]
-            rows = parquet.read_row_groups(hits) if hits else None
-        read = sum(metadata.row_group(g).column(0).total_compressed_size for g in groups)
-        read += sum(_compressed_size(metadata.row_group(g)) for g in hits)
+            rows = [_matching_rows(parquet, group, keys) for group in groups]
+        read = sum(
+            _compressed_size(metadata.row_group(g), key_only=not len(r))
+            for g, r in zip(groups, rows, strict=True)
+        )
         Metrics.counter(NAMESPACE, "bytes_read").inc(read + metadata.serialized_size)
         Metrics.counter(NAMESPACE, "row_groups_read").inc(len(groups))
         Metrics.counter(NAMESPACE, "files_opened").inc()
-        if rows is not None:
-            found.append(rows.filter(pa.array(np.isin(rows.column("key").to_numpy(), keys))))
+        found += [group for group in rows if len(group)]
     return pa.concat_tables(found)
 
 
@@ -117,15 +117,22 @@ def open_index_file(path: str) -> Any:
     return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
 
 
-def _holds(parquet: pq.ParquetFile, group: int, keys: np.ndarray) -> bool:
-    """Whether a row group's key column holds one of the keys."""
-    column = parquet.read_row_group(group, columns=["key"]).column("key").to_numpy()
-    return bool(np.isin(column, keys).any())
+def _matching_rows(parquet: pq.ParquetFile, group: int, keys: np.ndarray) -> pa.Table:
+    """The rows of a row group whose key is in ``keys``: its key column first, its other
+    columns only when a key is found there (the key column is not read a second time)."""
+    column = parquet.read_row_group(group, columns=["key"]).column("key")
+    matching = np.isin(column.to_numpy(), keys)
+    schema = parquet.schema_arrow
+    if not matching.any():
+        return schema.empty_table()
+    others = parquet.read_row_group(group, columns=schema.names[1:])
+    return others.add_column(0, schema.field("key"), column).filter(pa.array(matching))
 
 
-def _compressed_size(group: pq.RowGroupMetaData) -> int:
-    """A row group's bytes on disk (read whole for a hit, its key column a second time)."""
-    return sum(group.column(c).total_compressed_size for c in range(group.num_columns))
+def _compressed_size(group: pq.RowGroupMetaData, key_only: bool) -> int:
+    """Bytes read on disk of a row group: its key column, or all of its columns."""
+    columns = 1 if key_only else group.num_columns
+    return sum(group.column(c).total_compressed_size for c in range(columns))
 
 
 def _columns(rows: pa.Table, *names: str) -> Iterator[tuple[Any, ...]]:

@@ -80,9 +80,10 @@ def closest_published(
 # A run merges into its own index the newest committed segments no bigger than MERGE_FACTOR
 # times what it merges already (its own articles first), so that segment sizes grow at least
 # (1 + MERGE_FACTOR)-fold from newest to oldest and a lookup opens O(log) segments per range,
-# not one per run. Simulated for 1,000-article batches (scripts/bench_index.py --simulate):
-# factor 2 keeps at most 7 segments up to 1M indexed articles and 9 up to 10M, each article
-# rewritten ~9 times; factor 1 keeps up to 13, factor 4 writes each article ~13 times.
+# not one per run. Simulated for runs of 1,000 articles up to 10M (scripts/bench_index.py
+# --simulate, the factor changed by hand for the others): factor 2 keeps at most 7 segments
+# up to 1M indexed articles and 9 up to 10M, each article written ~9 times in all; factor 1
+# keeps up to 13, factor 4 writes each article ~13 times.
 MERGE_FACTOR = 2
 
 

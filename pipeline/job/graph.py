@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import apache_beam as beam
 
 from scrapeclean.transforms.beam.corpus import TOP_LINES_FILE, CleanCorpus, WriteTopLines
-from scrapeclean.transforms.beam.published import INDEX, PublishedIndex, WriteIndex
+from scrapeclean.transforms.beam.index_write import WriteIndex
+from scrapeclean.transforms.beam.published import INDEX, PublishedIndex
 from scrapeclean.transforms.beam.read import ReadDocuments
 from scrapeclean.transforms.beam.run_stages import RunStages
 from scrapeclean.transforms.beam.write import WriteArticles, WriteRejects
@@ -37,7 +38,7 @@ def build_graph(
     )
     if published is not None:
         index = f"{output_dir}/{INDEX}"
-        corpus.records | "WriteIndex" >> WriteIndex(index, config.neardup)
+        corpus.records | "WriteIndex" >> WriteIndex(index, config.neardup, published.merged())
     corpus.top_lines | "WriteTopLines" >> WriteTopLines(f"{output_dir}/{TOP_LINES_FILE}")
     temp = f"{output_dir}/_write-temp"  # outside articles/: never published
     splits = config.split.names if config.split.enabled else ()

@@ -22,7 +22,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from scrapeclean.pipeline.job.ledger import InputFile, as_patterns, load_ledger
 from scrapeclean.pipeline.job.lock import output_lock
-from scrapeclean.pipeline.job.manifest import committed_manifests
+from scrapeclean.pipeline.job.manifest import MERGED_KEY, committed_manifests
 from scrapeclean.pipeline.job.outputdir import (
     MANIFESTS,
     MARKER,
@@ -38,6 +38,7 @@ from scrapeclean.pipeline.job.store import delete_files, delete_folder, has_fold
 from scrapeclean.transforms.beam.published import INDEX as DEDUP_INDEX
 from scrapeclean.transforms.beam.published import PublishedIndex
 from scrapeclean.transforms.config import RunConfig
+from scrapeclean.transforms.corpus.published import live_segments, segments_to_merge
 from scrapeclean.transforms.errors import UsageError
 from scrapeclean.transforms.text.sources import source_of
 
@@ -81,13 +82,27 @@ def partition_path(template: str, run_id: str, run_date: str) -> str:
     return path
 
 
-def published_index(output: str, config: RunConfig) -> PublishedIndex | None:
-    """The committed runs' dedup index for the next run, when a dedup step is on: copies of
-    what they published are rejects naming the earlier article (transforms/beam/published.py)."""
+def published_index(output: str, config: RunConfig, incoming: int) -> PublishedIndex | None:
+    """The committed runs' dedup index for the next run (of about ``incoming`` articles), when a
+    dedup step is on: copies of what they published are rejects naming the earlier article
+    (transforms/beam/published.py). Its ``merge`` names the newest segments the run rewrites
+    into its own (``segments_to_merge``)."""
     if not (config.dedup.enabled or config.neardup.enabled):
         return None
-    partitions = tuple(m["partition"]["path"] for m in committed_manifests(output))
-    return PublishedIndex(join(output, DEDUP_INDEX), partitions)
+    segments = live_segments(
+        [
+            (m["partition"]["path"], m["counts"]["articles"], merged_index(m))
+            for m in committed_manifests(output)
+        ]
+    )
+    merge = segments_to_merge(segments, incoming)
+    return PublishedIndex(join(output, DEDUP_INDEX), tuple(p for p, _ in segments), merge)
+
+
+def merged_index(manifest: dict[str, Any]) -> list[str]:
+    """The partitions whose dedup index a committed run merged into its own (MERGED_KEY)."""
+    merged = manifest["partition"].get(MERGED_KEY, [])
+    return [path for path in merged if isinstance(path, str)] if isinstance(merged, list) else []
 
 
 def remove_uncommitted(output: str) -> None:
@@ -114,6 +129,28 @@ def remove_uncommitted(output: str) -> None:
             delete_folder(join(output, orphan))
     else:  # on a store, exactly the objects checked: a prefix may have gained one since
         delete_files([join(output, path) for path in inside])
+
+
+def remove_merged(output: str) -> None:
+    """Delete the dedup index folders of the partitions a committed run merged into its own
+    (its segment holds their rows): after that run's commit, or at the next start when a run
+    was killed in between. Only files their markers list are deleted, the marker last, so a
+    deletion cut short is finished by the next run."""
+    merged = {
+        f"{DEDUP_INDEX}/{path}" for m in committed_manifests(output) for path in merged_index(m)
+    }
+    if not merged:
+        return
+    files = list_files(output)
+    for folder in sorted(f for f in merged if f"{f}/{MARKER}" in files):
+        inside = [path for path in files if path.startswith(f"{folder}/")]
+        foreign = foreign_files(output, inside)
+        if foreign:
+            raise NotOursError(f"{foreign[0]!r} in --output was not written by scrapeclean")
+        delete_files([join(output, path) for path in inside if not path.endswith(f"/{MARKER}")])
+        delete_files([join(output, folder, MARKER)])
+        if has_folders(output):
+            delete_folder(join(output, folder))
 
 
 def mark_partitions(output: str, files: list[str], committed: set[str]) -> list[str]:
@@ -191,6 +228,7 @@ def run_batch(
 
     with output_lock(spec.output, PipelineOptions(spec.beam_args)) as lock:
         remove_uncommitted(spec.output)
+        remove_merged(spec.output)  # a run killed after its commit left them
         run_id = new_run_id(spec.output, run_id)
         run_date = spec.run_date or datetime.now(UTC).date().isoformat()
         path = partition_path(spec.partition_template, run_id, run_date)
@@ -198,7 +236,7 @@ def run_batch(
         # what it published before (listed in the manifest).
         known = load_ledger(spec.output)
         updates = tuple(source_of(entry.path) for entry in files if entry.path in known)
-        index = published_index(spec.output, spec.config)
+        index = published_index(spec.output, spec.config, len(files))
         partition = Partition(run_id, path, tuple(files), index, updates)
         request = RunRequest(
             spec.config,
@@ -209,4 +247,6 @@ def run_batch(
             spec.max_reject_rate,
             partition=partition,
         )
-        return run_id, run(request, lock)
+        summary = run(request, lock)
+        remove_merged(spec.output)
+        return run_id, summary

@@ -39,6 +39,9 @@ _DISTRIBUTIONS = (
 # Read counters beside in/out/rejected: input parts that are not documents, so not in the
 # accounting (documents_in == articles + rejects), reported so none goes unseen.
 READ_SKIPPED = ("warc_records_skipped", "jsonl_blank_lines")
+# An incremental manifest's partition.index_merged: the partitions whose dedup index segments
+# its run merged into its own (pipeline/job/incremental.py deletes them once it is committed).
+MERGED_KEY = "index_merged"
 # Beam options whose value is a credential or says where (and as whom) to reach a store: the
 # S3 keys, token and endpoint (--s3_access_key_id, --s3_secret_access_key, --s3_session_token,
 # --s3_endpoint_url), and any option named like a password, secret, token or key. The manifest

@@ -30,7 +30,13 @@ from scrapeclean.pipeline.job.ledger import (
     write_index,
 )
 from scrapeclean.pipeline.job.lock import HeldLock
-from scrapeclean.pipeline.job.manifest import Counters, build_manifest, totals, write_manifest
+from scrapeclean.pipeline.job.manifest import (
+    MERGED_KEY,
+    Counters,
+    build_manifest,
+    totals,
+    write_manifest,
+)
 from scrapeclean.pipeline.job.outputdir import (
     MANIFESTS,
     PUBLISHED_KEY,
@@ -158,6 +164,8 @@ def run(request: RunRequest, lock: HeldLock) -> RunSummary:
     manifest_path = join(output, "manifest.json")
     if partition:
         manifest["partition"] = {"run_id": partition.run_id, "path": partition.path}
+        if partition.index is not None and partition.index.merge:  # now in this run's index
+            manifest["partition"][MERGED_KEY] = list(partition.index.merge)
         manifest["files"] = ledger_entries(files)
         manifest["supersedes"] = replaced
         manifest_path = join(output, MANIFESTS, f"{partition.run_id}.json")

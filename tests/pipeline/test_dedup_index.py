@@ -5,6 +5,11 @@ update of its earlier version; the index is committed with the run's partition."
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
 from pathlib import Path
 
 import pyarrow.dataset as ds
@@ -12,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from scrapeclean.pipeline.cli.main import main
+from scrapeclean.pipeline.job import incremental as incremental_module
 from scrapeclean.pipeline.job import run as run_module
 from scrapeclean.transforms.beam.published import INDEX
 from scripts.make_site_corpus import ARTICLES_PATH
@@ -72,11 +78,14 @@ def check_second_batch(output: Path, first: dict[str, dict]) -> None:
         "exact.txt": ("duplicate", first["a0.txt"]["doc_id"]),
         "near.txt": ("near_duplicate", first["a1.txt"]["doc_id"]),
     }
-    # The index holds what was published, one partition per committed run, all three tables
+    # The index holds what was published, in the one segment the second run merged the first
+    # run's into (the first run's folder went once the second committed)
+    first_partition = json.loads(sorted((output / "manifests").glob("*.json"))[0].read_text())
+    assert manifest["partition"]["index_merged"] == [first_partition["partition"]["path"]]
+    assert [p.name for p in (output / INDEX).iterdir()] == [manifest["partition"]["path"]]
     published = sorted(row["doc_id"] for row in table(output, "articles"))
     for name in ("hashes", "signatures"):
         files = sorted((output / INDEX).rglob(f"{name}-*.parquet"))
-        assert len({path.parent for path in files}) == 2
         indexed = [i for path in files for i in pq.read_table(path).column("doc_id").to_pylist()]
         assert sorted(indexed) == published
 
@@ -121,3 +130,90 @@ def test_a_watch_batch_rejects_copies_of_earlier_batches(tmp_path: Path) -> None
     argv += ["--config", TRAINING, "--interval", "0", "--settle", "0", "--max-batches", "1"]
     assert main(argv) == 0
     check_second_batch(output, first)
+
+
+def test_a_merged_segment_is_removed_after_a_kill_and_still_answers_lookups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after its commit, before deleting the segment it merged: the next run deletes
+    it, and finds a copy of run 1's article in the merged segment (run 2's)."""
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    first = first_run(landing, output, "run")
+    second_batch(landing)
+    calls = []  # remove_merged runs at the start of a batch and after its commit: kill the 2nd
+
+    def killed_after_commit(folder: str) -> None:
+        calls.append(folder)
+        if len(calls) == 2:
+            crash()
+
+    monkeypatch.setattr(incremental_module, "remove_merged", killed_after_commit)
+    assert incremental(landing, output) == 1
+    assert len(list((output / INDEX).iterdir())) == 2  # run 1's still there, merged
+    monkeypatch.undo()
+    dump(landing, "again.txt", 2)  # a2's first version, which run 1 published
+    assert incremental(landing, output) == 0
+    manifests = [json.loads(p.read_text()) for p in sorted((output / "manifests").glob("*.json"))]
+    assert len(manifests) == 3
+    assert "index_merged" not in manifests[2]["partition"]  # 1 file: 4 articles > 2 x 1
+    live = [p.name for p in (output / INDEX).iterdir()]  # run 3 published nothing to index
+    assert live == [manifests[1]["partition"]["path"]]
+    rejects = by_name(table(output, "rejects"))
+    assert (rejects["again.txt"]["reason"], rejects["again.txt"]["detail"]) == (
+        "duplicate",
+        first["a2.txt"]["doc_id"],
+    )
+
+
+SCRIPT = Path(sys.executable).parent / "scrapeclean"
+
+
+def test_a_batch_is_judged_the_same_whatever_its_input_order_and_hash_seed(
+    tmp_path: Path,
+) -> None:
+    """One batch against one committed index, twice: in-process over a glob, and in a
+    subprocess with another PYTHONHASHSEED over the files named one by one in reverse order.
+    Rejects (reason, detail), published doc_ids and the index segment are the same."""
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    first_run(landing, output, "run")
+    for name in ("x", "y", "z"):  # a0 thrice: exact copies of run 1's article
+        dump(landing, f"{name}-exact.txt", 0)
+    for name, edit in (("x", " the "), ("y", " a "), ("z", " to ")):  # a1, a body word off
+        dump(landing, f"{name}-near.txt", 1, (edit, " an "))
+    for name, edit in (("x", " the "), ("y", " a "), ("z", " to ")):  # a new family of 3
+        dump(landing, f"{name}-new.txt", 4, (edit, " an "))
+    twin = tmp_path / "twin"
+    shutil.copytree(output, twin)
+    assert incremental(landing, output) == 0
+    named = sorted((str(path) for path in landing.iterdir()), reverse=True)
+    argv = [str(SCRIPT), "run", "--incremental", "--quiet", "--config", TRAINING]
+    argv += ["--output", str(twin), *(arg for path in named for arg in ("--input", path))]
+    env = {**os.environ, "PYTHONHASHSEED": "4242"}
+    assert subprocess.run(argv, env=env, capture_output=True, check=False).returncode == 0
+    runs = [last_partition(folder) for folder in (output, twin)]
+    assert runs[0] == runs[1]
+    rejects, published, indexed = runs[0]
+    first = {row["source"]: row["doc_id"] for row in table(output, "articles")}  # both runs
+    a0, a1 = (first[str(landing / name)] for name in ("a0.txt", "a1.txt"))
+    assert len(published) == 1  # one of the new family of three
+    assert indexed == sorted(first.values())  # run 2's segment holds run 1's (merged) and its own
+    assert Counter((reason, detail) for _, reason, detail in rejects) == {
+        ("duplicate", a0): 3,
+        ("near_duplicate", a1): 3,
+        ("near_duplicate", published[0]): 2,
+    }
+
+
+def last_partition(output: Path) -> tuple[list[tuple[str, str, str]], list[str], list[str]]:
+    """The last run's rejects (file name, reason, detail), published and indexed doc_ids."""
+    manifest = json.loads(sorted((output / "manifests").glob("*.json"))[-1].read_text("utf-8"))
+    path = manifest["partition"]["path"]
+    rejects = pq.read_table(output / "rejects" / path).to_pylist()
+    articles = pq.read_table(output / "articles" / path).column("doc_id").to_pylist()
+    hashes = sorted((output / INDEX / path).glob("hashes-*.parquet"))
+    indexed = [i for p in hashes for i in pq.read_table(p).column("doc_id").to_pylist()]
+    return (
+        sorted((Path(r["source"]).name, r["reason"], r["detail"]) for r in rejects),
+        sorted(articles),
+        sorted(indexed),
+    )

@@ -8,13 +8,15 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
+from scrapeclean.transforms.beam import index_write
+from scrapeclean.transforms.beam.index_write import write_index_table
 from scrapeclean.transforms.beam.published import (
     PublishedIndex,
     published_from,
     read_rows,
     row_groups_holding,
-    write_index_table,
 )
 from scrapeclean.transforms.corpus.neardup import NearDupConfig, minhash
 from scrapeclean.transforms.corpus.published import (
@@ -22,7 +24,9 @@ from scrapeclean.transforms.corpus.published import (
     closest_published,
     exact_published,
     file_key,
+    live_segments,
     same_input,
+    segments_to_merge,
 )
 from tests.transforms.test_neardup import edited
 from tests.transforms.test_survivors import STORY
@@ -101,3 +105,54 @@ def test_published_from_finds_what_an_input_published_before(tmp_path: Path) -> 
         ("id-in/a.jsonl#L2", "in/a.jsonl#L2"),
     ]
     assert published_from(index, ["in/c.txt"]) == []
+
+
+def test_a_run_merges_the_newest_segments_no_bigger_than_twice_what_it_merges() -> None:
+    segments = [("r1", 9000), ("r2", 2500), ("r3", 900), ("r4", 100)]
+    assert segments_to_merge(segments, 100) == ("r4",)  # 900 > 2 x (100 + 100)
+    assert segments_to_merge(segments, 400) == ("r2", "r3", "r4")  # 9,000 > 2 x 3,900
+    assert segments_to_merge(segments, 1000) == ("r1", "r2", "r3", "r4")
+    assert segments_to_merge([], 10) == ()
+    assert segments_to_merge([("r1", 50)], 0) == ()  # nothing incoming: nothing to merge for
+
+
+def test_live_segments_drop_what_a_later_run_merged() -> None:
+    runs = [("r1", 10, []), ("r2", 5, []), ("r3", 4, ["r1", "r2"]), ("r4", 1, [])]
+    assert live_segments(runs) == [("r3", 19), ("r4", 1)]
+    assert live_segments([*runs, ("r5", 2, ["r3", "r4"])]) == [("r5", 22)]
+
+
+def test_a_merge_writes_every_segment_s_rows_sorted_in_whole_row_groups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three sorted inputs (the run's rows and two committed segments) merge into one sorted
+    file, key window by key window (here ~50 rows each), in row groups of 64 signatures."""
+    monkeypatch.setitem(index_write._MERGE_ROWS, "signatures", 50)
+    rng = np.random.default_rng(7)
+    keys = rng.integers(0, 2**63, size=700, dtype=np.uint64) * np.uint64(2) * np.uint64(RANGES)
+    parts = {"run=a": keys[:200], "run=b": keys[200:400], "run=c": keys[400:]}
+    for name, part in parts.items():
+        (tmp_path / "index" / name).mkdir(parents=True)
+        write_index_table(
+            (("signatures", 0), [_signature_rows(part)]), str(tmp_path / "index" / name)
+        )
+    merged = PublishedIndex(str(tmp_path / "index"), ("run=a", "run=b"))
+    new = _signature_rows(parts["run=c"][::-1])  # the run's own rows need not come sorted
+    path = write_index_table((("signatures", 0), [new]), str(tmp_path / "out"), merged)
+    file = pq.ParquetFile(path)
+    assert file.read().column("key").to_pylist() == sorted(keys.tolist())
+    assert file.read().column("doc_id").to_pylist() == [f"d{k}" for k in sorted(keys.tolist())]
+    groups = [file.metadata.row_group(g).num_rows for g in range(file.metadata.num_row_groups)]
+    assert groups == [64] * (700 // 64) + [700 % 64]
+    assert write_index_table((("signatures", 1), []), str(tmp_path / "out"), merged) is None
+
+
+def _signature_rows(keys: np.ndarray) -> pa.Table:
+    return pa.table(
+        {
+            "key": pa.array(keys, pa.uint64()),
+            "doc_id": [f"d{k}" for k in keys.tolist()],
+            "source": ["in/x.txt"] * len(keys),
+            "signature": [b"s"] * len(keys),
+        }
+    )

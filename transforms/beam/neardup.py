@@ -137,7 +137,7 @@ class _SignFn(BufferedFn):
     articles; ``band_tables``: (shard, packed (band hash, doc key) rows). One element per article
     and band (16 per article), then one per article for the signature join, made near dedup
     cost more than the rest of the corpus steps on the local runner, in time and memory.
-    Articles are signed _SIGN_BATCH at a time (``signatures``): a batch's word lists are the
+    Articles are signed SIGN_BATCH at a time (``signatures``): a batch's word lists are the
     only per-article temporaries held. An article signing raises on is left out of the tables
     and named on ``failed`` (the Resolve step rejects it).
     """
@@ -150,7 +150,7 @@ class _SignFn(BufferedFn):
 
     def add(self, buffer: _SignBuffer, element: Article) -> bool:
         buffer.pending.append((element.doc_id, element.source, element.text))
-        if len(buffer.pending) >= _SIGN_BATCH:
+        if len(buffer.pending) >= SIGN_BATCH:
             buffer.sign(self._config)
         return len(buffer.doc_ids) + len(buffer.pending) >= TABLE_FLUSH_DOCS
 
@@ -169,7 +169,7 @@ class _SignFn(BufferedFn):
         yield tuple(buffer.doc_ids), tuple(buffer.sources), keys.tobytes(), matrix.tobytes()
 
 
-_SIGN_BATCH = 256
+SIGN_BATCH = 256
 
 
 @dataclass

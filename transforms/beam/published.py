@@ -1,9 +1,10 @@
-"""The dedup index of an incremental output: its files, how a run writes its own and how a run
-looks its articles up in the committed ones.
+"""The dedup index of an incremental output: its files and how a run looks its articles up in
+the committed ones (``beam.index_write`` writes them).
 
-Per committed run, ``dedup-index/<partition>/`` holds three tables, each cut into
-``published.RANGES`` Parquet files by key (``<table>-<range>.parquet``), sorted by key, in
-small row groups:
+The index is a few segments, ``dedup-index/<partition>/`` each: a committed run's, holding its
+published articles and those of the segments it merged (``corpus.published.segments_to_merge``).
+A segment holds four tables, each cut into ``published.RANGES`` Parquet files by key
+(``<table>-<range>.parquet``), sorted by key, in small row groups:
 
 - ``hashes``: key (a content_hash's first 64 bits), content_hash, doc_id, source;
 - ``bands``: key (an LSH band hash), doc_key;
@@ -11,16 +12,17 @@ small row groups:
 - ``files``: key (the input file's ``file_key``), doc_id, source: what a changed input
   published before, which its new version supersedes.
 
-A lookup groups the run's keys by range and, per committed run, opens only that range's file
+A lookup groups the run's keys by range and, per live segment, opens only that range's file
 and reads only the row groups whose [min, max] hold one of the keys: no worker holds the whole
-index, and bytes read grow with the keys asked for, not with the index. The folder is
-published with the run's partition and committed by its manifest, like ``articles/``. The
-rules (which earlier article a new one is a copy of) are ``corpus.published``.
+index, and bytes read grow with the keys asked for and the segments, not with the runs. A
+segment is published with its run's partition and committed by its manifest, like
+``articles/``. The rules (which earlier article a new one is a copy of) are
+``corpus.published``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +35,6 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from scrapeclean.transforms.beam.buffered import BufferedFn
-from scrapeclean.transforms.corpus.neardup import NearDupConfig, band_rows, doc_key, signatures
 from scrapeclean.transforms.corpus.published import (
     RANGES,
     exact_published,
@@ -59,20 +60,21 @@ TABLES = {
         [("key", pa.uint64()), ("doc_id", pa.string()), ("source", pa.string())]
     ),
 }  # fmt: skip
-# Rows per row group: the unit a lookup reads, so small enough that a batch's keys touch few of
-# them in a big index (a band row is 16 bytes: 1,024 rows 16 KB; a signature row ~600 bytes:
-# 64 rows ~38 KB). Measured, 1,000 new dumps against 90,991 indexed articles: 64 of the
-# index's 82 MB read with groups of 8,192 bands and 512 signatures (the candidates' signatures
-# were most of it).
-_GROUP_ROWS = {"hashes": 1024, "bands": 1024, "signatures": 64, "files": 1024}
+ROWS_FLUSH = 4096  # articles per packed batch of index rows
 
 
 @dataclass(frozen=True, slots=True)
 class PublishedIndex:
-    """The committed runs' index: the index folder and their partition paths, oldest first."""
+    """The committed runs' index: the index folder and the partition paths of its live
+    segments, oldest first; ``merge``: those the next run rewrites into its own segment."""
 
     root: str  # <output>/dedup-index
     partitions: tuple[str, ...]
+    merge: tuple[str, ...] = ()
+
+    def merged(self) -> PublishedIndex | None:
+        """The segments to merge, as an index of their own (None when there are none)."""
+        return PublishedIndex(self.root, self.merge) if self.merge else None
 
     def files(self, table: str, number: int) -> list[str]:
         """The files of one table and range, one per committed run (some may not exist)."""
@@ -81,43 +83,56 @@ class PublishedIndex:
 
 
 def read_rows(index: PublishedIndex, table: str, number: int, keys: np.ndarray) -> pa.Table:
-    """The rows of one table and range, over every committed run, whose key is in ``keys``.
+    """The rows of one table and range, over every live segment, whose key is in ``keys``.
 
     Per file: the key column of the row groups whose [min, max] hold a key (the files are
     sorted, so the statistics are tight), then the other columns of only the groups where a
     key is found; most keys a run asks for (its band keys) are in no earlier article. Counts
-    the bytes read (compressed, footers included) and the row groups opened in
-    ``dedup_index``.
+    the bytes read (compressed, footers included), the row groups opened and the files opened
+    in ``dedup_index``.
     """
     keys = np.unique(np.asarray(keys, dtype=np.uint64))
     found = [TABLES[table].empty_table()]
     for path in index.files(table, number):
         if not FileSystems.exists(path):  # that run published nothing in this range
             continue
-        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        with open_index_file(path) as handle:
             parquet = pq.ParquetFile(handle)
             metadata = parquet.metadata
             groups = row_groups_holding(metadata, keys)
-            hits = [g for g in groups if _holds(parquet, g, keys)]
-            rows = parquet.read_row_groups(hits) if hits else None
-        read = sum(metadata.row_group(g).column(0).total_compressed_size for g in groups)
-        read += sum(_compressed_size(metadata.row_group(g)) for g in hits)
+            rows = [_matching_rows(parquet, group, keys) for group in groups]
+        read = sum(
+            _compressed_size(metadata.row_group(g), key_only=not len(r))
+            for g, r in zip(groups, rows, strict=True)
+        )
         Metrics.counter(NAMESPACE, "bytes_read").inc(read + metadata.serialized_size)
         Metrics.counter(NAMESPACE, "row_groups_read").inc(len(groups))
-        if rows is not None:
-            found.append(rows.filter(pa.array(np.isin(rows.column("key").to_numpy(), keys))))
+        Metrics.counter(NAMESPACE, "files_opened").inc()
+        found += [group for group in rows if len(group)]
     return pa.concat_tables(found)
 
 
-def _holds(parquet: pq.ParquetFile, group: int, keys: np.ndarray) -> bool:
-    """Whether a row group's key column holds one of the keys."""
-    column = parquet.read_row_group(group, columns=["key"]).column("key").to_numpy()
-    return bool(np.isin(column, keys).any())
+def open_index_file(path: str) -> Any:
+    """An index file opened for reading, on any Beam filesystem."""
+    return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
 
 
-def _compressed_size(group: pq.RowGroupMetaData) -> int:
-    """A row group's bytes on disk (read whole for a hit, its key column a second time)."""
-    return sum(group.column(c).total_compressed_size for c in range(group.num_columns))
+def _matching_rows(parquet: pq.ParquetFile, group: int, keys: np.ndarray) -> pa.Table:
+    """The rows of a row group whose key is in ``keys``: its key column first, its other
+    columns only when a key is found there (the key column is not read a second time)."""
+    column = parquet.read_row_group(group, columns=["key"]).column("key")
+    matching = np.isin(column.to_numpy(), keys)
+    schema = parquet.schema_arrow
+    if not matching.any():
+        return schema.empty_table()
+    others = parquet.read_row_group(group, columns=schema.names[1:])
+    return others.add_column(0, schema.field("key"), column).filter(pa.array(matching))
+
+
+def _compressed_size(group: pq.RowGroupMetaData, key_only: bool) -> int:
+    """Bytes read on disk of a row group: its key column, or all of its columns."""
+    columns = 1 if key_only else group.num_columns
+    return sum(group.column(c).total_compressed_size for c in range(columns))
 
 
 def _columns(rows: pa.Table, *names: str) -> Iterator[tuple[Any, ...]]:
@@ -153,95 +168,6 @@ def published_from(index: PublishedIndex, sources: Iterable[str]) -> list[tuple[
     return sorted(found)
 
 
-class WriteIndex(beam.PTransform):
-    """Write the index rows of the published articles under ``folder`` (a staging folder):
-    ``hashes`` always, ``bands`` and ``signatures`` when ``near`` is on.
-
-    One file per table and range, sorted by key; a retried bundle rewrites the same file. The
-    signatures are computed again here (only incremental runs pay for it). Output: the paths.
-    """
-
-    def __init__(self, folder: str, near: NearDupConfig) -> None:
-        super().__init__()
-        self._folder = folder
-        self._near = near
-
-    def expand(self, articles: beam.PCollection) -> beam.PCollection:
-        return (
-            articles
-            | "IndexRows" >> beam.ParDo(_IndexRowsFn(self._near))
-            | "GroupTables" >> beam.GroupByKey()
-            | "WriteTables" >> beam.Map(write_index_table, self._folder)
-        )
-
-
-_ROWS_FLUSH = 4096  # articles per packed batch of index rows
-
-
-class _IndexRowsFn(BufferedFn):
-    """((table, range), packed rows) for a batch of published articles."""
-
-    def __init__(self, near: NearDupConfig) -> None:
-        self._near = near
-
-    def new_buffer(self) -> list[Article]:
-        return []
-
-    def add(self, buffer: list[Article], element: Article) -> bool:
-        buffer.append(element)
-        return len(buffer) >= _ROWS_FLUSH
-
-    def flush(self, buffer: list[Article]) -> Iterator[tuple[tuple[str, int], pa.Table]]:
-        records = {"doc_id": [a.doc_id for a in buffer], "source": [a.source for a in buffer]}
-        yield from _split("files", [file_key(a.source) for a in buffer], records)
-        yield from _split(
-            "hashes",
-            [hash_key(a.content_hash) for a in buffer],
-            {
-                "content_hash": [a.content_hash for a in buffer],
-                "doc_id": [a.doc_id for a in buffer],
-                "source": [a.source for a in buffer],
-            },
-        )
-        if not self._near.enabled:
-            return
-        matrix = signatures([a.text for a in buffer], self._near)
-        keys = np.array([doc_key(a.doc_id) for a in buffer], dtype=np.uint64)
-        bands = band_rows(matrix, keys, self._near)
-        yield from _split("bands", bands[:, 0], {"doc_key": bands[:, 1]})
-        yield from _split(
-            "signatures",
-            keys,
-            {
-                "doc_id": [a.doc_id for a in buffer],
-                "source": [a.source for a in buffer],
-                "signature": [row.tobytes() for row in matrix],
-            },
-        )
-
-
-def _split(
-    table: str, keys: Sequence[int] | np.ndarray, columns: dict[str, Any]
-) -> Iterator[tuple[tuple[str, int], pa.Table]]:
-    """A table of rows cut by range (key % RANGES)."""
-    keys = np.asarray(keys, dtype=np.uint64)
-    rows = pa.table({"key": keys, **columns}, schema=TABLES[table])
-    ranges = keys % np.uint64(RANGES)
-    for number in np.unique(ranges).tolist():
-        yield (table, number), rows.filter(pa.array(ranges == number))
-
-
-def write_index_table(group: tuple[tuple[str, int], Iterable[pa.Table]], folder: str) -> str:
-    """Write one table and range's rows, sorted by key, as ``<table>-<range>.parquet`` under
-    ``folder``; returns its path."""
-    (table, number), parts = group
-    rows = pa.concat_tables(list(parts)).sort_by("key")
-    path = FileSystems.join(folder, f"{table}-{number:02d}.parquet")
-    with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-        pq.write_table(rows, handle, row_group_size=_GROUP_ROWS[table], compression="zstd")
-    return path
-
-
 def exact_matches(articles: beam.PCollection, index: PublishedIndex) -> beam.PCollection:
     """(doc_id, earlier doc_id) for every article with the content_hash of an article a
     committed run published (``exact_published``)."""
@@ -262,7 +188,7 @@ class _HashKeysFn(BufferedFn):
     def add(self, buffer: dict[int, list[tuple[str, str, str]]], element: Article) -> bool:
         number = hash_key(element.content_hash) % RANGES
         buffer.setdefault(number, []).append((element.content_hash, element.doc_id, element.source))
-        return sum(map(len, buffer.values())) >= _ROWS_FLUSH
+        return sum(map(len, buffer.values())) >= ROWS_FLUSH
 
     def flush(self, buffer: dict[int, list[tuple[str, str, str]]]) -> Iterator[Any]:
         for number, rows in sorted(buffer.items()):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -75,3 +75,38 @@ def closest_published(
         if matches >= needed and (best is None or (-matches, old_id) < (-best[0], best[1])):
             best = (matches, old_id)
     return None if best is None else best[1]
+
+
+# A run merges into its own index the newest committed segments no bigger than MERGE_FACTOR
+# times what it merges already (its own articles first), so that segment sizes grow at least
+# (1 + MERGE_FACTOR)-fold from newest to oldest and a lookup opens O(log) segments per range,
+# not one per run. Simulated for runs of 1,000 articles up to 10M (scripts/bench_index.py
+# --simulate, the factor changed by hand for the others): factor 2 keeps at most 7 segments
+# up to 1M indexed articles and 9 up to 10M, each article written ~9 times in all; factor 1
+# keeps up to 13, factor 4 writes each article ~13 times.
+MERGE_FACTOR = 2
+
+
+def segments_to_merge(segments: Sequence[tuple[str, int]], incoming: int) -> tuple[str, ...]:
+    """The newest of the live index ``segments`` ((partition, articles), oldest first) that a
+    run of about ``incoming`` articles merges into its own, oldest first (a size-tiered
+    log-structured merge: a segment joins while it is at most MERGE_FACTOR times the
+    articles merged so far)."""
+    merged: list[str] = []
+    total = max(incoming, 1)
+    for partition, articles in reversed(segments):
+        if articles > MERGE_FACTOR * total:
+            break
+        merged.append(partition)
+        total += articles
+    return tuple(reversed(merged))
+
+
+def live_segments(runs: Sequence[tuple[str, int, Sequence[str]]]) -> list[tuple[str, int]]:
+    """The index segments lookups read, oldest first, from the committed runs' (partition,
+    articles published, partitions its index merged), oldest first: a run's segment holds its
+    own articles and those of the segments it merged, which are no longer live."""
+    size: dict[str, int] = {}
+    for partition, articles, merged in runs:
+        size[partition] = articles + sum(size.pop(old, 0) for old in merged)
+    return list(size.items())

@@ -9,9 +9,10 @@ import pytest
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.transforms.window import FixedWindows, TimestampedValue
 
 from scrapeclean.pipeline.cli.options import DEFAULT_RUNNER as RUNNER
-from scrapeclean.transforms.beam.run_stages import RunStages
+from scrapeclean.transforms.beam.run_stages import BATCH_RECORDS, RunStages
 from scrapeclean.transforms.records import Document, Reject, RejectReason
 from scrapeclean.transforms.text.stages import StageCall
 
@@ -124,3 +125,40 @@ def test_stages_run_in_order_and_a_reject_skips_the_rest() -> None:
 def test_two_stages_with_one_name_are_refused() -> None:
     with pytest.raises(ValueError, match="names must differ"):
         RunStages([StageCall("shout", shout, 1), StageCall("shout", no_b, 0)])
+
+
+def test_batches_keep_every_element_its_timestamp_and_window() -> None:
+    # More elements than a batch holds, so batches run both while elements arrive and at the
+    # bundle's end; watch windows records by the timestamps they leave this step with.
+    count = 2 * BATCH_RECORDS + 50
+    texts = [f"t{i}" if i % 7 else "" for i in range(count)]
+    pipeline = TestPipeline(runner=RUNNER)
+    result = (
+        pipeline
+        | beam.Create(list(enumerate(texts)))
+        | "Stamp" >> beam.Map(lambda pair: TimestampedValue(doc(pair[1]), 100.0 + pair[0]))
+        | "Window" >> beam.WindowInto(FixedWindows(10))
+        | RunStages([StageCall("shout", shout, 1)])
+    )
+
+    def placed(
+        record: Document | Reject, timestamp=beam.DoFn.TimestampParam, window=beam.DoFn.WindowParam
+    ) -> tuple[str, float, float]:
+        return record.doc_id, float(timestamp), float(window.start)
+
+    def expected(indexes: list[int]) -> list[tuple[str, float, float]]:
+        return [(f"id-{texts[i]}", 100.0 + i, 100.0 + i // 10 * 10) for i in indexes]
+
+    kept = [i for i in range(count) if texts[i]]
+    refused = [i for i in range(count) if not texts[i]]
+    assert_that(result.records | "Kept" >> beam.Map(placed), equal_to(expected(kept)), label="K")
+    assert_that(
+        result.rejects | "Refused" >> beam.Map(placed), equal_to(expected(refused)), label="R"
+    )
+    run = pipeline.run()
+    run.wait_until_finish()
+    assert counters(run, "shout") == {
+        "in": count,
+        "out": len(kept),
+        "rejected.empty": len(refused),
+    }

@@ -1,10 +1,11 @@
 """The one stage loop without Beam: a stage that raises makes its record an internal_error
-reject with the traceback kept, and the loop stops at the first reject."""
+reject with the traceback kept, and the loop stops at the first reject; run over a batch, stage
+by stage, every record takes the same steps."""
 
 from __future__ import annotations
 
 from scrapeclean.transforms.records import Document, Reject, RejectReason
-from scrapeclean.transforms.text.stages import StageCall, stage_steps
+from scrapeclean.transforms.text.stages import StageCall, Step, batch_steps, stage_steps
 
 
 def explode(record: Document, section: object) -> Document:
@@ -39,3 +40,53 @@ def test_a_stage_that_does_not_apply_is_skipped() -> None:
     stage = StageCall("never", explode, None, applies=lambda record: False)
     (step,) = stage_steps(document, [stage])
     assert step.skipped and step.after is document
+
+
+def test_a_batch_takes_each_record_through_the_steps_it_takes_alone() -> None:
+    calls: list[tuple[str, str]] = []
+
+    def first(record: Document, section: object) -> Document | Reject:
+        calls.append(("first", record.text))
+        if not record.text:
+            return Reject.of(record, RejectReason.EMPTY, "nothing")
+        return Document(record.source, record.doc_id, "text", b"", record.text.upper())
+
+    def second(record: Document, section: object) -> Document:
+        calls.append(("second", record.text))
+        if record.text == "BOOM":
+            raise RuntimeError("boom")
+        return Document(record.source, record.doc_id, "text", b"", record.text + "!")
+
+    stages = [
+        StageCall("first", first, None),
+        StageCall("only_b", explode, None, applies=lambda record: record.text == "B"),
+        StageCall("second", second, None),
+    ]
+    documents = [Document(f"{t}.txt", t, "text", b"", t) for t in ("a", "", "boom", "b")]
+    batched: dict[int, list[Step]] = {}
+    for index, step in batch_steps(documents, stages):
+        batched.setdefault(index, []).append(step)
+    assert calls[:4] == [("first", "a"), ("first", ""), ("first", "boom"), ("first", "b")]
+    alone = {i: list(stage_steps(d, stages)) for i, d in enumerate(documents)}
+    # A traceback names the frames it went through: compare it by its last line.
+    assert {i: [_comparable(s) for s in steps] for i, steps in batched.items()} == {
+        i: [_comparable(s) for s in steps] for i, steps in alone.items()
+    }
+    assert [_comparable(s)[:3] for s in batched[0]] == [
+        ("first", "a", "A"),
+        ("only_b", "A", "A"),
+        ("second", "A", "A!"),
+    ]
+    assert [s.name for s in batched[1]] == ["first"]
+    assert [s.name for s in batched[2]] == ["first", "only_b", "second"]
+    assert batched[2][1].skipped and batched[2][2].error is not None
+    assert [s.name for s in batched[3]] == ["first", "only_b"]
+    assert isinstance(batched[3][1].after, Reject)
+
+
+def _comparable(step: Step) -> tuple[object, ...]:
+    def text(record: object) -> object:
+        return record.text if isinstance(record, Document) else (record.reason, record.detail)
+
+    last = step.error.strip().splitlines()[-1] if step.error else None
+    return step.name, text(step.before), text(step.after), last, step.skipped

@@ -4,6 +4,10 @@ It runs the stages in order on each element in one step, counts, routes rejects 
 output and turns an unexpected exception into an ``internal_error`` reject for that one record.
 It holds no text logic. One step for the whole chain, not one per stage: a Beam step costs
 microseconds per element in wrapping and counting, which adds up over six light stages.
+
+Elements are gathered into small batches that each stage takes in turn (``batch_steps``): the
+stages then keep their code and tables in the CPU's caches, which one document at a time they
+evict from each other (a quarter of the run's CPU on seed-like dumps, docs/speed.md).
 """
 
 from __future__ import annotations
@@ -13,15 +17,22 @@ from typing import Any
 
 import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
+from apache_beam.utils.windowed_value import WindowedValue
 
 from scrapeclean.transforms.beam.counters import BundleCounters
 from scrapeclean.transforms.beam.lifeline import follow_launcher
 from scrapeclean.transforms.records import Reject
 from scrapeclean.transforms.text.sandbox import Sandbox
-from scrapeclean.transforms.text.stages import StageCall, stage_steps
+from scrapeclean.transforms.text.stages import StageCall, batch_steps
 
 REJECTS = "rejects"
 MAIN = "records"
+# A batch is run when it holds this many records: on 20,000 seed-like dumps in-process, 30 a
+# batch saved less CPU than 100, and 100 about as much as 300 or 1,000 (docs/speed.md).
+BATCH_RECORDS = 100
+# ... or this many characters of text, so that a batch of large pages (a 50 MB file is one
+# hostile input) holds about as much memory as one such page, not a hundred.
+BATCH_CHARS = 4 * 1024 * 1024
 
 
 def route(counters: BundleCounters, namespace: str, record: Any) -> Any:
@@ -35,8 +46,15 @@ def route(counters: BundleCounters, namespace: str, record: Any) -> Any:
 
 
 class _StagesFn(beam.DoFn):
-    """The stages over each record through ``stage_steps``, the loop the plain chain runs too;
-    sandboxed stages get their child process here, once per DoFn instance."""
+    """The stages over batches of records through ``batch_steps`` (the Steps the plain chain's
+    ``stage_steps`` takes, stage by stage over the batch); sandboxed stages get their child
+    process here, once per DoFn instance.
+
+    A batch holds each element with its own timestamp, windows and pane, and each output leaves
+    with them: a record comes out where it would have one at a time (``watch`` windows the
+    records after this step, by their timestamps). The bundle's last batch runs in
+    ``finish_bundle``.
+    """
 
     def __init__(self, stages: Sequence[StageCall]) -> None:
         self._stages = tuple(stages)
@@ -55,19 +73,36 @@ class _StagesFn(beam.DoFn):
         for sandbox in self._sandboxes.values():
             sandbox.close()
 
-    def process(self, record: Any) -> Iterator[Any]:
-        for step in stage_steps(record, self._stages, self._sandboxes):
-            self._counters.inc(step.name, "in")
-            record = step.after
-            if isinstance(record, Reject):
-                self._counters.inc(step.name, f"rejected.{record.reason}")
-                yield TaggedOutput(REJECTS, record)
-                return
-            self._counters.inc(step.name, "out")
-        yield record
+    def start_bundle(self) -> None:
+        self._batch: list[WindowedValue] = []
+        self._chars = 0
 
-    def finish_bundle(self) -> None:
+    def process(self, record: Any, held: Any = beam.DoFn.WindowedValueParam) -> Iterator[Any]:
+        # The element as it came (value, timestamp, windows, pane): asking for the window
+        # instead would make Beam call process once per window and rebuild its arguments per
+        # call (~17 us a document in a run).
+        self._batch.append(held)
+        self._chars += len(record.text)
+        if len(self._batch) >= BATCH_RECORDS or self._chars >= BATCH_CHARS:
+            yield from self._run_batch()
+
+    def finish_bundle(self) -> Iterator[Any]:
+        yield from self._run_batch()
         self._counters.flush()
+
+    def _run_batch(self) -> Iterator[Any]:
+        batch, self._batch, self._chars = self._batch, [], 0
+        records = [held.value for held in batch]
+        for index, step in batch_steps(records, self._stages, self._sandboxes):
+            self._counters.inc(step.name, "in")
+            records[index] = step.after
+            if isinstance(step.after, Reject):
+                self._counters.inc(step.name, f"rejected.{step.after.reason}")
+            else:
+                self._counters.inc(step.name, "out")
+        for held, record in zip(batch, records, strict=True):
+            placed = held.with_value(record)
+            yield TaggedOutput(REJECTS, placed) if isinstance(record, Reject) else placed
 
 
 class RunStages(beam.PTransform):

@@ -2,7 +2,8 @@
 
 The Beam graphs run ``bind_stages(config)`` through ``beam.run_stages.RunStages``, the golden
 test and the benchmark loop call ``clean_bytes``, and ``scrapeclean explain`` shows every step:
-all three go through ``stage_steps``, so they cannot drift apart. A stage that raises turns its
+all three take each stage's Step with ``take_step`` (RunStages through ``batch_steps``, the
+others through ``stage_steps``), so they cannot drift apart. A stage that raises turns its
 record into an ``internal_error`` reject (the dead-letter output) in all three, and a stage past
 its time limit into a ``timeout`` reject.
 """
@@ -119,13 +120,42 @@ def stage_steps(
     for stage in stages:
         if isinstance(record, Reject):
             return
-        if stage.applies is not None and not stage.applies(record):
-            yield Step(stage.name, record, record, skipped=True)
-            continue
-        sandbox = sandboxes.get(stage.name) if sandboxes else None
-        after, error = call_stage(stage, record, sandbox)
-        yield Step(stage.name, record, after, error)
-        record = after
+        step = take_step(stage, record, sandboxes)
+        yield step
+        record = step.after
+
+
+def batch_steps(
+    records: Sequence[Any],
+    stages: Sequence[StageCall],
+    sandboxes: Mapping[str, Sandbox] | None = None,
+) -> Iterator[tuple[int, Step]]:
+    """``stage_steps`` over a batch, stage by stage: each stage takes every record of the batch
+    (up to its first reject) before the next stage starts. Yields (index in ``records``, Step).
+
+    Every record gets the same Steps as from ``stage_steps``, only in another order. Why: run
+    one document at a time, the stages evict each other's code and data (the language model's
+    tables, the line model, ftfy's and the catalog's regexes) from the CPU's caches; per stage,
+    they stay warm. A run of 20,000 seed-like dumps in-process: 34.8 -> 25.5 s of CPU with
+    batches of 100 (docs/speed.md).
+    """
+    current = list(records)
+    for stage in stages:
+        for index, record in enumerate(current):
+            if not isinstance(record, Reject):
+                step = take_step(stage, record, sandboxes)
+                current[index] = step.after
+                yield index, step
+
+
+def take_step(stage: StageCall, record: Any, sandboxes: Mapping[str, Sandbox] | None) -> Step:
+    """One stage's Step on one record (not a Reject): skipped where the stage does not apply,
+    else run here or in its Sandbox."""
+    if stage.applies is not None and not stage.applies(record):
+        return Step(stage.name, record, record, skipped=True)
+    sandbox = sandboxes.get(stage.name) if sandboxes else None
+    after, error = call_stage(stage, record, sandbox)
+    return Step(stage.name, record, after, error)
 
 
 def call_stage(

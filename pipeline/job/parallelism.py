@@ -22,10 +22,11 @@ SMALL_RUN_BYTES = 8 * MIB
 # (ReadConfig.max_compression_ratio), and counting high keeps a big archive on the workers.
 COMPRESSED_WEIGHT = 20
 # Formats whose documents are HTML pages, extracted in a child process each (text/stages.py's
-# sandboxed stage): 45 of a page's ~50 ms of CPU on wcxb-dev's dev part. Threads in the
-# launcher feed such children as well as worker processes do, without starting Beam twice
-# more: on those 549 pages the run took 38.8 s of CPU with two threads against 43.7 s with two
-# worker processes, the same articles (docs/benchmarks.md, "HTML extraction").
+# sandboxed stage): 45 of a page's ~55 ms of CPU on wcxb-dev's dev part. Threads in the
+# launcher feed such children as well as worker processes do, without starting Beam N more
+# times: on those 549 pages, medians of three rounds, 40.3 s of CPU and a 571 MB tree peak with
+# two threads against 41.6 s and 1,072 MB with two worker processes, the same articles at the
+# same pages/s on the loaded 2-core machine (docs/html-quality.md, "Speed, second round").
 PAGE_FORMATS = frozenset({"html", "warc"})
 # Files looked at before a large input stops the count, to tell pages from dumps.
 SAMPLE_FILES = 1_000

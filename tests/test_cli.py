@@ -14,10 +14,12 @@ import pytest
 
 from scrapeclean.pipeline.cli import main as cli
 from scrapeclean.pipeline.cli.main import MALLOC_SETTINGS, main, tune_malloc_for_workers
+from scrapeclean.pipeline.job import parallelism
 from scrapeclean.transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA
 from tests.conftest import SEEDS
 
 SCRIPT = Path(sys.executable).parent / "scrapeclean"
+HTML_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "html"
 
 
 def run_seeds(output: Path) -> dict[str, object]:
@@ -98,6 +100,28 @@ def test_workers_on_a_small_input_run_in_process_and_say_so(
     for folder in ("articles", "rejects"):
         expected = pq.read_table(seeds_output / folder).sort_by("doc_id").to_pylist()
         assert pq.read_table(tmp_path / "w" / folder).sort_by("doc_id").to_pylist() == expected
+
+
+def test_workers_on_html_pages_are_threads_each_feeding_an_extraction_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pages' time is spent in the sandboxed extraction's child processes: N threads feed N
+    # of them without starting Beam in N worker processes, and give the same dataset.
+    monkeypatch.setattr(parallelism, "SMALL_RUN_BYTES", 1_000)  # these few pages are "large"
+    pages = str(HTML_FIXTURES / "*.htm*")
+    outputs = {}
+    for name, flags in (("in-process", []), ("workers", ["--workers", "2"])):
+        outputs[name] = tmp_path / name
+        argv = ["run", "--input", pages, "--output", str(outputs[name]), "--quiet", *flags]
+        assert main(argv) == 0
+    manifest = json.loads((outputs["workers"] / "manifest.json").read_text(encoding="utf-8"))
+    assert {"--direct_num_workers=2", "--direct_running_mode=multi_threading"} <= set(
+        manifest["beam_args"]
+    )
+    assert manifest["counts"]["articles"] == 4
+    for folder in ("articles", "rejects"):
+        expected = pq.read_table(outputs["in-process"] / folder).sort_by("doc_id").to_pylist()
+        assert pq.read_table(outputs["workers"] / folder).sort_by("doc_id").to_pylist() == expected
 
 
 def test_a_finished_output_is_refused_without_overwrite(

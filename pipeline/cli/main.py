@@ -86,19 +86,24 @@ def run_cli(argv: Sequence[str]) -> int:
 
 
 def plan_workers(args: argparse.Namespace, beam_args: list[str]) -> tuple[list[str], int]:
-    """The Beam flags and worker count to run with: ``--workers N`` as asked, or in-process
-    when the input is too small for worker processes to pay off (pipeline/job/parallelism.py),
-    which a line on stderr says unless --quiet."""
+    """The Beam flags and worker count to run with: ``--workers N`` as asked (N threads, not
+    processes, on HTML pages), or in-process when the input is too small for worker processes
+    to pay off (pipeline/job/parallelism.py), which a line on stderr says unless --quiet."""
     from scrapeclean.pipeline.job.parallelism import (
         MIB,
+        PAGE_FORMATS,
         SMALL_RUN_BYTES,
         SMALL_RUN_FILES,
         measure_inputs,
     )
 
     size = measure_inputs(args.input)
+    asked = worker_flags(args.workers)
     if not size.small:
-        return beam_args, args.workers
+        if args.format not in PAGE_FORMATS and not size.mostly_pages:
+            return beam_args, args.workers
+        threads = worker_flags(args.workers, threads=True)
+        return [arg for arg in beam_args if arg not in asked] + threads, args.workers
     if not args.quiet:
         print(
             f"scrapeclean: running in-process, not --workers {args.workers}: the input "
@@ -106,7 +111,6 @@ def plan_workers(args: argparse.Namespace, beam_args: list[str]) -> tuple[list[s
             f"and {SMALL_RUN_BYTES // MIB} MiB, where starting workers costs more than they save",
             file=sys.stderr,
         )
-    asked = worker_flags(args.workers)
     return [arg for arg in beam_args if arg not in asked] + worker_flags(1), 1
 
 

@@ -80,8 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         metavar="N",
-        help="local parallelism: N worker processes (FnApiRunner multi_processing); file "
-        "names and JSONL chunks are reshuffled first, so every stage spreads over them",
+        help="local parallelism: N worker processes (FnApiRunner multi_processing), or on "
+        "HTML pages N threads, each feeding its own extraction process; file names and JSONL "
+        "chunks are reshuffled first, so every stage spreads over them",
     )
     run.add_argument(
         "--quiet",
@@ -319,9 +320,10 @@ def check_incremental_flags(args: argparse.Namespace) -> None:
             raise UsageError(f"{flag} only applies with --incremental")
 
 
-def worker_flags(workers: int) -> list[str]:
-    """Beam's flags for ``--workers N``: N local worker processes, or in-process for 1."""
-    mode = "multi_processing" if workers > 1 else "in_memory"
+def worker_flags(workers: int, threads: bool = False) -> list[str]:
+    """Beam's flags for ``--workers N``: N local worker processes (N threads with ``threads``),
+    or in-process for 1."""
+    mode = "in_memory" if workers < 2 else "multi_threading" if threads else "multi_processing"
     return [f"--direct_num_workers={workers}", f"--direct_running_mode={mode}"]
 
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
+
+from scrapeclean.transforms.html.config import HtmlConfig
+from scrapeclean.transforms.html.extract import extract_document
+from scrapeclean.transforms.records import Document, Reject, RejectReason
+from scrapeclean.transforms.text.decode import ReadConfig, decode_document
+from scrapeclean.transforms.text.sandbox import Sandbox
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "html"
+READ = ReadConfig()
 
 SCRIPT = """
 import math
@@ -32,3 +42,20 @@ def test_the_child_does_not_run_the_parents_main_module(tmp_path: Path) -> None:
     )
     assert (done.returncode, done.stdout.strip()) == (0, "5.0"), done.stderr
     assert not marker.exists()
+
+
+def test_a_page_comes_back_from_the_child_as_the_stage_makes_it_in_process() -> None:
+    # Records cross the pipe as their constructor's arguments, not in their own compressed
+    # pickling: every field, HTML text and raw bytes included, must arrive and return intact.
+    html = (FIXTURES / "news_page.html").read_bytes()
+    document = decode_document(html, "news_page.html", "html", READ, is_html=True)
+    sandbox = Sandbox(60.0)
+    try:
+        extracted = sandbox.call(extract_document, document, HtmlConfig())
+        refused = sandbox.call(extract_document, replace(document, text="<p></p>"), HtmlConfig())
+    finally:
+        sandbox.close()
+    assert isinstance(extracted, Document) and extracted.extracted
+    assert extracted == extract_document(document, HtmlConfig())
+    assert isinstance(refused, Reject) and refused.reason == RejectReason.EMPTY
+    assert refused == extract_document(replace(document, text="<p></p>"), HtmlConfig())

@@ -16,7 +16,6 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate
 from pathlib import Path
 from typing import NamedTuple
 
@@ -136,15 +135,19 @@ class LineModel:
     stage2_bias: np.ndarray
     ranker_weights: np.ndarray
     dek_weights: np.ndarray  # DEK_FEATURES, then the bias (log-odds of a dek over a lead)
-    # Every weight on a stage-1 column, as predict applies them (own_weights).
+    # Every weight on a stage-1 column, as predict applies them (own_weights): on a line's
+    # own row, and on the columns its neighbours read of it.
     own_weights: np.ndarray = field(init=False, repr=False, compare=False)
+    neighbour_weights: np.ndarray = field(init=False, repr=False, compare=False)
     # Stage 2's weights on its context columns as predict applies them (context_weights).
     context_weights: np.ndarray = field(init=False, repr=False, compare=False)
     # The ranker's and the (negated) dek reader's weights on stage 2's log-probabilities.
     late_weights: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "own_weights", own_weights(self))
+        own, neighbour = own_weights(self)
+        object.__setattr__(self, "own_weights", own)
+        object.__setattr__(self, "neighbour_weights", neighbour)
         context = context_weights(self.stage2_weights[len(STAGE1_FEATURES) :])
         object.__setattr__(self, "context_weights", context)
         log_p = len(DEK_FEATURES) - len(LABELS)
@@ -160,15 +163,17 @@ _ONE, _DESCRIPTION = _OWN, _OWN + 1
 # predict's score columns: stage 1's labels, stage 2's (their stage-1 part), the ranker's and
 # the dek reader's (theirs, the dek reader's negated), from each line and its neighbours.
 _SCORES = 2 * len(LABELS) + 2
-_BLOCKS = (0, *_OFFSETS)  # the line itself, then the neighbours its stage-1 columns read
+# The columns a neighbour reads of a line (NEIGHBOUR_SHAPE, then "exists" on the 1).
+_NEAR = [*_NEIGHBOUR_COLUMNS, _ONE]
 
 
-def own_weights(model: LineModel) -> np.ndarray:
+def own_weights(model: LineModel) -> tuple[np.ndarray, np.ndarray]:
     """Every weight on a stage-1 column, rearranged so that predict needs no stage-1 matrix:
     a neighbour's columns are copies of that line's own, so their weights become a block of
-    their own applied to the line's row (place_rows) and added where the neighbour reads it.
-    Rows: place_rows' columns; columns: one block of _SCORES per _BLOCKS entry. The biases and
-    "exists" ride on the row's 1; the dek reader's columns are linear in stage-1 columns
+    their own applied to the line's _NEAR columns and added where the neighbour reads them.
+    Returns the weights on a line's own row (place_rows' columns x _SCORES) and those on its
+    _NEAR columns (one block of _SCORES per _OFFSETS entry). The biases and "exists" ride on
+    the row's 1; the dek reader's columns are linear in stage-1 columns
     (next_minus_own_log_words is a difference of two) but for description_length, its own
     column. The dek reader's weights are negated, so predict's logistic is 1 / (1 + exp(x)).
 
@@ -185,15 +190,15 @@ def own_weights(model: LineModel) -> np.ndarray:
     joint = np.column_stack(
         (model.stage1_weights, model.stage2_weights[:n], model.ranker_weights[:n], -dek_column)
     )
-    blocks = np.zeros((len(_BLOCKS), _DESCRIPTION + 1, _SCORES))
-    blocks[0, :_OWN] = joint[:_OWN]
-    blocks[0, _ONE] = [*model.stage1_bias, *model.stage2_bias, 0.0, -model.dek_weights[-1]]
-    blocks[0, _DESCRIPTION, -1] = -dek["description_length"]
-    for block, offset in enumerate(_OFFSETS, start=1):
-        names = [f"{name}@{offset:+d}" for name in NEIGHBOUR_SHAPE]
-        blocks[block, _NEIGHBOUR_COLUMNS] = joint[[_STAGE1_AT[name] for name in names]]
-        blocks[block, _ONE] = joint[_STAGE1_AT[f"exists@{offset:+d}"]]
-    return np.hstack(tuple(blocks))
+    own = np.zeros((_DESCRIPTION + 1, _SCORES))
+    own[:_OWN] = joint[:_OWN]
+    own[_ONE] = [*model.stage1_bias, *model.stage2_bias, 0.0, -model.dek_weights[-1]]
+    own[_DESCRIPTION, -1] = -dek["description_length"]
+    near = [
+        joint[[_STAGE1_AT[f"{name}@{offset:+d}"] for name in (*NEIGHBOUR_SHAPE, "exists")]]
+        for offset in _OFFSETS
+    ]
+    return own, np.hstack(near)
 
 
 # Stage 2's context columns that are sums of stage-1 probabilities over the lines around a line:
@@ -353,25 +358,21 @@ def stage2_context(first: np.ndarray) -> np.ndarray:
     context = np.column_stack(
         (window, above[:, CONTENT], below[:, CONTENT], above[:, CHROME], below[:, CHROME])
     )
-    return np.hstack((*verdicts, context, headline_context(first[:, HEADLINE].tolist())))
+    return np.hstack((*verdicts, context, headline_context(first[:, HEADLINE])))
 
 
-def headline_context(headline: list[float]) -> np.ndarray:
+def headline_context(headline: np.ndarray) -> np.ndarray:
     """_HEADLINE_CONTEXT per line, from stage 1's headline probabilities: the best one above
-    and below it, whether it sits above or below the best line, and how far from it.
-
-    Plain Python over a few dozen values, one numpy call at the end (twelve numpy calls cost
-    more than the loop).
-    """
+    and below it, whether it sits above or below the best line, and how far from it."""
     n = len(headline)
-    best = headline.index(max(headline))  # the first best line, as np.argmax
-    above = [0.0, *accumulate(headline[:-1], max)]
-    below = [0.0, *accumulate(headline[:0:-1], max)][::-1]
-    log = log1p_table(n)
-    return np.array(
-        [[above[i], below[i], i < best, i > best, log[abs(i - best)]] for i in range(n)],
-        dtype=float,
-    )
+    columns = np.zeros((n, len(_HEADLINE_CONTEXT)))
+    columns[1:, 0] = np.maximum.accumulate(headline)[:-1]
+    columns[:-1, 1] = np.maximum.accumulate(headline[::-1])[::-1][1:]
+    best = int(np.argmax(headline))
+    columns[:best, 2] = 1.0
+    columns[best + 1 :, 3] = 1.0
+    columns[:, 4] = np.log1p(np.abs(np.arange(n) - best))
+    return columns
 
 
 class Reading(NamedTuple):
@@ -390,19 +391,21 @@ def predict(lines: list[str], catalog: list[bool], model: LineModel) -> Reading:
     What training fitted (stage1_matrix, stage2_matrix, dek_columns times the weights) in
     fewer numpy calls: a dump has a few dozen lines, where numpy's cost per call, not its
     arithmetic, is what counts. Each line's own row times own_weights gives its part of every
-    score and its part of each neighbour's; a row of zeros stands for a missing neighbour.
+    score, its _NEAR columns times neighbour_weights its part of each neighbour's; a row of
+    zeros stands for a missing neighbour.
     """
     n, k = len(lines), len(LABELS)
     rows = place_rows(lines, shape_rows(lines, catalog))
     rows.append(_NO_LINE)
-    parts = (np.array(rows, dtype=float) @ model.own_weights).reshape(n + 1, len(_BLOCKS), -1)
+    own = np.array(rows, dtype=float)
+    near = (own[:, _NEAR] @ model.neighbour_weights).reshape(n + 1, len(_OFFSETS), -1)
     neighbours, window = _gathers(n)
-    scores = parts[neighbours, _BLOCK_AT].sum(axis=1)
+    scores = own[:n] @ model.own_weights + near[neighbours, _OFFSET_AT].sum(axis=1)
     first = np.concatenate((softmax(scores[:, :k]), _NO_PROBABILITIES))
     # Stage 2's context without its matrix (see context_weights): each line's stage-1
     # probabilities and those of the _REACH lines either side, then the headline columns.
     context = np.concatenate(
-        (first[window].reshape(n, -1), headline_context(first[:n, HEADLINE].tolist())), axis=1
+        (first[window].reshape(n, -1), headline_context(first[:n, HEADLINE])), axis=1
     )
     second = softmax(scores[:, k : 2 * k] + context @ model.context_weights)
     late = scores[:, 2 * k :] + np.log(second + 1e-12) @ model.late_weights
@@ -411,16 +414,16 @@ def predict(lines: list[str], catalog: list[bool], model: LineModel) -> Reading:
 
 _NO_LINE = [0.0] * (_DESCRIPTION + 1)
 _NO_PROBABILITIES = np.zeros((1, len(LABELS)))
-_BLOCK_AT = np.arange(len(_BLOCKS))
+_OFFSET_AT = np.arange(len(_OFFSETS))
 
 
 @functools.lru_cache(maxsize=256)
 def _gathers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """For a dump of n lines, the rows predict reads for each line: the line and its _OFFSETS
-    neighbours (_BLOCKS' order), and its stage-2 window (offsets -_REACH .. _REACH); n (the
-    row of zeros) where there is no such line. Cached: the same few sizes recur."""
+    """For a dump of n lines, the rows predict reads for each line: its _OFFSETS neighbours,
+    and its stage-2 window (offsets -_REACH .. _REACH); n (the row of zeros) where there is no
+    such line. Cached: the same few sizes recur."""
     lines = np.arange(n)[:, None]
-    neighbours = lines + np.array(_BLOCKS)
+    neighbours = lines + np.array(_OFFSETS)
     window = lines + np.arange(-_REACH, _REACH + 1)
     for at in (neighbours, window):
         at[(at < 0) | (at >= n)] = n

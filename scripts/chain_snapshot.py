@@ -5,10 +5,10 @@ before and after it, then compare. One JSON line per input: every Article field 
 bytes as a hash) or the Reject's reason and detail. Standard library and scrapeclean only, so
 it runs as a file against any installed version of scrapeclean.
 
-With ``--line-model`` each row also holds the line model's probabilities for every line it read
-(one list per ``linemodel.predict`` call, JSON keeps every digit), compared within 1e-9: a
-change to the model's inference must leave them where they were, so every threshold falls the
-same way.
+With ``--line-model`` each row also holds what the line model made of every line it read (per
+``linemodel.predict`` call: the label probabilities, the ranker's headline scores and the dek
+reader's probabilities; JSON keeps every digit), compared within 1e-9: a change to the model's
+inference must leave them where they were, so every threshold falls the same way.
 
 Usage::
 
@@ -64,6 +64,7 @@ def _recording(predict: Callable[..., Any], calls: list[list[list[float]]]) -> C
         reading = predict(*args)
         calls.append([[float(p) for p in row] for row in reading.probabilities])
         calls.append([[float(score)] for score in reading.headline_scores])
+        calls.append([[float(p)] for p in reading.dek])
         return reading
 
     return recording

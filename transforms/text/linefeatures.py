@@ -168,8 +168,8 @@ def line_shape(line: str, catalog: bool) -> tuple[list[float], set[str]]:
     first = tokens[0] if tokens else ""
     last = line.rstrip(_CLOSERS)[-1:] or line[-1]
     row = [
-        _LOG1P[n_chars] if n_chars < 4096 else math.log1p(n_chars),
-        _LOG1P[n_words] if n_words < 4096 else math.log1p(n_words),
+        _LOG1P[n_chars] if n_chars < TABLED_CHARS else math.log1p(n_chars),
+        _LOG1P[n_words] if n_words < TABLED_CHARS else math.log1p(n_words),
         n_words == 1,
         2 <= n_words <= 3,
         4 <= n_words <= 6,
@@ -202,7 +202,8 @@ def line_shape(line: str, catalog: bool) -> tuple[list[float], set[str]]:
     return row, content
 
 
-_LOG1P = [math.log1p(i) for i in range(4096)]
+TABLED_CHARS = 4096  # counts below this have their log looked up
+_LOG1P = [math.log1p(i) for i in range(TABLED_CHARS)]
 
 
 def log1p_table(n: int) -> list[float]:

@@ -23,6 +23,7 @@ import numpy as np
 
 from scrapeclean.transforms.text.linefeatures import (
     SHAPE_FEATURES,
+    TABLED_CHARS,
     line_shape,
     log1p_table,
     topic_overlaps,
@@ -110,6 +111,8 @@ DEK_FEATURES = (
 DESCRIPTION_CHARS = (90, 200)
 _STAGE1_AT = {name: i for i, name in enumerate(STAGE1_FEATURES)}
 _DEK_AT = [_STAGE1_AT[name] for name in DEK_COLUMNS]
+# A line's own columns (shape and place), which its neighbours' columns repeat.
+_OWN = len(SHAPE_FEATURES) + len(PLACE_FEATURES)
 # A line of this many words or more that ends a sentence is prose: it anchors the article.
 PROSE_WORDS = 13
 SHORT_WORDS = 6  # a run of lines this short is a menu, a share bar or a link list
@@ -132,20 +135,70 @@ class LineModel:
     stage2_bias: np.ndarray
     ranker_weights: np.ndarray
     dek_weights: np.ndarray  # DEK_FEATURES, then the bias (log-odds of a dek over a lead)
-    # Stage 2's and the ranker's weights on the stage-1 columns ride along stage 1's product
-    # (one matmul).
-    joint_weights: np.ndarray = field(init=False, repr=False, compare=False)
+    # Every weight on a stage-1 column, as predict applies them (own_weights): on a line's
+    # own row, and on the columns its neighbours read of it.
+    own_weights: np.ndarray = field(init=False, repr=False, compare=False)
+    neighbour_weights: np.ndarray = field(init=False, repr=False, compare=False)
     # Stage 2's weights on its context columns as predict applies them (context_weights).
     context_weights: np.ndarray = field(init=False, repr=False, compare=False)
+    # The ranker's and the (negated) dek reader's weights on stage 2's log-probabilities.
+    late_weights: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        n = len(STAGE1_FEATURES)
-        joint = np.hstack(
-            (self.stage1_weights, self.stage2_weights[:n], self.ranker_weights[:n, None])
-        )
-        object.__setattr__(self, "joint_weights", joint)
+        own, neighbour = own_weights(self)
+        object.__setattr__(self, "own_weights", own)
+        object.__setattr__(self, "neighbour_weights", neighbour)
         context = context_weights(self.stage2_weights[len(STAGE1_FEATURES) :])
         object.__setattr__(self, "context_weights", context)
+        log_p = len(DEK_FEATURES) - len(LABELS)
+        late = np.column_stack(
+            (self.ranker_weights[len(STAGE1_FEATURES) :], -self.dek_weights[log_p:-1])
+        )
+        object.__setattr__(self, "late_weights", late)
+
+
+# The place_rows columns past a line's own: a 1 (the biases, and a neighbour's "exists") and
+# whether the line is as long as a page description (the dek reader's description_length).
+_ONE, _DESCRIPTION = _OWN, _OWN + 1
+# predict's score columns: stage 1's labels, stage 2's (their stage-1 part), the ranker's and
+# the dek reader's (theirs, the dek reader's negated), from each line and its neighbours.
+_SCORES = 2 * len(LABELS) + 2
+# The columns a neighbour reads of a line (NEIGHBOUR_SHAPE, then "exists" on the 1).
+_NEAR = [*_NEIGHBOUR_COLUMNS, _ONE]
+
+
+def own_weights(model: LineModel) -> tuple[np.ndarray, np.ndarray]:
+    """Every weight on a stage-1 column, rearranged so that predict needs no stage-1 matrix:
+    a neighbour's columns are copies of that line's own, so their weights become a block of
+    their own applied to the line's _NEAR columns and added where the neighbour reads them.
+    Returns the weights on a line's own row (place_rows' columns x _SCORES) and those on its
+    _NEAR columns (one block of _SCORES per _OFFSETS entry). The biases and "exists" ride on
+    the row's 1; the dek reader's columns are linear in stage-1 columns
+    (next_minus_own_log_words is a difference of two) but for description_length, its own
+    column. The dek reader's weights are negated, so predict's logistic is 1 / (1 + exp(x)).
+
+    The same arithmetic in another order: probabilities agree with stage1_matrix's and
+    stage2_matrix's to ~1e-15.
+    """
+    n = len(STAGE1_FEATURES)
+    dek = dict(zip(DEK_FEATURES, model.dek_weights[:-1], strict=True))
+    dek_column = np.zeros(n)
+    for name in DEK_COLUMNS:
+        dek_column[_STAGE1_AT[name]] += dek[name]
+    dek_column[_STAGE1_AT["log_words@+1"]] += dek["next_minus_own_log_words"]
+    dek_column[_STAGE1_AT["log_words"]] -= dek["next_minus_own_log_words"]
+    joint = np.column_stack(
+        (model.stage1_weights, model.stage2_weights[:n], model.ranker_weights[:n], -dek_column)
+    )
+    own = np.zeros((_DESCRIPTION + 1, _SCORES))
+    own[:_OWN] = joint[:_OWN]
+    own[_ONE] = [*model.stage1_bias, *model.stage2_bias, 0.0, -model.dek_weights[-1]]
+    own[_DESCRIPTION, -1] = -dek["description_length"]
+    near = [
+        joint[[_STAGE1_AT[f"{name}@{offset:+d}"] for name in (*NEIGHBOUR_SHAPE, "exists")]]
+        for offset in _OFFSETS
+    ]
+    return own, np.hstack(near)
 
 
 # Stage 2's context columns that are sums of stage-1 probabilities over the lines around a line:
@@ -222,11 +275,22 @@ def shape_rows(lines: list[str], catalog: list[bool]) -> list[tuple[list[float],
 
 
 def stage1_matrix(lines: list[str], shapes: list[tuple[list[float], set[str]]]) -> np.ndarray:
-    """STAGE1_FEATURES: each line's shape, where it sits, and its neighbours' shapes.
+    """STAGE1_FEATURES: each line's shape, where it sits, and its neighbours' shapes."""
+    n = len(lines)
+    own = np.array(place_rows(lines, shapes), dtype=float)[:, :_OWN]
+    around = np.zeros((n + 4, len(_NEIGHBOUR_COLUMNS) + 1))
+    around[2:-2, :-1] = own[:, _NEIGHBOUR_COLUMNS]
+    around[2:-2, -1] = 1.0
+    return np.hstack((own, *(around[2 + offset : 2 + offset + n] for offset in _OFFSETS)))
+
+
+def place_rows(lines: list[str], shapes: list[tuple[list[float], set[str]]]) -> list[list[float]]:
+    """Each line's own stage-1 columns (its shape, then PLACE_FEATURES), a 1 and whether it is
+    as long as a page description (predict's _ONE and _DESCRIPTION), as one list.
 
     The place columns are plain Python per line, their logs looked up (every count is at most
-    the number of lines), and each line's shape and place go to numpy as one row: a dump has a
-    few dozen lines, where numpy's per-call cost would exceed the arithmetic.
+    the number of lines), and each line's row goes to numpy as one list: a dump has a few
+    dozen lines, where numpy's per-call cost would exceed the arithmetic.
     """
     n = len(lines)
     rows = [shape for shape, _ in shapes]
@@ -268,14 +332,12 @@ def stage1_matrix(lines: list[str], shapes: list[tuple[list[float], set[str]]]) 
                 overall[i],
                 previous[i],
                 following[i],
+                1.0,
+                len(lines[i]) < TABLED_CHARS and _DESCRIPTION_LENGTH[len(lines[i])],
             ]
         )
         above += prose_words[i]
-    own = np.array(table, dtype=float)
-    around = np.zeros((n + 4, len(_NEIGHBOUR_COLUMNS) + 1))
-    around[2:-2, :-1] = own[:, _NEIGHBOUR_COLUMNS]
-    around[2:-2, -1] = 1.0
-    return np.hstack((own, *(around[2 + offset : 2 + offset + n] for offset in _OFFSETS)))
+    return table
 
 
 def stage2_matrix(stage1: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -324,46 +386,68 @@ class Reading(NamedTuple):
 
 
 def predict(lines: list[str], catalog: list[bool], model: LineModel) -> Reading:
-    """The Reading of stripped, non-empty lines."""
-    stage1 = stage1_matrix(lines, shape_rows(lines, catalog))
-    scores = stage1 @ model.joint_weights
-    k = len(LABELS)
-    first = softmax(scores[:, :k] + model.stage1_bias)
+    """The Reading of stripped, non-empty lines.
+
+    What training fitted (stage1_matrix, stage2_matrix, dek_columns times the weights) in
+    fewer numpy calls: a dump has a few dozen lines, where numpy's cost per call, not its
+    arithmetic, is what counts. Each line's own row times own_weights gives its part of every
+    score, its _NEAR columns times neighbour_weights its part of each neighbour's; a row of
+    zeros stands for a missing neighbour.
+    """
+    n, k = len(lines), len(LABELS)
+    rows = place_rows(lines, shape_rows(lines, catalog))
+    rows.append(_NO_LINE)
+    own = np.array(rows, dtype=float)
+    near = (own[:, _NEAR] @ model.neighbour_weights).reshape(n + 1, len(_OFFSETS), -1)
+    neighbours, window = _gathers(n)
+    scores = own[:n] @ model.own_weights + near[neighbours, _OFFSET_AT].sum(axis=1)
+    first = np.concatenate((softmax(scores[:, :k]), _NO_PROBABILITIES))
     # Stage 2's context without its matrix (see context_weights): each line's stage-1
-    # probabilities and those of the _REACH lines either side, side by side, then the headline
-    # columns; numpy's per-call cost, not arithmetic, is what a few dozen lines cost.
-    n = len(first)
-    padded = np.zeros((n + 2 * _REACH, k))
-    padded[_REACH:-_REACH] = first
-    rows = np.add.outer(np.arange(n), np.arange(2 * _REACH + 1))  # each line's window
-    around = padded[rows].reshape(n, -1)
-    context = np.hstack((around, headline_context(first[:, HEADLINE])))
-    second = softmax(scores[:, k:-1] + context @ model.context_weights + model.stage2_bias)
-    return Reading(
-        second,
-        ranker_scores(scores[:, -1], second, model.ranker_weights),
-        dek_probabilities(stage1, second, model.dek_weights),
+    # probabilities and those of the _REACH lines either side, then the headline columns.
+    context = np.concatenate(
+        (first[window].reshape(n, -1), headline_context(first[:n, HEADLINE])), axis=1
     )
+    second = softmax(scores[:, k : 2 * k] + context @ model.context_weights)
+    late = scores[:, 2 * k :] + np.log(second + 1e-12) @ model.late_weights
+    return Reading(second, late[:, 0], 1.0 / (1.0 + np.exp(late[:, 1])))
 
 
-def ranker_scores(stage1_part: np.ndarray, second: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """The ranker's score of each line: its stage-1 columns' part (``stage1_part``, computed
-    with stage 2's) plus stage 2's log-probabilities weighted (RANKER_FEATURES' last columns)."""
-    return stage1_part + np.log(second + 1e-12) @ weights[len(STAGE1_FEATURES) :]
+_NO_LINE = [0.0] * (_DESCRIPTION + 1)
+_NO_PROBABILITIES = np.zeros((1, len(LABELS)))
+_OFFSET_AT = np.arange(len(_OFFSETS))
+
+
+@functools.lru_cache(maxsize=256)
+def _gathers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """For a dump of n lines, the rows predict reads for each line: its _OFFSETS neighbours,
+    and its stage-2 window (offsets -_REACH .. _REACH); n (the row of zeros) where there is no
+    such line. Cached: the same few sizes recur."""
+    lines = np.arange(n)[:, None]
+    neighbours = lines + np.array(_OFFSETS)
+    window = lines + np.arange(-_REACH, _REACH + 1)
+    for at in (neighbours, window):
+        at[(at < 0) | (at >= n)] = n
+    return neighbours, window
 
 
 def dek_columns(stage1: np.ndarray, second: np.ndarray) -> np.ndarray:
     """DEK_FEATURES of every line, from its stage-1 columns and stage 2's probabilities."""
     own = stage1[:, _DEK_AT]
-    chars = np.expm1(stage1[:, _STAGE1_AT["log_chars"]])
-    description = (DESCRIPTION_CHARS[0] <= chars) & (chars <= DESCRIPTION_CHARS[1])
+    description = description_length(np.expm1(stage1[:, _STAGE1_AT["log_chars"]]))
     longer = stage1[:, _STAGE1_AT["log_words@+1"]] - stage1[:, _STAGE1_AT["log_words"]]
     return np.column_stack((own, description, longer, np.log(second + 1e-12)))
 
 
-def dek_probabilities(stage1: np.ndarray, second: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """The dek reader's probability for every line (weights: DEK_FEATURES, then the bias)."""
-    return 1.0 / (1.0 + np.exp(-(dek_columns(stage1, second) @ weights[:-1] + weights[-1])))
+def description_length(chars: np.ndarray) -> np.ndarray:
+    """Whether each count of characters (as the log_chars column gives it back) is a page
+    description's (DESCRIPTION_CHARS)."""
+    return (DESCRIPTION_CHARS[0] <= chars) & (chars <= DESCRIPTION_CHARS[1])
+
+
+# description_length by a line's characters, as dek_columns computes it from log_chars (90
+# itself comes back as 89.99999999999999 and is not one); a line of TABLED_CHARS or more is
+# far past DESCRIPTION_CHARS.
+_DESCRIPTION_LENGTH = description_length(np.expm1(log1p_table(TABLED_CHARS - 1))).tolist()
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
@@ -433,10 +517,12 @@ def read_roles(
     probabilities = reading.probabilities
     n = len(probabilities)
     catalog = catalog or [False] * n
-    roles = [CHROME if p >= thresholds.chrome else CONTENT for p in probabilities[:, CHROME]]
-    for i in np.flatnonzero(probabilities[:, CREDIT] >= thresholds.credit):
-        if roles[i] == CONTENT:
-            roles[i] = CREDIT
+    # Python floats: comparing numpy scalars one by one costs more than the lists.
+    chrome, credit = probabilities[:, CHROME].tolist(), probabilities[:, CREDIT].tolist()
+    roles = [
+        CHROME if c >= thresholds.chrome else CREDIT if r >= thresholds.credit else CONTENT
+        for c, r in zip(chrome, credit, strict=True)
+    ]
     if not n or all(catalog):
         return roles
     headline = np.where(catalog, -1.0, probabilities[:, HEADLINE])

@@ -46,6 +46,7 @@ from scrapeclean.transforms.text.linemodel import (
     SUMMARY,
     LineModel,
     dek_columns,
+    log_probabilities,
     shape_rows,
     softmax,
     stage1_matrix,
@@ -159,6 +160,15 @@ class Fitted:
         return softmax(features @ self.weights + self.bias)
 
 
+def standardised(features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Columns scaled to mean 0 and standard deviation 1 (a constant column: 1), with the
+    means and scales that map fitted weights back to raw feature units."""
+    mean = features.mean(axis=0)
+    scale = features.std(axis=0)
+    scale[scale == 0] = 1.0
+    return (features - mean) / scale, mean, scale
+
+
 def fit(
     features: np.ndarray,
     labels: np.ndarray,
@@ -167,10 +177,7 @@ def fit(
     n_labels: int = len(LABELS),
 ) -> Fitted:
     """Weighted multinomial logistic regression with L2, by L-BFGS on standardised columns."""
-    mean = features.mean(axis=0)
-    scale = features.std(axis=0)
-    scale[scale == 0] = 1.0
-    x = (features - mean) / scale
+    x, mean, scale = standardised(features)
     n, d = x.shape
     k = n_labels
     rows = np.arange(n)
@@ -273,10 +280,7 @@ def fit_ranker(
     Returned in raw feature units; a constant shift of every row's score changes no choice,
     so there is no bias."""
     features = np.vstack(rows)
-    mean = features.mean(axis=0)
-    scale = features.std(axis=0)
-    scale[scale == 0] = 1.0
-    x = (features - mean) / scale
+    x, _, scale = standardised(features)
     starts = np.cumsum([0, *(len(r) for r in rows[:-1])])
     group = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
     target = np.concatenate(chosen)
@@ -296,8 +300,9 @@ def fit_ranker(
 
 
 def train(examples: Sequence[Example], iterations: int = ITERATIONS) -> LineModel:
-    """Both stages and the ranker; stage 2 learns from stage 1's verdicts on the same dumps,
-    the ranker from stage 2's, on the dumps that hold their headline.
+    """Both stages, the ranker and the dek reader; stage 2 learns from stage 1's verdicts on
+    the same dumps, the ranker (on the dumps that hold their headline) and the dek reader from
+    stage 2's.
 
     ``iterations`` bounds each stage's L-BFGS (the shipped model: until converged).
     In-sample verdicts are close enough to out-of-fold ones here (a few dozen weights fitted on
@@ -306,9 +311,10 @@ def train(examples: Sequence[Example], iterations: int = ITERATIONS) -> LineMode
     stage1 = fit_stage(examples, [e.features for e in examples], iterations)
     stage2_rows = [stage2_matrix(e.features, stage1.probabilities(e.features)) for e in examples]
     stage2 = fit_stage(examples, stage2_rows, iterations)
+    second = [stage2.probabilities(rows) for rows in stage2_rows]
     titled = [
-        (e, np.log(stage2.probabilities(rows) + 1e-12))
-        for e, rows in zip(examples, stage2_rows, strict=True)
+        (e, log_probabilities(p))
+        for e, p in zip(examples, second, strict=True)
         if HEADLINE in e.labels
     ]
     ranker = fit_ranker(
@@ -317,7 +323,7 @@ def train(examples: Sequence[Example], iterations: int = ITERATIONS) -> LineMode
         dump_weights([e for e, _ in titled]),
         iterations,
     )
-    dek = fit_dek(examples, [stage2.probabilities(rows) for rows in stage2_rows], iterations)
+    dek = fit_dek(examples, second, iterations)
     return LineModel(stage1.weights, stage1.bias, stage2.weights, stage2.bias, ranker, dek)
 
 

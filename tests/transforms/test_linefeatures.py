@@ -21,6 +21,7 @@ from scrapeclean.transforms.text.linemodel import (
     LineModel,
     dek_columns,
     load_model,
+    log_probabilities,
     predict,
     shape_rows,
     softmax,
@@ -162,7 +163,7 @@ def test_predict_is_the_trained_model_on_the_training_matrices(config: RunConfig
         got = predict(lines, catalog, model)
         assert got.probabilities.shape == expected.shape == (len(lines), len(LABELS))
         assert np.abs(got.probabilities - expected).max() < 1e-9
-        ranker = np.hstack((stage1, np.log(expected + 1e-12))) @ model.ranker_weights
+        ranker = np.hstack((stage1, log_probabilities(expected))) @ model.ranker_weights
         assert np.abs(got.headline_scores - ranker).max() < 1e-9
         dek = softmax(np.column_stack((np.zeros(len(lines)), dek_logits(stage1, expected, model))))
         assert np.abs(got.dek - dek[:, 1]).max() < 1e-9

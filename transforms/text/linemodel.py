@@ -126,8 +126,8 @@ TAIL_LEANING = 0.25
 
 @dataclass(frozen=True, slots=True)
 class LineModel:
-    """Both stages' weights (features x labels) and biases, and the headline ranker's weights
-    (RANKER_FEATURES), as numpy arrays."""
+    """Both stages' weights (features x labels) and biases, the headline ranker's weights
+    (RANKER_FEATURES) and the dek reader's (DEK_FEATURES, then its bias), as numpy arrays."""
 
     stage1_weights: np.ndarray
     stage1_bias: np.ndarray
@@ -408,7 +408,7 @@ def predict(lines: list[str], catalog: list[bool], model: LineModel) -> Reading:
         (first[window].reshape(n, -1), headline_context(first[:n, HEADLINE])), axis=1
     )
     second = softmax(scores[:, k : 2 * k] + context @ model.context_weights)
-    late = scores[:, 2 * k :] + np.log(second + 1e-12) @ model.late_weights
+    late = scores[:, 2 * k :] + log_probabilities(second) @ model.late_weights
     return Reading(second, late[:, 0], 1.0 / (1.0 + np.exp(late[:, 1])))
 
 
@@ -435,7 +435,13 @@ def dek_columns(stage1: np.ndarray, second: np.ndarray) -> np.ndarray:
     own = stage1[:, _DEK_AT]
     description = description_length(np.expm1(stage1[:, _STAGE1_AT["log_chars"]]))
     longer = stage1[:, _STAGE1_AT["log_words@+1"]] - stage1[:, _STAGE1_AT["log_words"]]
-    return np.column_stack((own, description, longer, np.log(second + 1e-12)))
+    return np.column_stack((own, description, longer, log_probabilities(second)))
+
+
+def log_probabilities(probabilities: np.ndarray) -> np.ndarray:
+    """The ranker's and the dek reader's log-probability columns: floored, as a probability
+    that underflowed to 0 would give -inf."""
+    return np.log(probabilities + 1e-12)
 
 
 def description_length(chars: np.ndarray) -> np.ndarray:

@@ -5,7 +5,8 @@ file); the held-out part is never read here. Multinomial logistic regression, fi
 full-batch L-BFGS in numpy (no model library: the same inputs give the same bytes), in two
 stages: stage 2 learns from stage 1's verdicts on neighbouring lines; then the headline
 ranker, a conditional logit over each dump's lines, from stage 1's columns and stage 2's
-verdicts. ``--cross-validate``
+verdicts, and the dek reader. First of all the vocabulary stage 1's word_evidence reads
+(``fit_vocabulary``), cross-fitted for the training rows. ``--cross-validate``
 prints the dev figures of scripts/score_wcxb.py, each fold scored by a model trained on the
 other four.
 
@@ -22,10 +23,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
 import json
+import math
 import tempfile
 import zlib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +35,16 @@ import numpy as np
 
 from scrapeclean.pipeline.job.config import load_config
 from scrapeclean.transforms.text.boilerplate import CATALOG, BoilerplateConfig, judge_lines
+from scrapeclean.transforms.text.linefeatures import word_evidence
 from scrapeclean.transforms.text.linemodel import (
+    CHROME,
     CONTENT,
     CREDIT,
     DEK_FEATURES,
     HEADLINE,
     LABELS,
     MODEL_PATH,
+    OWN_FEATURES,
     RANKER_FEATURES,
     STAGE1_FEATURES,
     STAGE2_FEATURES,
@@ -51,6 +56,7 @@ from scrapeclean.transforms.text.linemodel import (
     softmax,
     stage1_matrix,
     stage2_matrix,
+    with_neighbours,
 )
 from scripts.make_wcxb_dumps import Dump, make_dumps
 from scripts.score_wcxb import format_table, score_folds
@@ -61,16 +67,28 @@ ITERATIONS = 1000  # an upper bound: the fit stops when the gradient is ~0 (GRAD
 GRADIENT_TOLERANCE = 1e-9
 HISTORY = 10  # L-BFGS memory
 LAYOUTS = ("article", "page")  # labelled layouts (htmldev dumps have snippets only)
+# The vocabulary: words of at least this share of the training domains (22 of the 528 dev
+# domains: a word one site's template repeats never enters; a share, not a count, so that the
+# cross-fitted vocabularies, each fitted on fewer domains, read like the final one), their
+# weights at least this far from 0 and written to this many decimals (~1,800 words, ~28 KB).
+VOCABULARY_SHARE = 0.04
+VOCABULARY_NEUTRAL = 0.5
+VOCABULARY_DECIMALS = 2
+EVIDENCE_AT = OWN_FEATURES.index("word_evidence")
 
 
 @dataclass(frozen=True, slots=True)
 class Example:
-    """One dump as training rows: stage-1 features, label indices, fold, layout."""
+    """One dump as training rows: stage-1 features (word_evidence from no vocabulary until
+    ``with_vocabulary``), label indices, fold, layout, each line's content words and the
+    page's domain."""
 
     features: np.ndarray
     labels: np.ndarray
     fold: int
     layout: str
+    words: tuple[frozenset[str], ...]
+    domain: str
 
 
 def dump_examples(dump: Dump, config: BoilerplateConfig) -> list[Example]:
@@ -83,7 +101,7 @@ def dump_examples(dump: Dump, config: BoilerplateConfig) -> list[Example]:
     variants = [labelled]
     if dump.layout == "article":
         variants.append(seed_sized(labelled, zlib.crc32(dump.id.encode())))
-    return [lines_example(v, fold, dump.layout, config) for v in variants]
+    return [lines_example(v, fold, dump.layout, dump.domain, config) for v in variants]
 
 
 def labelled_lines(dump: Dump) -> list[tuple[str, str]]:
@@ -115,14 +133,69 @@ def seed_sized(labelled: list[tuple[str, str]], draw: int) -> list[tuple[str, st
 
 
 def lines_example(
-    labelled: list[tuple[str, str]], fold: int, layout: str, config: BoilerplateConfig
+    labelled: list[tuple[str, str]],
+    fold: int,
+    layout: str,
+    domain: str,
+    config: BoilerplateConfig,
 ) -> Example:
     """Training rows for labelled lines."""
     lines = [text for text, _ in labelled]
-    catalog = catalog_verdicts(lines, config)
-    features = stage1_matrix(lines, shape_rows(lines, catalog))
+    shapes = shape_rows(lines, catalog_verdicts(lines, config))
+    features = stage1_matrix(lines, shapes, {})
     labels = np.array([LABELS.index(label) for _, label in labelled])
-    return Example(features, labels, fold, layout)
+    words = tuple(frozenset(line_words) for _, line_words in shapes)
+    return Example(features, labels, fold, layout, words, domain)
+
+
+def fit_vocabulary(examples: Sequence[Example]) -> dict[str, float]:
+    """Word -> log-odds that a domain uses it in chrome rather than in content, for the words
+    of at least VOCABULARY_SHARE of the domains (and of 2), smoothed (naive Bayes on whether a
+    domain uses a word at all, so a site's menu repeated on every line counts once), those
+    within VOCABULARY_NEUTRAL of 0 left out (they would add ~0 to the mean).
+
+    Counting domains, not lines, is what makes it carry to sites nobody saw: a word enters
+    only when many sites use it, and weighs by how many of them use it in chrome.
+    """
+    domains: dict[int, dict[str, set[str]]] = {CHROME: {}, CONTENT: {}}
+    for e in examples:
+        for label, words in zip(e.labels.tolist(), e.words, strict=True):
+            if label in domains:
+                for word in words:
+                    domains[label].setdefault(word, set()).add(e.domain)
+    chrome, content = domains[CHROME], domains[CONTENT]
+    # +1: a smoothed share never divides by 0 or reaches 1
+    chrome_domains = len(set().union(*chrome.values())) + 1
+    content_domains = len(set().union(*content.values())) + 1
+    least = max(2, math.ceil(VOCABULARY_SHARE * len({e.domain for e in examples})))
+    vocabulary = {}
+    for word in sorted(chrome.keys() | content.keys()):
+        in_chrome, in_content = chrome.get(word, set()), content.get(word, set())
+        if len(in_chrome | in_content) < least:
+            continue
+        weight = math.log((len(in_chrome) + 0.5) / chrome_domains) - math.log(
+            (len(in_content) + 0.5) / content_domains
+        )
+        if abs(weight) >= VOCABULARY_NEUTRAL:
+            vocabulary[word] = round(weight, VOCABULARY_DECIMALS)
+    return vocabulary
+
+
+def with_vocabulary(example: Example, vocabulary: Mapping[str, float]) -> Example:
+    """The example with its word_evidence columns (its lines' and their neighbours') read
+    from ``vocabulary``."""
+    own = example.features[:, : len(OWN_FEATURES)].copy()
+    own[:, EVIDENCE_AT] = [word_evidence(words, vocabulary) for words in example.words]
+    return replace(example, features=with_neighbours(own))
+
+
+def cross_fitted(examples: Sequence[Example]) -> list[Example]:
+    """The examples with word_evidence from a vocabulary fitted on the other folds' domains
+    only: fitted on their own, the column would be surer on training lines than on any new
+    site's, and the stages would lean on it too much."""
+    folds = sorted({e.fold for e in examples})
+    vocabularies = {fold: fit_vocabulary([e for e in examples if e.fold != fold]) for fold in folds}
+    return [with_vocabulary(e, vocabularies[e.fold]) for e in examples]
 
 
 def catalog_verdicts(lines: list[str], config: BoilerplateConfig) -> list[bool]:
@@ -308,6 +381,8 @@ def train(examples: Sequence[Example], iterations: int = ITERATIONS) -> LineMode
     In-sample verdicts are close enough to out-of-fold ones here (a few dozen weights fitted on
     ~10^5 lines), and fitting stage 1 once instead of once per fold keeps training quick.
     """
+    vocabulary = fit_vocabulary(examples)
+    examples = cross_fitted(examples)
     stage1 = fit_stage(examples, [e.features for e in examples], iterations)
     stage2_rows = [stage2_matrix(e.features, stage1.probabilities(e.features)) for e in examples]
     stage2 = fit_stage(examples, stage2_rows, iterations)
@@ -324,7 +399,9 @@ def train(examples: Sequence[Example], iterations: int = ITERATIONS) -> LineMode
         iterations,
     )
     dek = fit_dek(examples, second, iterations)
-    return LineModel(stage1.weights, stage1.bias, stage2.weights, stage2.bias, ranker, dek)
+    return LineModel(
+        stage1.weights, stage1.bias, stage2.weights, stage2.bias, ranker, dek, vocabulary
+    )
 
 
 def fit_dek(
@@ -379,6 +456,7 @@ def model_json(model: LineModel) -> str:
         },
         "ranker": {"features": list(RANKER_FEATURES), "weights": rounded(model.ranker_weights)},
         "dek": {"features": list(DEK_FEATURES), "weights": rounded(model.dek_weights)},
+        "vocabulary": dict(model.vocabulary),
     }
     return json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n"
 

@@ -113,9 +113,13 @@ def test_topic_overlap_tells_a_heading_from_a_stray_menu_item() -> None:
 
 def test_stage_matrices_have_one_row_per_line_and_see_neighbours() -> None:
     lines = ["Menu", "A Headline About Floods", "A first paragraph that runs on. " * 3, "Share"]
-    stage1 = stage1_matrix(lines, shape_rows(lines, [False, False, False, True]))
+    vocabulary = {"share": 3.0, "floods": -2.0}
+    stage1 = stage1_matrix(lines, shape_rows(lines, [False, False, False, True]), vocabulary)
     assert stage1.shape == (4, len(STAGE1_FEATURES))
     column = {name: i for i, name in enumerate(STAGE1_FEATURES)}
+    # the mean weight of a line's content words ("a" is a function word; a word the vocabulary
+    # lacks weighs 0)
+    assert stage1[:, column["word_evidence"]].tolist()[1::2] == [-2.0 / 3, 3.0]
     assert stage1[:, column["is_first"]].tolist() == [1, 0, 0, 0]
     assert stage1[:, column["above_first_prose"]].tolist() == [1, 1, 0, 0]
     assert stage1[:, column["below_last_prose"]].tolist() == [0, 0, 0, 1]
@@ -157,7 +161,7 @@ def test_predict_is_the_trained_model_on_the_training_matrices(config: RunConfig
     read = 0
     for lines in filter(None, dumps):
         catalog = [is_chrome(line) for line in lines]
-        stage1 = stage1_matrix(lines, shape_rows(lines, catalog))
+        stage1 = stage1_matrix(lines, shape_rows(lines, catalog), model.vocabulary)
         first = softmax(stage1 @ model.stage1_weights + model.stage1_bias)
         expected = softmax(stage2_matrix(stage1, first) @ model.stage2_weights + model.stage2_bias)
         got = predict(lines, catalog, model)

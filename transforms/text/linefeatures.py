@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Mapping
 from itertools import chain, pairwise
 
 from scrapeclean.transforms.text.paragraphs import is_dateline
@@ -200,6 +201,21 @@ def line_shape(line: str, catalog: bool) -> tuple[list[float], set[str]]:
         catalog,
     ]
     return row, content
+
+
+def word_evidence(words: set[str], vocabulary: Mapping[str, float]) -> float:
+    """The mean of the vocabulary's weights over a line's content words (a word it lacks
+    weighs 0): how far the line's words lean to chrome (> 0) or to prose (< 0).
+
+    The vocabulary is learned (scripts/train_line_model.py), from words that many sites use,
+    where the shape columns and CHROME_WORDS see only form and a fixed list: "Courses", "Rates"
+    or a cookie notice written as a sentence look like a heading or prose, but their words
+    recur in other sites' chrome, a subheading's in other sites' articles.
+    """
+    if not words:
+        return 0.0
+    known = vocabulary.keys() & words  # one C-level intersection, no lookup per unknown word
+    return sum(map(vocabulary.__getitem__, known)) / len(words)
 
 
 TABLED_CHARS = 4096  # counts below this have their log looked up

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -27,6 +27,7 @@ from scrapeclean.transforms.text.linefeatures import (
     line_shape,
     log1p_table,
     topic_overlaps,
+    word_evidence,
 )
 from scrapeclean.transforms.text.words import fold_case
 
@@ -38,21 +39,7 @@ ROLES = (*LABELS, "possible_summary")
 POSSIBLE_SUMMARY = len(LABELS)
 MODEL_PATH = Path(__file__).with_name("linemodel.json")
 
-_COLUMN = {name: i for i, name in enumerate(SHAPE_FEATURES)}
-_ENDS_SENTENCE = _COLUMN["ends_sentence"]
-# Shape columns a line is also described by as a neighbour (one and two lines away).
-NEIGHBOUR_SHAPE = (
-    "log_words",
-    "ends_sentence",
-    "capitalised_share",
-    "stopword_share",
-    "chrome_word_share",
-    "credit_word_share",
-    "date_like",
-    "dateline",
-    "catalog",
-)
-_NEIGHBOUR_COLUMNS = [_COLUMN[name] for name in NEIGHBOUR_SHAPE]
+_ENDS_SENTENCE = SHAPE_FEATURES.index("ends_sentence")
 _OFFSETS = (-2, -1, 1, 2)
 PLACE_FEATURES = (
     "relative_position",
@@ -74,10 +61,27 @@ PLACE_FEATURES = (
     "previous_line_overlap",
     "next_line_overlap",
 )
+# What the model's vocabulary (LineModel.vocabulary) says of a line's words.
+WORD_FEATURES = ("word_evidence",)
+# A line's own columns, which its neighbours' columns repeat.
+OWN_FEATURES = (*SHAPE_FEATURES, *PLACE_FEATURES, *WORD_FEATURES)
+# Own columns a line is also described by as a neighbour (one and two lines away).
+NEIGHBOUR_FEATURES = (
+    "log_words",
+    "ends_sentence",
+    "capitalised_share",
+    "stopword_share",
+    "chrome_word_share",
+    "credit_word_share",
+    "date_like",
+    "dateline",
+    "catalog",
+    "word_evidence",
+)
+_NEIGHBOUR_COLUMNS = [OWN_FEATURES.index(name) for name in NEIGHBOUR_FEATURES]
 STAGE1_FEATURES = (
-    *SHAPE_FEATURES,
-    *PLACE_FEATURES,
-    *(f"{name}@{offset:+d}" for offset in _OFFSETS for name in (*NEIGHBOUR_SHAPE, "exists")),
+    *OWN_FEATURES,
+    *(f"{name}@{offset:+d}" for offset in _OFFSETS for name in (*NEIGHBOUR_FEATURES, "exists")),
 )
 STAGE2_FEATURES = (
     *STAGE1_FEATURES,
@@ -111,8 +115,7 @@ DEK_FEATURES = (
 DESCRIPTION_CHARS = (90, 200)
 _STAGE1_AT = {name: i for i, name in enumerate(STAGE1_FEATURES)}
 _DEK_AT = [_STAGE1_AT[name] for name in DEK_COLUMNS]
-# A line's own columns (shape and place), which its neighbours' columns repeat.
-_OWN = len(SHAPE_FEATURES) + len(PLACE_FEATURES)
+_OWN = len(OWN_FEATURES)
 # A line of this many words or more that ends a sentence is prose: it anchors the article.
 PROSE_WORDS = 13
 SHORT_WORDS = 6  # a run of lines this short is a menu, a share bar or a link list
@@ -127,7 +130,8 @@ TAIL_LEANING = 0.25
 @dataclass(frozen=True, slots=True)
 class LineModel:
     """Both stages' weights (features x labels) and biases, the headline ranker's weights
-    (RANKER_FEATURES) and the dek reader's (DEK_FEATURES, then its bias), as numpy arrays."""
+    (RANKER_FEATURES) and the dek reader's (DEK_FEATURES, then its bias), as numpy arrays;
+    and the vocabulary the word_evidence column reads (word -> log-odds of chrome)."""
 
     stage1_weights: np.ndarray
     stage1_bias: np.ndarray
@@ -135,6 +139,7 @@ class LineModel:
     stage2_bias: np.ndarray
     ranker_weights: np.ndarray
     dek_weights: np.ndarray  # DEK_FEATURES, then the bias (log-odds of a dek over a lead)
+    vocabulary: Mapping[str, float] = field(compare=False)
     # Every weight on a stage-1 column, as predict applies them (own_weights): on a line's
     # own row, and on the columns its neighbours read of it.
     own_weights: np.ndarray = field(init=False, repr=False, compare=False)
@@ -163,7 +168,7 @@ _ONE, _DESCRIPTION = _OWN, _OWN + 1
 # predict's score columns: stage 1's labels, stage 2's (their stage-1 part), the ranker's and
 # the dek reader's (theirs, the dek reader's negated), from each line and its neighbours.
 _SCORES = 2 * len(LABELS) + 2
-# The columns a neighbour reads of a line (NEIGHBOUR_SHAPE, then "exists" on the 1).
+# The columns a neighbour reads of a line (NEIGHBOUR_FEATURES, then "exists" on the 1).
 _NEAR = [*_NEIGHBOUR_COLUMNS, _ONE]
 
 
@@ -195,7 +200,7 @@ def own_weights(model: LineModel) -> tuple[np.ndarray, np.ndarray]:
     own[_ONE] = [*model.stage1_bias, *model.stage2_bias, 0.0, -model.dek_weights[-1]]
     own[_DESCRIPTION, -1] = -dek["description_length"]
     near = [
-        joint[[_STAGE1_AT[f"{name}@{offset:+d}"] for name in (*NEIGHBOUR_SHAPE, "exists")]]
+        joint[[_STAGE1_AT[f"{name}@{offset:+d}"] for name in (*NEIGHBOUR_FEATURES, "exists")]]
         for offset in _OFFSETS
     ]
     return own, np.hstack(near)
@@ -266,7 +271,8 @@ def _model_from(data: dict, path: str) -> LineModel:
     if tuple(data["dek"]["features"]) != DEK_FEATURES:
         raise ValueError(f"{path}: dek features differ from this version's")
     ranker, dek = np.array(data["ranker"]["weights"]), np.array(data["dek"]["weights"])
-    return LineModel(*arrays, ranker, dek)
+    vocabulary = {word: float(weight) for word, weight in data["vocabulary"].items()}
+    return LineModel(*arrays, ranker, dek, vocabulary)
 
 
 def shape_rows(lines: list[str], catalog: list[bool]) -> list[tuple[list[float], set[str]]]:
@@ -274,19 +280,34 @@ def shape_rows(lines: list[str], catalog: list[bool]) -> list[tuple[list[float],
     return [line_shape(*pair) for pair in zip(lines, catalog, strict=True)]
 
 
-def stage1_matrix(lines: list[str], shapes: list[tuple[list[float], set[str]]]) -> np.ndarray:
-    """STAGE1_FEATURES: each line's shape, where it sits, and its neighbours' shapes."""
-    n = len(lines)
-    own = np.array(place_rows(lines, shapes), dtype=float)[:, :_OWN]
+def stage1_matrix(
+    lines: list[str],
+    shapes: list[tuple[list[float], set[str]]],
+    vocabulary: Mapping[str, float],
+) -> np.ndarray:
+    """STAGE1_FEATURES: each line's shape, where it sits, what the vocabulary says of its
+    words, and the same of its neighbours."""
+    return with_neighbours(np.array(place_rows(lines, shapes, vocabulary), dtype=float)[:, :_OWN])
+
+
+def with_neighbours(own: np.ndarray) -> np.ndarray:
+    """STAGE1_FEATURES from the lines' OWN_FEATURES: their NEIGHBOUR_FEATURES repeated on the
+    lines _OFFSETS away (zeros and "exists" 0 past either end)."""
+    n = len(own)
     around = np.zeros((n + 4, len(_NEIGHBOUR_COLUMNS) + 1))
     around[2:-2, :-1] = own[:, _NEIGHBOUR_COLUMNS]
     around[2:-2, -1] = 1.0
     return np.hstack((own, *(around[2 + offset : 2 + offset + n] for offset in _OFFSETS)))
 
 
-def place_rows(lines: list[str], shapes: list[tuple[list[float], set[str]]]) -> list[list[float]]:
-    """Each line's own stage-1 columns (its shape, then PLACE_FEATURES), a 1 and whether it is
-    as long as a page description (predict's _ONE and _DESCRIPTION), as one list.
+def place_rows(
+    lines: list[str],
+    shapes: list[tuple[list[float], set[str]]],
+    vocabulary: Mapping[str, float],
+) -> list[list[float]]:
+    """Each line's own stage-1 columns (its shape, then PLACE_FEATURES and WORD_FEATURES), a 1
+    and whether it is as long as a page description (predict's _ONE and _DESCRIPTION), as one
+    list.
 
     The place columns are plain Python per line, their logs looked up (every count is at most
     the number of lines), and each line's row goes to numpy as one list: a dump has a few
@@ -310,7 +331,7 @@ def place_rows(lines: list[str], shapes: list[tuple[list[float], set[str]]]) -> 
     span = max(n - 1, 1)
     above = 0
     table = []
-    for i, row in enumerate(rows):
+    for i, (row, words) in enumerate(shapes):
         table.append(
             [
                 *row,
@@ -332,6 +353,7 @@ def place_rows(lines: list[str], shapes: list[tuple[list[float], set[str]]]) -> 
                 overall[i],
                 previous[i],
                 following[i],
+                word_evidence(words, vocabulary),
                 1.0,
                 len(lines[i]) < TABLED_CHARS and _DESCRIPTION_LENGTH[len(lines[i])],
             ]
@@ -395,7 +417,7 @@ def predict(lines: list[str], catalog: list[bool], model: LineModel) -> Reading:
     zeros stands for a missing neighbour.
     """
     n, k = len(lines), len(LABELS)
-    rows = place_rows(lines, shape_rows(lines, catalog))
+    rows = place_rows(lines, shape_rows(lines, catalog), model.vocabulary)
     rows.append(_NO_LINE)
     own = np.array(rows, dtype=float)
     near = (own[:, _NEAR] @ model.neighbour_weights).reshape(n + 1, len(_OFFSETS), -1)
@@ -433,7 +455,7 @@ def _gathers(n: int) -> tuple[np.ndarray, np.ndarray]:
 def dek_columns(stage1: np.ndarray, second: np.ndarray) -> np.ndarray:
     """DEK_FEATURES of every line, from its stage-1 columns and stage 2's probabilities."""
     own = stage1[:, _DEK_AT]
-    description = description_length(np.expm1(stage1[:, _STAGE1_AT["log_chars"]]))
+    description = description_length(np.rint(np.expm1(stage1[:, _STAGE1_AT["log_chars"]])))
     longer = stage1[:, _STAGE1_AT["log_words@+1"]] - stage1[:, _STAGE1_AT["log_words"]]
     return np.column_stack((own, description, longer, log_probabilities(second)))
 
@@ -445,15 +467,14 @@ def log_probabilities(probabilities: np.ndarray) -> np.ndarray:
 
 
 def description_length(chars: np.ndarray) -> np.ndarray:
-    """Whether each count of characters (as the log_chars column gives it back) is a page
-    description's (DESCRIPTION_CHARS)."""
+    """Whether each count of characters is a page description's (DESCRIPTION_CHARS)."""
     return (DESCRIPTION_CHARS[0] <= chars) & (chars <= DESCRIPTION_CHARS[1])
 
 
-# description_length by a line's characters, as dek_columns computes it from log_chars (90
-# itself comes back as 89.99999999999999 and is not one); a line of TABLED_CHARS or more is
-# far past DESCRIPTION_CHARS.
-_DESCRIPTION_LENGTH = description_length(np.expm1(log1p_table(TABLED_CHARS - 1))).tolist()
+# description_length by a line's characters (dek_columns rounds log_chars' count back: 90
+# comes back as 89.99999999999999); a line of TABLED_CHARS or more is far past
+# DESCRIPTION_CHARS.
+_DESCRIPTION_LENGTH = description_length(np.arange(TABLED_CHARS)).tolist()
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:

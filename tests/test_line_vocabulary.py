@@ -28,7 +28,7 @@ def test_a_word_enters_when_many_sites_use_it_not_when_one_site_repeats_it() -> 
     one = site("template.example", 0, ["Gazette"] * 200)
     vocabulary = fit_vocabulary([*sites, one])
     assert vocabulary["newsletter"] > 0  # chrome on every site that uses it
-    assert vocabulary["harbour"] < 0  # prose on every site that uses it
+    assert "harbour" not in vocabulary  # prose on every site that uses it: no chrome evidence
     assert "gazette" not in vocabulary  # 200 lines, but one site
 
 

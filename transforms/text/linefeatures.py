@@ -205,12 +205,12 @@ def line_shape(line: str, catalog: bool) -> tuple[list[float], set[str]]:
 
 def word_evidence(words: set[str], vocabulary: Mapping[str, float]) -> float:
     """The mean of the vocabulary's weights over a line's content words (a word it lacks
-    weighs 0): how far the line's words lean to chrome (> 0) or to prose (< 0).
+    weighs 0): how far the line's words lean to chrome.
 
-    The vocabulary is learned (scripts/train_line_model.py), from words that many sites use,
-    where the shape columns and CHROME_WORDS see only form and a fixed list: "Courses", "Rates"
-    or a cookie notice written as a sentence look like a heading or prose, but their words
-    recur in other sites' chrome, a subheading's in other sites' articles.
+    The vocabulary is learned (scripts/train_line_model.py) from words that many sites use in
+    chrome, where the shape columns and CHROME_WORDS see only form and a fixed list: "Courses",
+    "Rates" or a cookie notice written as a sentence look like a heading or prose, but their
+    words recur in other sites' chrome.
     """
     if not words:
         return 0.0

@@ -15,7 +15,7 @@ from scrapeclean.transforms.records import Article, Document, Reject, RejectReas
 from scrapeclean.transforms.text.boilerplate import any_of, check_patterns
 from scrapeclean.transforms.text.catalog import BYLINE_PATTERNS, CREDIT_PATTERNS
 from scrapeclean.transforms.text.paragraphs import is_dateline, split_paragraphs
-from scrapeclean.transforms.text.words import content_hash, content_word_overlap, ends_sentence
+from scrapeclean.transforms.text.words import content_word_overlap, ends_sentence, words_hash
 
 _CLOSING_PARENTHESES = re.compile(r"\s*\(([^()]{1,400})\)\s*$")
 
@@ -133,13 +133,8 @@ def text_fields(paragraphs: list[str]) -> dict[str, Any]:
     paragraph, the body the rest joined by a blank line, counts and hash over both.
     """
     lead, body = paragraphs[0], "\n\n".join(paragraphs[1:])
-    text = f"{lead}\n\n{body}" if body else lead
-    return {
-        "lead": lead,
-        "body": body,
-        "n_words": len(text.split()),
-        "content_hash": content_hash(text),
-    }
+    words = (f"{lead}\n\n{body}" if body else lead).split()  # one split for count and hash
+    return {"lead": lead, "body": body, "n_words": len(words), "content_hash": words_hash(words)}
 
 
 def read_head(
@@ -168,7 +163,8 @@ def take_credits(
     content: list[str] = []
     credits: list[str] = []
     for index, paragraph in enumerate(paragraphs):
-        short = len(paragraph.split()) <= config.max_credit_words
+        # split() stops counting past the limit: a long paragraph is not cut into all its words.
+        short = len(paragraph.split(None, config.max_credit_words)) <= config.max_credit_words
         is_credit = index in marked or (
             short and rules.credit is not None and rules.credit.search(paragraph)
         )

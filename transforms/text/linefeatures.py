@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
-from itertools import chain, pairwise
+from itertools import compress, pairwise
 
 from scrapeclean.transforms.text.paragraphs import is_dateline
 from scrapeclean.transforms.text.words import ends_sentence
@@ -221,10 +220,13 @@ def topic_overlaps(
     A heading shares words with the paragraphs it heads, a dek with its headline and the whole
     article; a menu item or a teaser for another article shares few.
     """
-    # One count over all prose lines' words (Counter.update per line costs a Python call each).
-    document = Counter(chain.from_iterable(w for w, p in zip(words, prose, strict=True) if p))
-    seen = document.keys()  # in some prose line
-    shared = {word for word, lines in document.items() if lines > 1}  # in a second one too
+    # Two set operations a prose line, not a step of Python per word (a Counter of the words,
+    # then those counted twice): topic_overlaps 12 -> 8 us on a seed dump's eight lines.
+    seen: set[str] = set()  # in some prose line
+    shared: set[str] = set()  # in a second one too
+    for line_words in compress(words, prose):
+        shared |= seen & line_words
+        seen |= line_words
     sizes = [len(line_words) or 1 for line_words in words]
     overall = [
         len(line_words & (shared if is_prose else seen)) / size

@@ -392,20 +392,23 @@ def predict(lines: list[str], catalog: list[bool], model: LineModel) -> Reading:
     fewer numpy calls: a dump has a few dozen lines, where numpy's cost per call, not its
     arithmetic, is what counts. Each line's own row times own_weights gives its part of every
     score, its _NEAR columns times neighbour_weights its part of each neighbour's; a row of
-    zeros stands for a missing neighbour.
+    zeros stands for a missing neighbour. Rows are gathered with ``take`` (~0.3 us a call on a
+    seed dump), not fancy indexing (~2 us): the same elements in the same order.
     """
     n, k = len(lines), len(LABELS)
     rows = place_rows(lines, shape_rows(lines, catalog))
     rows.append(_NO_LINE)
     own = np.array(rows, dtype=float)
-    near = (own[:, _NEAR] @ model.neighbour_weights).reshape(n + 1, len(_OFFSETS), -1)
+    near = own.take(_NEAR_AT, axis=1) @ model.neighbour_weights  # one block per offset
     neighbours, window = _gathers(n)
-    scores = own[:n] @ model.own_weights + near[neighbours, _OFFSET_AT].sum(axis=1)
+    parts = near.reshape((n + 1) * len(_OFFSETS), -1).take(neighbours, axis=0)
+    scores = own[:n] @ model.own_weights + parts.sum(axis=1)
     first = np.concatenate((softmax(scores[:, :k]), _NO_PROBABILITIES))
     # Stage 2's context without its matrix (see context_weights): each line's stage-1
     # probabilities and those of the _REACH lines either side, then the headline columns.
     context = np.concatenate(
-        (first[window].reshape(n, -1), headline_context(first[:n, HEADLINE])), axis=1
+        (first.take(window, axis=0).reshape(n, -1), headline_context(first[:n, HEADLINE])),
+        axis=1,
     )
     second = softmax(scores[:, k : 2 * k] + context @ model.context_weights)
     late = scores[:, 2 * k :] + log_probabilities(second) @ model.late_weights
@@ -414,20 +417,21 @@ def predict(lines: list[str], catalog: list[bool], model: LineModel) -> Reading:
 
 _NO_LINE = [0.0] * (_DESCRIPTION + 1)
 _NO_PROBABILITIES = np.zeros((1, len(LABELS)))
-_OFFSET_AT = np.arange(len(_OFFSETS))
+_NEAR_AT = np.array(_NEAR)
 
 
 @functools.lru_cache(maxsize=256)
 def _gathers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """For a dump of n lines, the rows predict reads for each line: its _OFFSETS neighbours,
-    and its stage-2 window (offsets -_REACH .. _REACH); n (the row of zeros) where there is no
+    """For a dump of n lines, the rows predict reads for each line: its _OFFSETS neighbours'
+    blocks of neighbour_weights' product (row line * len(_OFFSETS) + offset's index), and its
+    stage-2 window (offsets -_REACH .. _REACH); line n (the row of zeros) where there is no
     such line. Cached: the same few sizes recur."""
     lines = np.arange(n)[:, None]
     neighbours = lines + np.array(_OFFSETS)
     window = lines + np.arange(-_REACH, _REACH + 1)
     for at in (neighbours, window):
         at[(at < 0) | (at >= n)] = n
-    return neighbours, window
+    return neighbours * len(_OFFSETS) + np.arange(len(_OFFSETS)), window
 
 
 def dek_columns(stage1: np.ndarray, second: np.ndarray) -> np.ndarray:

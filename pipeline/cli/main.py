@@ -96,6 +96,7 @@ def plan_workers(args: argparse.Namespace, beam_args: list[str]) -> tuple[list[s
         SMALL_RUN_FILES,
         measure_inputs,
     )
+    from scrapeclean.transforms.text.sandbox import start_server
 
     size = measure_inputs(args.input)
     asked = worker_flags(args.workers)
@@ -103,6 +104,9 @@ def plan_workers(args: argparse.Namespace, beam_args: list[str]) -> tuple[list[s
         if args.format not in PAGE_FORMATS and not size.mostly_pages:
             return beam_args, args.workers
         threads = worker_flags(args.workers, threads=True)
+        # The pages are extracted in children forked from one warm server: it warms up while
+        # Beam starts.
+        start_server()
         return [arg for arg in beam_args if arg not in asked] + threads, args.workers
     if not args.quiet:
         print(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import multiprocessing
+import multiprocessing.context
 import os
 import signal
 import sys
@@ -25,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing import forkserver
 from typing import Any
 
 from scrapeclean.transforms.records import PickledAsArguments
@@ -110,15 +112,34 @@ class Sandbox:
             process.join(timeout=5)
 
 
+def start_server() -> None:
+    """Start this process's server now, in the background: its warm-up (~2.5 s) then runs while
+    the caller starts the rest of the run (the launcher builds and starts the Beam pipeline,
+    ~3 s), and the first child is a fork instead of a wait. Without this the first call starts
+    it."""
+    _STARTER.submit(_ensure_server)
+
+
+def _ensure_server() -> None:
+    _server_context()
+    forkserver.ensure_running()
+
+
+def _server_context() -> multiprocessing.context.ForkServerContext:
+    """multiprocessing's forkserver context, its server set up by text/sandbox_parent.py. The
+    server is one per process; the preload list is set for its first start, and again for a
+    start after it died."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([sandbox_parent.__name__])
+    return context
+
+
 def _start(module: str) -> ProcessPoolExecutor:
     """A pool of one child that has imported ``module``: started here, outside the time limit,
     because the server's first start on a loaded machine takes seconds and is no fault of the
-    first record. The server is one per process; the preload list is set for its first start,
-    and again for a start after it died.
+    first record.
     """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([sandbox_parent.__name__])
-    pool = ProcessPoolExecutor(1, mp_context=context, initializer=_die_with_parent)
+    pool = ProcessPoolExecutor(1, mp_context=_server_context(), initializer=_die_with_parent)
     with _main_left_behind():
         future = pool.submit(_import, module)  # the pool launches its child here
     future.result()

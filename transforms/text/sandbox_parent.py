@@ -54,7 +54,10 @@ def _set_up() -> None:
     die_with_parent()
     from scrapeclean.transforms.html.extract import warm_up
 
-    warm_up()
+    # Only speed is at stake: a warm-up that fails leaves the children to pay their first
+    # calls, where an exception out of this import would end the server, and every page.
+    with contextlib.suppress(Exception):
+        warm_up()
     # Back to Python's default, which forks inherit: the server ignores SIGINT by itself from
     # its next lines on, and a child ignoring it marks that child as set up (test_signals).
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -14,7 +14,7 @@ from scrapeclean.transforms.records import Document, Reject, RejectReason
 
 # Dates that reach htmldate's slow path: a Spanish text date its own patterns cannot read goes
 # to dateparser, which on its first call in a process loads and compiles every locale (1.8-3.8 s
-# here, then ~20 ms a call), and a day with a month name but no year makes it list every
+# here, then 15-30 ms a call), and a day with a month name but no year makes it list every
 # locale's month names (0.25 s). wcxb-dev's pages send 41 such strings over 549 pages.
 WARM_UP_PAGE = (
     "<html><body><article><p>Publicado el martes, 3 de marzo de 2021</p>"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -122,9 +123,10 @@ def run_trafilatura(pages: Sequence[Page]) -> tuple[dict[str, Output], float]:
     import trafilatura  # only the benchmark runs the reference itself
 
     decoded = {page.id: decode_html(page.html) for page in pages}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     texts = {page.id: trafilatura.extract(decoded[page.id]) or "" for page in pages}
     speed = len(pages) / (time.perf_counter() - started)
+    print(f"trafilatura extract(): {time.process_time() - cpu:.1f} s CPU")
     outputs = {}
     for page in pages:
         meta = trafilatura.bare_extraction(decoded[page.id], with_metadata=True)
@@ -159,6 +161,11 @@ def run_cli(pages: Sequence[Page], workers: int) -> tuple[dict[str, Output], flo
         outputs[Path(row["source"]).name.removesuffix(".html.gz")] = Output(
             text, row["headline"], day
         )
+    print(
+        f"scrapeclean run: {measured.seconds:.1f} s wall, {measured.cpu_seconds:.1f} s CPU over"
+        f" its process tree, {measured.tree_peak_mb:.0f} MB tree peak, load average"
+        f" {os.getloadavg()[0]:.1f} at the end"
+    )
     return outputs, len(pages) / measured.seconds
 
 

@@ -64,6 +64,18 @@ def set_up(pid: int) -> bool:
     return False
 
 
+def sandbox_children(pids: dict[int, str]) -> list[int]:
+    """The extraction children among ``pids``: forks of the sandbox's server (multiprocessing's
+    forkserver), whose command line they share with it."""
+    table = processes()
+    server = "multiprocessing.forkserver"
+    return [
+        pid
+        for pid, command in pids.items()
+        if server in command and server in table.get(table.get(pid, (0, ""))[0], (0, ""))[1]
+    ]
+
+
 def stop_a_sandbox(process: subprocess.Popen[bytes], beam_workers: int = 0) -> dict[int, str]:
     """Wait until an extraction sandbox is set up (bounded: 120 s), SIGSTOP it; return every
     process below the CLI at that point.
@@ -71,12 +83,12 @@ def stop_a_sandbox(process: subprocess.Popen[bytes], beam_workers: int = 0) -> d
     With ``beam_workers``, also until that many Beam workers ignore SIGINT: a worker takes
     that over when its first DoFn sets up (transforms/beam/lifeline.py), and one still starting
     when Ctrl-C lands prints Beam's KeyboardInterrupt traceback. A sandbox child comes up in
-    ~0.4 s, so the first one can be ready before the other worker has set up.
+    a fork, so the first one can be ready before the other worker has set up.
     """
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
         children = descendants(process.pid)
-        ready = [pid for pid, command in children.items() if "spawn_main" in command]
+        ready = sandbox_children(children)
         workers = [
             pid
             for pid, command in children.items()
@@ -188,9 +200,10 @@ def test_watch_finishes_its_batch_on_ctrl_c(tmp_path: Path) -> None:
         shutil.copy(page, landing / page.name)
     command = [str(SCRIPT), "watch", "--input", str(landing / "*"), "--output", str(output)]
     with started([*command, "--settle", "0", *SLOW], tmp_path / "stderr") as process:
-        sandbox = next(pid for pid, line in stop_a_sandbox(process).items() if "spawn_main" in line)
+        sandboxes = sandbox_children(stop_a_sandbox(process))
         os.killpg(process.pid, signal.SIGINT)  # reaches the stopped sandbox when it goes on
-        os.kill(sandbox, signal.SIGCONT)
+        for sandbox in sandboxes:
+            os.kill(sandbox, signal.SIGCONT)
         assert process.wait(timeout=120) == 0
     assert "Traceback" not in (tmp_path / "stderr").read_text()
     (run,) = json.loads((output / "runs.json").read_text())["runs"]

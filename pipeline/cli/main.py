@@ -96,6 +96,7 @@ def plan_workers(args: argparse.Namespace, beam_args: list[str]) -> tuple[list[s
         SMALL_RUN_FILES,
         measure_inputs,
     )
+    from scrapeclean.transforms.text.sandbox import start_server
 
     size = measure_inputs(args.input)
     asked = worker_flags(args.workers)
@@ -103,6 +104,10 @@ def plan_workers(args: argparse.Namespace, beam_args: list[str]) -> tuple[list[s
         if args.format not in PAGE_FORMATS and not size.mostly_pages:
             return beam_args, args.workers
         threads = worker_flags(args.workers, threads=True)
+        # The pages are extracted in children forked from one server, which warms up while
+        # Beam starts; it inherits the environment here, the malloc settings included.
+        tune_malloc_for_workers()
+        start_server()
         return [arg for arg in beam_args if arg not in asked] + threads, args.workers
     if not args.quiet:
         print(

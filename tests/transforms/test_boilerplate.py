@@ -110,6 +110,21 @@ def test_extra_rules_extend_the_catalog() -> None:
     assert removed == ["daily planet staff", "Tip: call us"]
 
 
+@pytest.mark.parametrize(
+    ("pattern", "line"),
+    [
+        (r"\d+ shares?", "12 Shares"),
+        (r"(?:no|\w+) likes", "Zero likes"),
+        (r"ſponsored by \w+", "Sponsored by Acme"),  # case-insensitively, "ſ" is an "s"
+        (r"(?=k)kiosk", "Kiosk"),
+        (r"[^.]{0,20}\. reprints", "Ask us. Reprints"),
+    ],
+)
+def test_a_pattern_matches_whatever_its_line_opens_with(pattern: str, line: str) -> None:
+    config = BoilerplateConfig(extra_patterns=(pattern,))
+    assert catalog_removed([line, "Prose stays here."], config) == [line]
+
+
 def test_normalize_line_folds_case_spacing_and_edge_punctuation() -> None:
     assert normalize_line("  »  Share   THIS article: ") == "share this article"
 

@@ -76,6 +76,21 @@ def test_chrome_credit_and_news_cues(line: str, column: str) -> None:
     assert shape(line)[column] > 0
 
 
+@pytest.mark.parametrize(
+    ("line", "date_like"),
+    [
+        ("Built in 1978, rebuilt in 2024", True),
+        ("Doors open at 9:30 tonight", True),
+        ("Filed 31.12.2024 by the court", True),
+        ("Invoice 219876 is paid", False),  # a year inside a longer number is none
+        ("Ref 31/12/20245 and 12:305", False),
+        ("A1999 model", True),  # only a digit before it makes it part of a number
+    ],
+)
+def test_dates_and_times_not_inside_longer_numbers(line: str, date_like: bool) -> None:
+    assert shape(line)["date_like"] == date_like
+
+
 def test_capitals_and_digits_are_shares_of_the_line_start() -> None:
     got = shape("WORLD CUP 2026")
     assert got["upper_share"] == pytest.approx(8 / 14)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from dataclasses import replace
@@ -59,3 +61,55 @@ def test_a_page_comes_back_from_the_child_as_the_stage_makes_it_in_process() -> 
     assert extracted == extract_document(document, HtmlConfig())
     assert isinstance(refused, Reject) and refused.reason == RejectReason.EMPTY
     assert refused == extract_document(replace(document, text="<p></p>"), HtmlConfig())
+
+
+def child_pid(_record: object, _section: object) -> int:
+    """In the child: its pid."""
+    return os.getpid()
+
+
+def dateparser_ready(_record: object, _section: object) -> bool:
+    """In the child: whether htmldate's dateparser is built (every locale loaded), which its
+    first text date pays for otherwise (1.8-3.8 s here)."""
+    from htmldate.extractors import get_external_parser
+
+    return get_external_parser.cache_info().currsize == 1
+
+
+def page(name: str = "news_page.html") -> Document:
+    decoded = decode_document((FIXTURES / name).read_bytes(), name, "html", READ, is_html=True)
+    assert isinstance(decoded, Document)
+    return decoded
+
+
+def test_every_child_starts_with_the_extraction_warm_and_a_new_pid() -> None:
+    # Children are forks of a server that ran the extraction once: the first, a second
+    # sandbox's, and a replacement after a timeout all start with dateparser built.
+    first, second = Sandbox(60.0), Sandbox(60.0)
+    try:
+        pids = [first.call(child_pid, None, None), second.call(child_pid, None, None)]
+        ready = [
+            first.call(dateparser_ready, None, None),
+            second.call(dateparser_ready, None, None),
+        ]
+        first.close()  # what a timeout does
+        pids.append(first.call(child_pid, None, None))
+        ready.append(first.call(dateparser_ready, None, None))
+    finally:
+        first.close()
+        second.close()
+    assert ready == [True, True, True]
+    assert len(set(pids)) == 3 and os.getpid() not in pids
+
+
+def test_a_child_killed_between_pages_is_replaced_and_the_next_page_is_extracted() -> None:
+    # The OOM killer or a user may end an idle child: the next page is no cause of it.
+    sandbox = Sandbox(60.0)
+    try:
+        killed = sandbox.call(child_pid, None, None)
+        os.kill(killed, signal.SIGKILL)
+        extracted = sandbox.call(extract_document, page(), HtmlConfig())
+        assert sandbox.call(child_pid, None, None) != killed
+    finally:
+        sandbox.close()
+    assert extracted == extract_document(page(), HtmlConfig())

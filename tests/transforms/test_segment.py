@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.records import Article, Document, Reject, RejectReason
 from scrapeclean.transforms.text.paragraphs import is_hard_wrapped, split_paragraphs
-from scrapeclean.transforms.text.segment import segment_document
+from scrapeclean.transforms.text.segment import needles_of, segment_document
 from scrapeclean.transforms.text.words import ends_sentence
 
 HEADLINE = "Port Strike Enters Second Week as Talks Stall"
@@ -67,6 +68,40 @@ def test_credits_and_bylines_move_to_credits(config: RunConfig) -> None:
         "By Anna de Wit and Marc Peeters\nReporting by Anna de Wit; Editing by Tom Hale\n"
         "The Associated Press contributed to this report."
     )
+
+
+@pytest.mark.parametrize(
+    "credit",
+    [
+        "THE ASSOCIATED PRESS CONTRIBUTED TO THIS REPORT.",
+        "Jürgen Müller contributed to this report.",
+        "The Associated Press contributed to thiſ report.",  # IGNORECASE: "ſ" is an "s"
+        "This story includes reporting from Reuters.",
+    ],
+)
+def test_credit_lines_are_found_in_any_case_and_script(credit: str, config: RunConfig) -> None:
+    article = segment("\n".join([HEADLINE, LEAD, *BODY, credit]), config)
+    assert article.credits == credit and article.body == "\n\n".join(BODY)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        (r"\bincludes? (contributions|reporting) from\b", "It Includes Reporting From AP"),
+        (r"^(compiled|written) by\b", "WRITTEN BY Jane Doe"),
+        (r"[^.]{0,80}\. all rights reserved", "(c) 2025 Paper. All Rights Reserved"),
+        (r"(a|b)xyz|q+rst", "QQRST"),
+    ],
+)
+def test_needles_are_in_every_text_a_pattern_matches(pattern: str, text: str) -> None:
+    assert re.search(pattern, text, re.IGNORECASE)
+    needles = needles_of(pattern)
+    assert needles is not None and any(needle in text.lower() for needle in needles)
+
+
+@pytest.mark.parametrize("pattern", [r"\w+\d", r"(a|b)|cd", "ſ"])
+def test_no_needles_where_a_match_needs_no_known_ascii_string(pattern: str) -> None:
+    assert needles_of(pattern) is None  # "ſ" matches "s" and "S" case-insensitively
 
 
 def test_trailing_parenthesised_credit_is_split_off(config: RunConfig) -> None:

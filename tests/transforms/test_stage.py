@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 
 import apache_beam as beam
@@ -95,6 +97,33 @@ def test_a_hanging_record_becomes_a_timeout_reject_and_the_rest_goes_on() -> Non
     run = pipeline.run()
     run.wait_until_finish()
     assert counters(run, "hang") == {"in": 4, "out": 3, "rejected.timeout": 1}
+
+
+def crash_on_request(document: Document, section: int) -> Document:
+    """A toy stage whose process dies (as in a segfault or an OOM kill) on the text 'crash'."""
+    if document.text == "crash":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return Document(document.source, document.doc_id, "text", b"", document.text * section)
+
+
+def test_a_record_that_kills_its_process_becomes_an_internal_error_and_the_rest_goes_on() -> None:
+    pipeline = TestPipeline(runner=RUNNER)
+    stage = RunStages([StageCall("crash", crash_on_request, 2, 60)])
+    result = pipeline | beam.Create([doc("a"), doc("crash"), doc("b")]) | stage
+    assert_that(
+        result.records | "Texts" >> beam.Map(lambda d: d.text),
+        equal_to(["aa", "bb"]),
+        label="CheckRecords",
+    )
+    detail = "crash: StageCrashedError: the stage's process died on this record, twice"
+    assert_that(
+        result.rejects | "Reasons" >> beam.Map(lambda r: (r.doc_id, r.reason, r.detail)),
+        equal_to([("id-crash", RejectReason.INTERNAL_ERROR, detail)]),
+        label="CheckRejects",
+    )
+    run = pipeline.run()
+    run.wait_until_finish()
+    assert counters(run, "crash") == {"in": 3, "out": 2, "rejected.internal_error": 1}
 
 
 def no_b(document: Document, section: int) -> Document | Reject:

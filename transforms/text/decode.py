@@ -274,6 +274,9 @@ def decode_html(data: bytes, http_charset: str | None = None) -> str:
         as_utf8 = data.decode("utf-8")
     except UnicodeDecodeError:
         as_utf8 = None
+    if declared == "utf-8" and as_utf8 is not None:
+        # Decoded already (96% of wcxb-dev's pages; decoding again took 0.12 of 0.29 ms a page).
+        return as_utf8
     # A page saved again as UTF-8 often keeps its old single-byte declaration; valid multi-byte
     # UTF-8 is near impossible by accident, so then the bytes win over the stale <meta>.
     if declared and not (

@@ -4,14 +4,19 @@ A page that hangs an extractor, or a library that crashes, must cost one documen
 ``timeout`` or ``internal_error`` reject), not the run. Threads cannot do this: a stuck regex or
 parser holds the GIL and cannot be cancelled, so the child process is killed and replaced.
 The child also dies with its parent, however the parent ends (issue 17).
+
+Children are forks of one server per process (multiprocessing's forkserver, set up by
+text/sandbox_parent.py), which has imported and warmed the extraction stage: a second child, and
+every replacement, costs a fork instead of ~2.5 s of start-up. The chain of deaths: the server
+dies with this process (the kernel's parent-death signal), each child with the server.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import importlib
 import multiprocessing
+import multiprocessing.context
 import os
 import signal
 import sys
@@ -21,16 +26,17 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing import forkserver
 from typing import Any
 
 from scrapeclean.transforms.records import PickledAsArguments
+from scrapeclean.transforms.text import sandbox_parent
 
 MAX_STAGE_TIMEOUT_SECONDS = 86_400.0
-_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
-# Children are started from this one thread, which lives as long as the process: Linux sends
-# the parent-death signal when the *thread* that started a child ends, and a Beam bundle thread
-# can end while its DoFn, and so its sandbox, lives on.
+# Children, and so the server they fork from, are started from this one thread, which lives as
+# long as the process: Linux sends the parent-death signal when the *thread* that started a
+# process ends, and a Beam bundle thread can end while its DoFn, and so its sandbox, lives on.
 _STARTER = ThreadPoolExecutor(1, thread_name_prefix="sandbox-start")
 
 
@@ -62,9 +68,9 @@ class StageCrashedError(Exception):
 class Sandbox:
     """One long-lived child process that runs ``fn(record, section)`` calls one at a time.
 
-    The child starts on first use ("spawn": no forked gRPC threads from a Beam worker) and is
-    killed and replaced after a timeout or a crash. Functions and records are pickled, so
-    ``fn`` must be a module-level function.
+    The child starts on first use, forked from the warm server (not from this process: no
+    forked gRPC threads from a Beam worker), and is killed and replaced after a timeout or a
+    crash. Functions and records are pickled, so ``fn`` must be a module-level function.
     """
 
     def __init__(self, timeout_seconds: float) -> None:
@@ -72,18 +78,26 @@ class Sandbox:
         self._pool: ProcessPoolExecutor | None = None
 
     def call(self, fn: Callable[[Any, Any], Any], record: Any, section: Any) -> Any:
-        """``fn(record, section)`` in the child; StageTimeoutError or StageCrashedError if not."""
-        if self._pool is None:
-            self._pool = _STARTER.submit(_start, fn.__module__).result()
-        future = self._pool.submit(_call, fn, _flat(record), section)
-        try:
-            return _rebuilt(future.result(timeout=self._timeout))
-        except FutureTimeoutError:
-            self.close()
-            raise StageTimeoutError(f"took longer than {self._timeout:g} s") from None
-        except BrokenProcessPool:
-            self.close()
-            raise StageCrashedError("the stage's process died") from None
+        """``fn(record, section)`` in the child; StageTimeoutError or StageCrashedError if not.
+
+        A record whose child dies goes once more to a new child, and is a crash only if that
+        one dies too: a child can die between records (the OOM killer picks the biggest
+        process, a user kills it), and the next record, no cause of it, must not pay. A fork of
+        the warm server makes the second try cheap; a timeout is not tried again.
+        """
+        flat = _flat(record)
+        for _ in range(2):
+            if self._pool is None:
+                self._pool = _STARTER.submit(_start, fn.__module__).result()
+            try:
+                future = self._pool.submit(_call, fn, flat, section)
+                return _rebuilt(future.result(timeout=self._timeout))
+            except FutureTimeoutError:
+                self.close()
+                raise StageTimeoutError(f"took longer than {self._timeout:g} s") from None
+            except BrokenProcessPool:
+                self.close()
+        raise StageCrashedError("the stage's process died on this record, twice")
 
     def close(self) -> None:
         """Kill the child process, if any; the next call starts a new one."""
@@ -98,16 +112,34 @@ class Sandbox:
             process.join(timeout=5)
 
 
+def start_server() -> None:
+    """Start this process's server now, in the background: its warm-up (~2.5 s) then runs while
+    the caller starts the rest of the run (the launcher builds and starts the Beam pipeline,
+    ~3 s), and the first child is a fork instead of a wait. Without this the first call starts
+    it."""
+    _STARTER.submit(_ensure_server)
+
+
+def _ensure_server() -> None:
+    _server_context()
+    forkserver.ensure_running()
+
+
+def _server_context() -> multiprocessing.context.ForkServerContext:
+    """multiprocessing's forkserver context, its server set up by text/sandbox_parent.py. The
+    server is one per process; the preload list is set for its first start, and again for a
+    start after it died."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([sandbox_parent.__name__])
+    return context
+
+
 def _start(module: str) -> ProcessPoolExecutor:
     """A pool of one child that has imported ``module``: started here, outside the time limit,
-    because a cold start on a loaded machine takes seconds and is no fault of the first record.
+    because the server's first start on a loaded machine takes seconds and is no fault of the
+    first record.
     """
-    pool = ProcessPoolExecutor(
-        1,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_die_with_parent,
-        initargs=(os.getpid(),),
-    )
+    pool = ProcessPoolExecutor(1, mp_context=_server_context(), initializer=_die_with_parent)
     with _main_left_behind():
         future = pool.submit(_import, module)  # the pool launches its child here
     future.result()
@@ -118,11 +150,11 @@ def _start(module: str) -> ProcessPoolExecutor:
 def _main_left_behind() -> Iterator[None]:
     """While a child is launched, ``__main__`` is a copy that names no module or file.
 
-    "spawn" runs the parent's main module again in the child; in a Beam worker that is
-    sdk_worker_main, which imports all of Beam (1.3 s a child here, against 0.1 s without),
-    and in the CLI the whole command line. The child needs only the stage's module (``fn``
-    pickles by reference to it). The copy keeps main's names for any thread that looks there
-    meanwhile.
+    A child forked from the server runs the parent's main module again (multiprocessing's
+    preparation data names it); in a Beam worker that is sdk_worker_main, which imports all of
+    Beam (1.3 s a child here, against 0.1 s without), and in the CLI the whole command line.
+    The child needs only the stage's module (``fn`` pickles by reference to it). The copy
+    keeps main's names for any thread that looks there meanwhile.
     """
     main = sys.modules["__main__"]
     stand_in = types.ModuleType("__main__")
@@ -136,13 +168,14 @@ def _main_left_behind() -> Iterator[None]:
         sys.modules["__main__"] = main
 
 
-def _die_with_parent(parent: int) -> None:
-    """In the child, first: the kernel kills it the moment its parent dies (Linux's
-    PR_SET_PDEATHSIG; a watching thread could not run while a stuck regex holds the GIL), and
-    it ignores SIGINT, which Ctrl-C sends to the whole process group: its parent decides."""
-    with contextlib.suppress(AttributeError, OSError):  # no prctl: not Linux
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the signal was asked for
+def _die_with_parent() -> None:
+    """In the child, first: the kernel kills it the moment the server it was forked from dies
+    (which dies with this sandbox's process), and it ignores SIGINT, which Ctrl-C sends to the
+    whole process group: the launcher decides."""
+    sandbox_parent.die_with_parent()
+    # The server died before the signal was asked for, or the process's forkserver is not ours
+    # (started before the sandbox's, without its preload): nothing would end this child.
+    if os.getppid() != sandbox_parent.SERVER_PID:
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # last: tests take it as "set up"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ from scrapeclean.transforms.records import Article, Document, Reject, RejectReas
 from scrapeclean.transforms.text.boilerplate import any_of, check_patterns
 from scrapeclean.transforms.text.catalog import BYLINE_PATTERNS, CREDIT_PATTERNS
 from scrapeclean.transforms.text.paragraphs import is_dateline, split_paragraphs
-from scrapeclean.transforms.text.words import content_hash, content_word_overlap, ends_sentence
+from scrapeclean.transforms.text.words import content_word_overlap, ends_sentence, words_hash
 
 _CLOSING_PARENTHESES = re.compile(r"\s*\(([^()]{1,400})\)\s*$")
 
@@ -60,24 +61,33 @@ class _Rules:
 class _Search:
     """A case-insensitive search for any of several patterns, in two parts: the ones anchored
     at the start are only tried there (a search tries them at every character: 114 -> 25 us
-    on the seed's eight paragraphs), the others are searched for."""
+    on the seed's eight paragraphs), the others are searched for, on ASCII text only when one
+    of their ``needles`` is in it (None: no such strings known)."""
 
     anchored: re.Pattern[str] | None
     anywhere: re.Pattern[str] | None
+    needles: tuple[str, ...] | None = None
 
     def search(self, text: str) -> bool:
         """Whether any of the patterns matches somewhere in text (as re.search would)."""
-        return bool(
-            (self.anchored is not None and self.anchored.match(text))
-            or (self.anywhere is not None and self.anywhere.search(text))
-        )
+        if self.anchored is not None and self.anchored.match(text):
+            return True
+        if self.anywhere is None:
+            return False
+        if self.needles is not None and text.isascii():
+            folded = text.lower()
+            if not any(needle in folded for needle in self.needles):
+                return False
+        return self.anywhere.search(text) is not None
 
     @classmethod
     def of(cls, patterns: tuple[str, ...]) -> _Search:
         """Split patterns by whether they can only match at the start of a text."""
         anchored = [p for p in patterns if _is_anchored(p)]
         anywhere = [p for p in patterns if not _is_anchored(p)]
-        return cls(any_of(anchored), any_of(anywhere))
+        needles = [needles_of(p) for p in anywhere]
+        known = None if None in needles else tuple(n for group in needles for n in group)
+        return cls(any_of(anchored), any_of(anywhere), known)
 
 
 def _is_anchored(pattern: str) -> bool:
@@ -85,6 +95,46 @@ def _is_anchored(pattern: str) -> bool:
     # re's own parser, as no regular expression can tell that about another one.
     parsed = re._parser.parse(pattern)  # type: ignore[attr-defined]
     return len(parsed) > 0 and parsed[0] == (re._constants.AT, re._constants.AT_BEGINNING)  # type: ignore[attr-defined]
+
+
+def needles_of(pattern: str) -> tuple[str, ...] | None:
+    """Lower-case ASCII strings one of which is in the lower-cased form of every ASCII text
+    that ``pattern`` matches case-insensitively (None when re's parser shows no such strings).
+
+    Why: a pattern that opens with "\\b" is tried at every character of a paragraph (~3 us for
+    a seed paragraph), a substring test is a fast scan. Per top-level alternative, the longest
+    run of ASCII characters the pattern must match one after the other (in a group matched
+    once too): on ASCII text, re's IGNORECASE matches an ASCII character to its two cases
+    only, so the run's lower case is in the text's. Anything else (classes, repeats,
+    optional parts, non-ASCII characters, which IGNORECASE may match to ASCII ones like "ſ"
+    to "s") ends a run.
+    """
+    parsed = list(re._parser.parse(pattern, re.IGNORECASE))  # type: ignore[attr-defined]
+    if len(parsed) == 1 and parsed[0][0] is re._constants.BRANCH:  # type: ignore[attr-defined]
+        runs = [_longest_run(list(branch)) for branch in parsed[0][1][1]]
+    else:
+        runs = [_longest_run(parsed)]
+    return tuple(runs) if all(runs) else None
+
+
+def _longest_run(items: list[tuple[Any, Any]]) -> str:
+    longest, run = "", ""
+    for op, value in _inline(items):
+        if op is re._constants.LITERAL and value < 128:  # type: ignore[attr-defined]
+            run += chr(value).lower()
+            longest = max(longest, run, key=len)
+        else:
+            run = ""
+    return longest
+
+
+def _inline(items: list[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
+    # A group's items, matched once, in the sequence they are part of.
+    for op, value in items:
+        if op is re._constants.SUBPATTERN:  # type: ignore[attr-defined]
+            yield from _inline(list(value[-1]))
+        else:
+            yield op, value
 
 
 def segment_document(document: Document, config: SegmentConfig) -> Article | Reject:
@@ -133,13 +183,8 @@ def text_fields(paragraphs: list[str]) -> dict[str, Any]:
     paragraph, the body the rest joined by a blank line, counts and hash over both.
     """
     lead, body = paragraphs[0], "\n\n".join(paragraphs[1:])
-    text = f"{lead}\n\n{body}" if body else lead
-    return {
-        "lead": lead,
-        "body": body,
-        "n_words": len(text.split()),
-        "content_hash": content_hash(text),
-    }
+    words = (f"{lead}\n\n{body}" if body else lead).split()  # one split for count and hash
+    return {"lead": lead, "body": body, "n_words": len(words), "content_hash": words_hash(words)}
 
 
 def read_head(
@@ -168,7 +213,8 @@ def take_credits(
     content: list[str] = []
     credits: list[str] = []
     for index, paragraph in enumerate(paragraphs):
-        short = len(paragraph.split()) <= config.max_credit_words
+        # split() stops counting past the limit: a long paragraph is not cut into all its words.
+        short = len(paragraph.split(None, config.max_credit_words)) <= config.max_credit_words
         is_credit = index in marked or (
             short and rules.credit is not None and rules.credit.search(paragraph)
         )

@@ -36,7 +36,13 @@ def fold_case(text: str) -> str:
 
 def content_hash(text: str) -> str:
     """Hash of the text's words, casefolded and single-spaced: equal for exact duplicates."""
-    normalized = fold_case(" ".join(text.split()))
+    return words_hash(text.split())
+
+
+def words_hash(words: list[str]) -> str:
+    """content_hash of a text from its words (``text.split()``), for a caller that has them
+    already: splitting a seed-sized article costs ~10 us."""
+    normalized = fold_case(" ".join(words))
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()[:32]
 
 

@@ -379,9 +379,10 @@ def fit_ranker(
 
 
 def train(examples: Sequence[Example], iterations: int = ITERATIONS) -> LineModel:
-    """Both stages, the ranker and the dek reader; stage 2 learns from stage 1's verdicts on
-    the same dumps, the ranker (on the dumps that hold their headline) and the dek reader from
-    stage 2's.
+    """The vocabulary, both stages, the ranker and the dek reader; every stage reads the
+    word_evidence columns cross-fitted (``cross_fitted``), the model ships the vocabulary
+    fitted on all the examples; stage 2 learns from stage 1's verdicts on the same dumps, the
+    ranker (on the dumps that hold their headline) and the dek reader from stage 2's.
 
     ``iterations`` bounds each stage's L-BFGS (the shipped model: until converged).
     In-sample verdicts are close enough to out-of-fold ones here (a few dozen weights fitted on

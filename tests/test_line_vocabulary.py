@@ -3,17 +3,29 @@ site's template, and fitted for each fold's training rows without that fold's si
 
 from __future__ import annotations
 
+import numpy as np
+
+from scrapeclean.transforms.text.linemodel import (
+    MODEL_PATH,
+    STAGE1_FEATURES,
+    load_model,
+    shape_rows,
+    stage1_matrix,
+)
 from scripts.train_line_model import (
     EVIDENCE_AT,
+    VOCABULARY_LEANING,
     Example,
+    catalog_verdicts,
     cross_fitted,
     examples_config,
     fit_vocabulary,
     lines_example,
+    with_vocabulary,
 )
 
 CONFIG = examples_config()
-SITES = 50  # a word enters from 2 of them (VOCABULARY_SHARE)
+SITES = 50  # a word of 2 or 3 of them enters (VOCABULARY_SHARE)
 PROSE = "The council approved the budget for the new harbour bridge after a long debate."
 
 
@@ -43,3 +55,26 @@ def test_each_folds_rows_read_a_vocabulary_fitted_without_its_sites() -> None:
     assert newsletter > 0 and evidence[1][0] > 0
     assert podcasts == 0.0  # its sites were left out of fold 0's vocabulary
     assert fit_vocabulary(sites)["podcasts"] > 0  # the shipped vocabulary has it
+
+
+def test_training_reads_the_columns_predict_computes() -> None:
+    # with_vocabulary rewrites a training row's word_evidence and its neighbours' copies;
+    # they must be what stage1_matrix (predict's columns) gives for the same vocabulary
+    labelled = [
+        ("Newsletter", "chrome"),
+        ("Podcasts and more", "chrome"),
+        (PROSE, "content"),
+        ("Subscribe to our newsletter", "chrome"),
+    ]
+    vocabulary = {"newsletter": 2.5, "podcasts": 1.5, "subscribe": 3.0}
+    lines = [text for text, _ in labelled]
+    expected = stage1_matrix(lines, shape_rows(lines, catalog_verdicts(lines, CONFIG)), vocabulary)
+    got = with_vocabulary(lines_example(labelled, 0, "article", "a.example", CONFIG), vocabulary)
+    assert np.array_equal(got.features, expected)
+    assert expected[2, STAGE1_FEATURES.index("word_evidence@-1")] == 1.5 / 2  # "and" is prose
+
+
+def test_the_shipped_vocabulary_holds_only_words_that_lean_to_chrome() -> None:
+    vocabulary = load_model(str(MODEL_PATH)).vocabulary
+    assert len(vocabulary) > 500
+    assert min(vocabulary.values()) >= VOCABULARY_LEANING

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from itertools import compress, pairwise
 
 from scrapeclean.transforms.text.paragraphs import is_dateline
@@ -204,9 +204,10 @@ def line_shape(line: str, catalog: bool) -> tuple[list[float], set[str]]:
     return row, content
 
 
-def word_evidence(words: set[str], vocabulary: Mapping[str, float]) -> float:
-    """The mean of the vocabulary's weights over a line's content words (a word it lacks
-    weighs 0): how far the line's words lean to chrome.
+def word_evidence(words: Set[str], vocabulary: Mapping[str, float]) -> float:
+    """The mean of the vocabulary's weights over a line's content words (line_shape's: the
+    distinct ones of its first HEAD_CHARS characters; a word the vocabulary lacks weighs 0):
+    how far the line's words lean to chrome.
 
     The vocabulary is learned (scripts/train_line_model.py) from words that many sites use in
     chrome, where the shape columns and CHROME_WORDS see only form and a fixed list: "Courses",
@@ -216,7 +217,8 @@ def word_evidence(words: set[str], vocabulary: Mapping[str, float]) -> float:
     if not words:
         return 0.0
     known = vocabulary.keys() & words  # one C-level intersection, no lookup per unknown word
-    return sum(map(vocabulary.__getitem__, known)) / len(words)
+    # fsum: exact, so the set's order (which follows PYTHONHASHSEED) never moves a bit
+    return math.fsum(map(vocabulary.__getitem__, known)) / len(words)
 
 
 TABLED_CHARS = 4096  # counts below this have their log looked up

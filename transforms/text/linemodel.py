@@ -1,12 +1,13 @@
 """The line model: what each line of a text dump is (content, chrome, headline, summary, credit).
 
 Two multinomial logistic regressions over transforms/text/linefeatures.py's columns: the first
-reads each line with its position and its neighbours' shapes, the second re-reads it with the
+reads each line with its position, what a learned vocabulary says of its words, and the same
+of its neighbours, the second re-reads it with the
 first one's verdicts on the lines around it (context smoothing, as jusText does with its
 neighbours' classes). A third, listwise one (a conditional logit over a dump's lines) picks the
 headline: one line of the dump is it, and a choice among lines is learnt better as a choice
 than as one yes/no per line. Weights ship as a small JSON file beside this module (see
-linemodel.md); nothing is downloaded and inference is numpy over a few dozen columns.
+linemodel.md); nothing is downloaded and inference is numpy over ~100 columns.
 """
 
 from __future__ import annotations
@@ -139,6 +140,7 @@ class LineModel:
     stage2_bias: np.ndarray
     ranker_weights: np.ndarray
     dek_weights: np.ndarray  # DEK_FEATURES, then the bias (log-odds of a dek over a lead)
+    # Compared by identity like the arrays (numpy arrays have no == that gives one bool).
     vocabulary: Mapping[str, float] = field(compare=False)
     # Every weight on a stage-1 column, as predict applies them (own_weights): on a line's
     # own row, and on the columns its neighbours read of it.
@@ -271,7 +273,7 @@ def _model_from(data: dict, path: str) -> LineModel:
     if tuple(data["dek"]["features"]) != DEK_FEATURES:
         raise ValueError(f"{path}: dek features differ from this version's")
     ranker, dek = np.array(data["ranker"]["weights"]), np.array(data["dek"]["weights"])
-    vocabulary = {word: float(weight) for word, weight in data["vocabulary"].items()}
+    vocabulary = {str(word): float(weight) for word, weight in dict(data["vocabulary"]).items()}
     return LineModel(*arrays, ranker, dek, vocabulary)
 
 
@@ -331,7 +333,7 @@ def place_rows(
     span = max(n - 1, 1)
     above = 0
     table = []
-    for i, (row, words) in enumerate(shapes):
+    for i, (row, content) in enumerate(shapes):
         table.append(
             [
                 *row,
@@ -353,7 +355,7 @@ def place_rows(
                 overall[i],
                 previous[i],
                 following[i],
-                word_evidence(words, vocabulary),
+                word_evidence(content, vocabulary),
                 1.0,
                 len(lines[i]) < TABLED_CHARS and _DESCRIPTION_LENGTH[len(lines[i])],
             ]

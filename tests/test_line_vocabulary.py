@@ -76,5 +76,5 @@ def test_training_reads_the_columns_predict_computes() -> None:
 
 def test_the_shipped_vocabulary_holds_only_words_that_lean_to_chrome() -> None:
     vocabulary = load_model(str(MODEL_PATH)).vocabulary
-    assert len(vocabulary) > 500
+    assert len(vocabulary) > 200
     assert min(vocabulary.values()) >= VOCABULARY_LEANING

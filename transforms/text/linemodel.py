@@ -2,12 +2,13 @@
 
 Two multinomial logistic regressions over transforms/text/linefeatures.py's columns: the first
 reads each line with its position, what a learned vocabulary says of its words, and the same
-of its neighbours, the second re-reads it with the
-first one's verdicts on the lines around it (context smoothing, as jusText does with its
-neighbours' classes). A third, listwise one (a conditional logit over a dump's lines) picks the
-headline: one line of the dump is it, and a choice among lines is learnt better as a choice
-than as one yes/no per line. Weights ship as a small JSON file beside this module (see
-linemodel.md); nothing is downloaded and inference is numpy over ~100 columns.
+of its neighbours; the second re-reads it with the first one's verdicts on the lines around it
+(context smoothing, as jusText does with its neighbours' classes). A third, listwise one (a
+conditional logit over a dump's lines) picks the headline: one line of the dump is it, and a
+choice among lines is learnt better as a choice than as one yes/no per line; a fourth, the dek
+reader, asks of the line under the headline whether it is the summary or the lead. Weights
+ship as a small JSON file beside this module (see linemodel.md); nothing is downloaded and
+inference is numpy over ~100 columns.
 """
 
 from __future__ import annotations

@@ -6,9 +6,10 @@ bytes as a hash) or the Reject's reason and detail. Standard library and scrapec
 it runs as a file against any installed version of scrapeclean.
 
 With ``--line-model`` each row also holds what the line model made of every line it read (per
-``linemodel.predict`` call: the label probabilities, the ranker's headline scores and the dek
-reader's probabilities; JSON keeps every digit), compared within 1e-9: a change to the model's
-inference must leave them where they were, so every threshold falls the same way.
+reading of ``linemodel.predict_many``, or of ``predict`` in older code: the label
+probabilities, the ranker's headline scores and the dek reader's probabilities; JSON keeps
+every digit), compared within 1e-9: a change to the model's inference must leave them where
+they were, so every threshold falls the same way.
 
 Usage::
 
@@ -43,8 +44,10 @@ def snapshot(patterns: Sequence[str], line_model: bool = False) -> Iterator[dict
 
     config = load_config()
     calls: list[list[list[float]]] = []
-    if line_model:  # the boilerplate stage looks predict up on the module at every call
-        linemodel.predict = _recording(linemodel.predict, calls)
+    if line_model:  # the boilerplate stage looks predict_many (before it, predict) up on the
+        # module at every call, and predict calls predict_many
+        name = "predict_many" if hasattr(linemodel, "predict_many") else "predict"
+        setattr(linemodel, name, _recording(getattr(linemodel, name), calls, name == "predict"))
     paths = sorted({path for pattern in patterns for path in glob.glob(pattern)})
     for path in paths:
         calls.clear()
@@ -59,13 +62,16 @@ def snapshot(patterns: Sequence[str], line_model: bool = False) -> Iterator[dict
         yield json.loads(json.dumps(fields, default=str))
 
 
-def _recording(predict: Callable[..., Any], calls: list[list[list[float]]]) -> Callable[..., Any]:
+def _recording(
+    predict: Callable[..., Any], calls: list[list[list[float]]], one: bool
+) -> Callable[..., Any]:
     def recording(*args: Any) -> Any:
-        reading = predict(*args)
-        calls.append([[float(p) for p in row] for row in reading.probabilities])
-        calls.append([[float(score)] for score in reading.headline_scores])
-        calls.append([[float(p)] for p in reading.dek])
-        return reading
+        result = predict(*args)
+        for reading in [result] if one else result:
+            calls.append([[float(p) for p in row] for row in reading.probabilities])
+            calls.append([[float(score)] for score in reading.headline_scores])
+            calls.append([[float(p)] for p in reading.dek])
+        return result
 
     return recording
 

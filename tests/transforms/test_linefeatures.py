@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from scrapeclean.pipeline.job.config import RunConfig
-from scrapeclean.transforms.records import Reject
-from scrapeclean.transforms.text.boilerplate import compile_catalog
+from scrapeclean.transforms.records import Document, Reject
+from scrapeclean.transforms.text import linemodel
+from scrapeclean.transforms.text.boilerplate import compile_catalog, strip_boilerplate, strip_many
 from scrapeclean.transforms.text.decode import decode_document
 from scrapeclean.transforms.text.linefeatures import SHAPE_FEATURES, line_shape, topic_overlaps
 from scrapeclean.transforms.text.linemodel import (
@@ -23,6 +24,7 @@ from scrapeclean.transforms.text.linemodel import (
     load_model,
     log_probabilities,
     predict,
+    predict_many,
     shape_rows,
     softmax,
     stage1_matrix,
@@ -188,3 +190,30 @@ def test_predict_is_the_trained_model_on_the_training_matrices(config: RunConfig
         assert np.abs(got.dek - dek[:, 1]).max() < 1e-9
         read += len(lines)
     assert read > 60  # the seeds' text lines and the dumps above were all read
+
+
+def test_dumps_read_together_get_each_the_reading_it_gets_alone(
+    config: RunConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A run reads a batch's dumps together (numpy per batch, not per dump); a dump's reading
+    # must not depend on which dumps it was read with: bit for bit what predict gives it alone.
+    model = load_model(str(MODEL_PATH))
+    is_chrome = compile_catalog(config.boilerplate.phrases, config.boilerplate.patterns)
+    dumps = [chain_lines(path, config) for path in sorted(SEEDS.iterdir())]
+    dumps += [[*TOP_CHROME, HEADLINE_TEXT, SUMMARY_TEXT, *PARAGRAPHS, *RELATED], ["One line"]]
+    dumps = [(lines, [is_chrome(line) for line in lines]) for lines in filter(None, dumps)]
+    alone = [predict(lines, catalog, model) for lines, catalog in dumps]
+    for batch_lines in (linemodel.BATCH_LINES, 30):  # one batch, and several
+        monkeypatch.setattr(linemodel, "BATCH_LINES", batch_lines)
+        together = predict_many(dumps + dumps[::-1], model)
+        assert len(together) == 2 * len(dumps)
+        for got, expected in zip(together, alone + alone[::-1], strict=True):
+            for field, value in zip(got, expected, strict=True):
+                assert field.shape == value.shape and field.tobytes() == value.tobytes()
+    documents = [
+        Document(f"{i}.txt", str(i), "text", b"", "\n".join(lines))
+        for i, (lines, _) in enumerate(dumps)
+    ]
+    one_by_one = [strip_boilerplate(document, config.boilerplate) for document in documents]
+    assert strip_many(documents, config.boilerplate) == one_by_one
+    assert sum(bool(document.line_roles) for document in one_by_one) >= 5

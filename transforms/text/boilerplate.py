@@ -102,8 +102,26 @@ def check_patterns(name: str, patterns: tuple[str, ...]) -> None:
 def strip_boilerplate(document: Document, config: BoilerplateConfig) -> Document:
     """Remove chrome lines (catalog or line model) from a document, each kept verbatim in
     boilerplate_removed, and note the model's role for every line left."""
-    lines = document.text.split("\n")
-    verdicts = judge_lines(lines, config, reads_lines(document, lines, config))
+    return strip_many([document], config)[0]
+
+
+def strip_many(documents: Sequence[Document], config: BoilerplateConfig) -> list[Document]:
+    """strip_boilerplate of each document, the line model reading their lines together: what
+    a run does with a batch of records (``Stage.many``, text/stages.py). The same documents as
+    one at a time, bit for bit (``linemodel.predict_many``)."""
+    lines_of = [document.text.split("\n") for document in documents]
+    pages = [
+        (lines, reads_lines(document, lines, config))
+        for document, lines in zip(documents, lines_of, strict=True)
+    ]
+    verdicts_of = judge_many(pages, config)
+    return [
+        _stripped(document, lines, verdicts)
+        for document, lines, verdicts in zip(documents, lines_of, verdicts_of, strict=True)
+    ]
+
+
+def _stripped(document: Document, lines: list[str], verdicts: list[Verdict | None]) -> Document:
     kept = [line for line, v in zip(lines, verdicts, strict=True) if not is_removed(v)]
     removed = tuple(line for line, v in zip(lines, verdicts, strict=True) if is_removed(v))
     read = any(v is not None and v.probability is not None for v in verdicts)
@@ -155,6 +173,34 @@ def judge_lines(
 ) -> list[Verdict | None]:
     """A verdict per line (None for a blank one): catalog chrome, else the line model's role,
     else content."""
+    return judge_many([(lines, use_model)], config)[0]
+
+
+def judge_many(
+    pages: Sequence[tuple[list[str], bool]], config: BoilerplateConfig
+) -> list[list[Verdict | None]]:
+    """judge_lines of several texts' lines (each with whether the line model reads them), the
+    model reading all of those together (``linemodel.predict_many``)."""
+    judged = [_catalog_verdicts(lines, config) for lines, _ in pages]
+    read = [found for found, (_, use_model) in zip(judged, pages, strict=True) if use_model]
+    read = [found for found in read if found.texts]
+    if read:
+        model = linemodel.load_model(config.line_model_path or str(linemodel.MODEL_PATH))
+        readings = linemodel.predict_many([(found.texts, found.catalog) for found in read], model)
+        for found, reading in zip(read, readings, strict=True):
+            _model_verdicts(found, reading, config)
+    return [found.verdicts for found in judged]
+
+
+class _Judged(NamedTuple):
+    at: list[int]  # the non-blank lines' indexes
+    texts: list[str]  # those lines, stripped
+    catalog: list[bool]  # whether the catalog matched each
+    verdicts: list[Verdict | None]  # per line, blank ones included
+
+
+def _catalog_verdicts(lines: list[str], config: BoilerplateConfig) -> _Judged:
+    # The catalog's verdict on every non-blank line; the others are content until the model.
     is_chrome = config_catalog(config)
     at = [i for i, line in enumerate(lines) if line.strip()]
     texts = [lines[i].strip() for i in at]
@@ -167,10 +213,12 @@ def judge_lines(
     verdicts: list[Verdict | None] = [None] * len(lines)
     for i, matched in zip(at, catalog, strict=True):
         verdicts[i] = _CATALOG_VERDICT if matched else _CONTENT_VERDICT
-    if not use_model or not texts:
-        return verdicts
-    model = linemodel.load_model(config.line_model_path or str(linemodel.MODEL_PATH))
-    reading = linemodel.predict(texts, catalog, model)
+    return _Judged(at, texts, catalog, verdicts)
+
+
+def _model_verdicts(found: _Judged, reading: linemodel.Reading, config: BoilerplateConfig) -> None:
+    # The model's roles on the lines the catalog left, into found.verdicts.
+    at, texts, catalog, verdicts = found
     probabilities = reading.probabilities
     if any(catalog):  # the catalog's lines go whatever the model says
         probabilities[catalog] = _CERTAIN_CHROME
@@ -181,12 +229,11 @@ def judge_lines(
             roles[j] = linemodel.CONTENT
     left = [role for role, matched in zip(roles, catalog, strict=True) if not matched]
     if linemodel.CONTENT not in left:
-        return verdicts  # a reading with no text left is no reading: the catalog alone decides
+        return  # a reading with no text left is no reading: the catalog alone decides
     for i, matched, role, row in zip(at, catalog, roles, probabilities.tolist(), strict=True):
         if not matched:
             p = row[linemodel.SUMMARY if role == linemodel.POSSIBLE_SUMMARY else role]
             verdicts[i] = Verdict(linemodel.ROLES[role], round(p, 3))
-    return verdicts
 
 
 _CATALOG_VERDICT = Verdict(CATALOG)

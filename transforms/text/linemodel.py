@@ -411,33 +411,139 @@ class Reading(NamedTuple):
 
 
 def predict(lines: list[str], catalog: list[bool], model: LineModel) -> Reading:
-    """The Reading of stripped, non-empty lines.
+    """The Reading of stripped, non-empty lines (``predict_many`` of one dump)."""
+    return predict_many([(lines, catalog)], model)[0]
 
-    What training fitted (stage1_matrix, stage2_matrix, dek_columns times the weights) in
-    fewer numpy calls: a dump has a few dozen lines, where numpy's cost per call, not its
-    arithmetic, is what counts. Each line's own row times own_weights gives its part of every
-    score, its _NEAR columns times neighbour_weights its part of each neighbour's; a row of
-    zeros stands for a missing neighbour. Rows are gathered with ``take`` (~0.3 us a call on a
-    seed dump), not fancy indexing (~2 us): the same elements in the same order.
+
+# predict_many reads dumps together up to this many lines: numpy's cost per call, not its
+# arithmetic, is what a seed dump's dozen lines pay; past a few hundred lines the arrays leave
+# the CPU's caches and a batch was slower than one dump at a time (wcxb dev page dumps, 241
+# lines: 3.4 -> 3.8 ms a dump in batches of 100 dumps).
+BATCH_LINES = 256
+
+
+def predict_many(dumps: Sequence[tuple[list[str], list[bool]]], model: LineModel) -> list[Reading]:
+    """The Reading of each dump's stripped, non-empty lines (with the catalog's verdicts), read
+    together a few hundred lines at a time (BATCH_LINES); a dump longer than that alone."""
+    readings: list[Reading] = []
+    batch: list[tuple[list[str], list[bool]]] = []
+    size = 0
+    for dump in dumps:
+        if batch and size + len(dump[0]) > BATCH_LINES:
+            readings += _predict_batch(batch, model)
+            batch, size = [], 0
+        batch.append(dump)
+        size += len(dump[0])
+    return readings + _predict_batch(batch, model) if batch else readings
+
+
+def _predict_batch(
+    dumps: Sequence[tuple[list[str], list[bool]]], model: LineModel
+) -> list[Reading]:
+    """What training fitted (stage1_matrix, stage2_matrix, dek_columns times the weights) for
+    several dumps, in few numpy calls: a dump has a few dozen lines, where numpy's cost per
+    call, not its arithmetic, is what counts.
+
+    Each line's own row times own_weights gives its part of every score, its _NEAR columns
+    times neighbour_weights its part of each neighbour's; a row of zeros after each dump's rows
+    stands for a missing neighbour. Rows are gathered with ``take`` (~0.3 us a call on a seed
+    dump), not fancy indexing (~2 us). The products are taken dump by dump: BLAS gives a row
+    another last bit when the matrix has other rows (1.9 million of 2.5 million elements, 100
+    random blocks against their stack), and a dump's reading must not depend on the dumps read
+    with it. Everything else is elementwise or row by row, so each dump's Reading is the one it
+    gets alone, bit for bit.
     """
-    n, k = len(lines), len(LABELS)
-    rows = place_rows(lines, shape_rows(lines, catalog), model.vocabulary)
-    rows.append(_NO_LINE)
+    k, reach = len(LABELS), len(_OFFSETS)
+    rows: list[list[float]] = []
+    sizes = []
+    for lines, catalog in dumps:
+        rows += place_rows(lines, shape_rows(lines, catalog), model.vocabulary)
+        rows.append(_NO_LINE)
+        sizes.append(len(lines))
     own = np.array(rows, dtype=float)
-    near = own.take(_NEAR_AT, axis=1) @ model.neighbour_weights  # one block per offset
-    neighbours, window = _gathers(n)
-    parts = near.reshape((n + 1) * len(_OFFSETS), -1).take(neighbours, axis=0)
-    scores = own[:n] @ model.own_weights + parts.sum(axis=1)
+    near_columns = own.take(_NEAR_AT, axis=1)
+    total = len(rows) - len(sizes)
+    near = np.empty((len(rows), model.neighbour_weights.shape[1]))
+    scores = np.empty((total, _SCORES))
+    neighbours, windows = [], []
+    block = start = 0  # the dump's first row in own, and in the lines without the zero rows
+    for n in sizes:
+        np.matmul(
+            near_columns[block : block + n + 1],
+            model.neighbour_weights,
+            out=near[block : block + n + 1],
+        )
+        np.matmul(own[block : block + n], model.own_weights, out=scores[start : start + n])
+        dump_neighbours, dump_window = _gathers(n)
+        neighbours.append(dump_neighbours)
+        windows.append(dump_window)
+        block += n + 1
+        start += n
+    place = _Places(np.array(sizes))
+    # A dump's neighbour rows are numbered from its first row in own (its block).
+    at = np.concatenate(neighbours) + (reach * (place.starts + place.dumps))[place.dump_of, None]
+    scores += near.reshape(len(rows) * reach, -1).take(at, axis=0).sum(axis=1)
     first = np.concatenate((softmax(scores[:, :k]), _NO_PROBABILITIES))
     # Stage 2's context without its matrix (see context_weights): each line's stage-1
-    # probabilities and those of the _REACH lines either side, then the headline columns.
+    # probabilities and those of the _REACH lines either side (row ``total``, zeros, past
+    # either end of its dump), then the headline columns.
+    local = np.concatenate(windows)
+    window = np.where(
+        local == place.sizes[place.dump_of, None], total, local + place.starts[place.dump_of, None]
+    )
     context = np.concatenate(
-        (first.take(window, axis=0).reshape(n, -1), headline_context(first[:n, HEADLINE])),
+        (
+            first.take(window, axis=0).reshape(total, -1),
+            place.headline_context(first[:total, HEADLINE]),
+        ),
         axis=1,
     )
-    second = softmax(scores[:, k : 2 * k] + context @ model.context_weights)
-    late = scores[:, 2 * k :] + log_probabilities(second) @ model.late_weights
-    return Reading(second, late[:, 0], 1.0 / (1.0 + np.exp(late[:, 1])))
+    smoothing = np.empty((total, k))
+    for begin, end in place.spans:
+        np.matmul(context[begin:end], model.context_weights, out=smoothing[begin:end])
+    second = softmax(scores[:, k : 2 * k] + smoothing)
+    log_p = log_probabilities(second)
+    late = np.empty((total, model.late_weights.shape[1]))
+    for begin, end in place.spans:
+        np.matmul(log_p[begin:end], model.late_weights, out=late[begin:end])
+    late += scores[:, 2 * k :]
+    dek = 1.0 / (1.0 + np.exp(late[:, 1]))
+    return [Reading(second[b:e], late[b:e, 0], dek[b:e]) for b, e in place.spans]
+
+
+class _Places:
+    """Where each line of a batch of dumps sits: its dump, its index there, the dumps' spans."""
+
+    def __init__(self, sizes: np.ndarray) -> None:
+        self.sizes = sizes
+        ends = sizes.cumsum()
+        self.starts = ends - sizes  # each dump's first line among the batch's lines
+        self.dumps = np.arange(len(sizes))
+        self.dump_of = self.dumps.repeat(sizes)
+        self.line_at = np.arange(int(ends[-1])) - self.starts[self.dump_of]
+        self.spans = list(zip(self.starts.tolist(), ends.tolist(), strict=True))
+
+    def headline_context(self, headline: np.ndarray) -> np.ndarray:
+        """headline_context of each dump's lines, all dumps at once: the probabilities laid out
+        one dump a row, between a 0 before and 0s after, so that the running maxima and the best
+        line are taken along the rows. Probabilities are >= 0 and a maximum is one of its
+        values, so every value is the one headline_context gives the dump alone."""
+        if len(self.sizes) == 1:
+            return headline_context(headline)
+        width = int(self.sizes.max()) + 2
+        grid = np.zeros((len(self.sizes), width))
+        at = self.dump_of * width + self.line_at + 1
+        grid.put(at, headline)
+        above = np.maximum.accumulate(grid, axis=1)  # at i: the best of the lines before i
+        below = np.maximum.accumulate(grid[:, ::-1], axis=1)[:, ::-1]
+        distance = self.line_at - grid[:, 1:].argmax(axis=1)[self.dump_of]
+        columns = np.empty((len(headline), len(_HEADLINE_CONTEXT)))
+        columns[:, 0] = above.take(at - 1)
+        columns[:, 1] = below.take(at + 1)
+        columns[:, 2] = distance < 0
+        columns[:, 3] = distance > 0
+        columns[:, 4] = np.log1p(np.abs(distance))
+        return columns
 
 
 _NO_LINE = [0.0] * (_DESCRIPTION + 1)

@@ -116,6 +116,8 @@ def test_extra_rules_extend_the_catalog() -> None:
         (r"\d+ shares?", "12 Shares"),
         (r"(?:no|\w+) likes", "Zero likes"),
         (r"ſponsored by \w+", "Sponsored by Acme"),  # case-insensitively, "ſ" is an "s"
+        (r"sponsored by \w+", "Sponsored by Acmé"),  # a line of other characters too
+        (r"ıtems? sold \S+", "Items sold 12’"),  # and "ı" is an "i"
         (r"(?=k)kiosk", "Kiosk"),
         (r"[^.]{0,20}\. reprints", "Ask us. Reprints"),
     ],

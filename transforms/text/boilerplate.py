@@ -346,12 +346,9 @@ class _Matcher:
             return True
         if self.pattern is None:
             return False
-        # Only ASCII lines: IGNORECASE matches some other characters to ASCII ones ("ſ", "K").
-        pattern = (
-            self.by_start.get(normalized[:1], self.pattern)
-            if normalized.isascii()
-            else self.pattern
-        )
+        # By the line's first character: a fullmatch opens there, whatever follows. A line that
+        # opens with another character (IGNORECASE matches "ſ" to "s") tries every pattern.
+        pattern = self.by_start.get(normalized[:1], self.pattern)
         return pattern is not None and pattern.fullmatch(normalized) is not None
 
 

@@ -61,8 +61,8 @@ class _Rules:
 class _Search:
     """A case-insensitive search for any of several patterns, in two parts: the ones anchored
     at the start are only tried there (a search tries them at every character: 114 -> 25 us
-    on the seed's eight paragraphs), the others are searched for, on ASCII text only when one
-    of their ``needles`` is in it (None: no such strings known)."""
+    on the seed's eight paragraphs), the others are searched for only when one of their
+    ``needles`` is in the text's ``ascii_folded`` form (None: no such strings known)."""
 
     anchored: re.Pattern[str] | None
     anywhere: re.Pattern[str] | None
@@ -74,8 +74,8 @@ class _Search:
             return True
         if self.anywhere is None:
             return False
-        if self.needles is not None and text.isascii():
-            folded = text.lower()
+        if self.needles is not None:
+            folded = ascii_folded(text)
             if not any(needle in folded for needle in self.needles):
                 return False
         return self.anywhere.search(text) is not None
@@ -98,16 +98,15 @@ def _is_anchored(pattern: str) -> bool:
 
 
 def needles_of(pattern: str) -> tuple[str, ...] | None:
-    """Lower-case ASCII strings one of which is in the lower-cased form of every ASCII text
-    that ``pattern`` matches case-insensitively (None when re's parser shows no such strings).
+    """Lower-case ASCII strings one of which is in ``ascii_folded(text)`` of every text that
+    ``pattern`` matches case-insensitively (None when re's parser shows no such strings).
 
     Why: a pattern that opens with "\\b" is tried at every character of a paragraph (~3 us for
     a seed paragraph), a substring test is a fast scan. Per top-level alternative, the longest
     run of ASCII characters the pattern must match one after the other (in a group matched
-    once too): on ASCII text, re's IGNORECASE matches an ASCII character to its two cases
-    only, so the run's lower case is in the text's. Anything else (classes, repeats,
-    optional parts, non-ASCII characters, which IGNORECASE may match to ASCII ones like "ſ"
-    to "s") ends a run.
+    once too): re's IGNORECASE matches an ASCII character to its two cases and to the
+    characters ascii_folded writes as it, so the run's lower case is in the folded text.
+    Anything else (classes, repeats, optional parts, non-ASCII characters) ends a run.
     """
     parsed = list(re._parser.parse(pattern, re.IGNORECASE))  # type: ignore[attr-defined]
     if len(parsed) == 1 and parsed[0][0] is re._constants.BRANCH:  # type: ignore[attr-defined]
@@ -115,6 +114,20 @@ def needles_of(pattern: str) -> tuple[str, ...] | None:
     else:
         runs = [_longest_run(parsed)]
     return tuple(runs) if all(runs) else None
+
+
+# The characters other than ASCII that re's IGNORECASE matches to ASCII letters (every code
+# point tried): "İ" and "ı" to "i", "ſ" to "s", the Kelvin sign to "k". The Kelvin sign and
+# ASCII letters lower-case to ASCII, "İ" to two characters, and no other to ASCII.
+_ASCII_CASES = str.maketrans("İıſK", "iisk")
+
+
+def ascii_folded(text: str) -> str:
+    """``text`` lower-cased, the characters IGNORECASE matches to ASCII letters written as those
+    (one character each, so a run of ASCII letters a match holds stays one run)."""
+    if not text.isascii() and ("İ" in text or "ı" in text or "ſ" in text):
+        text = text.translate(_ASCII_CASES)
+    return text.lower()
 
 
 def _longest_run(items: list[tuple[Any, Any]]) -> str:

@@ -122,16 +122,18 @@ def strip_many(documents: Sequence[Document], config: BoilerplateConfig) -> list
 
 
 def _stripped(document: Document, lines: list[str], verdicts: list[Verdict | None]) -> Document:
-    kept = [line for line, v in zip(lines, verdicts, strict=True) if not is_removed(v)]
-    removed = tuple(line for line, v in zip(lines, verdicts, strict=True) if is_removed(v))
+    gone = [is_removed(verdict) for verdict in verdicts]
+    removed = tuple(line for line, out in zip(lines, gone, strict=True) if out)
     read = any(v is not None and v.probability is not None for v in verdicts)
     if not read and not removed:
         return document
     return replace(
         document,
-        text="\n".join(kept),
+        text="\n".join([line for line, out in zip(lines, gone, strict=True) if not out]),
         boilerplate_removed=document.boilerplate_removed + removed,
-        line_roles=tuple(v.role for v in verdicts if v and not is_removed(v)) if read else (),
+        line_roles=tuple(v.role for v, out in zip(verdicts, gone, strict=True) if v and not out)
+        if read
+        else (),
     )
 
 

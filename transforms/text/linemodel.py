@@ -290,7 +290,7 @@ def stage1_matrix(
 ) -> np.ndarray:
     """STAGE1_FEATURES: each line's shape, where it sits, what the vocabulary says of its
     words, and the same of its neighbours."""
-    return with_neighbours(np.array(place_rows(lines, shapes, vocabulary), dtype=float)[:, :_OWN])
+    return with_neighbours(place_rows(lines, shapes, vocabulary)[:, :_OWN])
 
 
 def with_neighbours(own: np.ndarray) -> np.ndarray:
@@ -307,62 +307,111 @@ def place_rows(
     lines: list[str],
     shapes: list[tuple[list[float], set[str]]],
     vocabulary: Mapping[str, float],
-) -> list[list[float]]:
+) -> np.ndarray:
     """Each line's own stage-1 columns (its shape, then PLACE_FEATURES and WORD_FEATURES), a 1
-    and whether it is as long as a page description (predict's _ONE and _DESCRIPTION), as one
-    list.
+    and whether it is as long as a page description (predict's _ONE and _DESCRIPTION), one row
+    a line (``place_many`` of one dump)."""
+    return place_many([(lines, shapes)], vocabulary)
 
-    The place columns are plain Python per line, their logs looked up (every count is at most
-    the number of lines), and each line's row goes to numpy as one list: a dump has a few
-    dozen lines, where numpy's per-call cost would exceed the arithmetic.
+
+def place_many(
+    dumps: Sequence[tuple[list[str], list[tuple[list[float], set[str]]]]],
+    vocabulary: Mapping[str, float],
+) -> np.ndarray:
+    """place_rows of several dumps' lines (each with its line_shape results), one after the
+    other.
+
+    What needs a dump's lines in order (runs, distances, repeats, shared words) is plain Python
+    per dump, gathered into one list a column over the dumps; the columns that are arithmetic
+    on those, on a line's index and on its dump's size are numpy over all the dumps' lines, the
+    logs looked up in the same table (every count is at most the number of lines). Python's
+    int / int and numpy's give the same float, so every value is the one a loop over the lines
+    gives; the loop cost ~3 us a line, and numpy's cost is per call.
     """
-    n = len(lines)
-    rows = [shape for shape, _ in shapes]
-    words = [line.count(" ") + 1 for line in lines]
-    prose = [w >= PROSE_WORDS and row[_ENDS_SENTENCE] for w, row in zip(words, rows, strict=True)]
-    prose_words = [w if p else 0 for w, p in zip(words, prose, strict=True)]
-    total = sum(prose_words) or 1
-    prose_at = [i for i, p in enumerate(prose) if p]
-    first, last = (prose_at[0], prose_at[-1]) if prose_at else (n, -1)
-    to_next, from_previous = _distances(prose)
-    short_runs = _run_lengths([w <= SHORT_WORDS for w in words])
-    folded = [fold_case(line) for line in lines]
-    counts = Counter(folded)
-    overall, previous, following = topic_overlaps([w for _, w in shapes], prose)
-    prose_share = len(prose_at) / n
-    log = log1p_table(n)
-    span = max(n - 1, 1)
-    above = 0
-    table = []
-    for i, (row, content) in enumerate(shapes):
-        table.append(
-            [
-                *row,
-                i / span,
-                log[i],
-                log[n - 1 - i],
-                i == 0,
-                i == n - 1,
-                log[n],
-                above / total,
-                (total - above - prose_words[i]) / total,
-                i < first,
-                i > last,
-                log[to_next[i]],
-                log[from_previous[i]],
-                log[short_runs[i]],
-                log[counts[folded[i]] - 1],
-                prose_share,
-                overall[i],
-                previous[i],
-                following[i],
-                word_evidence(content, vocabulary),
-                1.0,
-                len(lines[i]) < TABLED_CHARS and _DESCRIPTION_LENGTH[len(lines[i])],
-            ]
-        )
-        above += prose_words[i]
+    sizes, shape_part, prose_words, firsts, lasts, totals, shares = [], [], [], [], [], [], []
+    to_next: list[int] = []
+    from_previous: list[int] = []
+    short_runs: list[int] = []
+    repeats: list[int] = []
+    overall: list[float] = []
+    previous: list[float] = []
+    following: list[float] = []
+    evidence: list[float] = []
+    chars: list[int] = []
+    for lines, shapes in dumps:
+        n = len(lines)
+        rows = [shape for shape, _ in shapes]
+        words = [line.count(" ") + 1 for line in lines]
+        prose = [
+            w >= PROSE_WORDS and row[_ENDS_SENTENCE] for w, row in zip(words, rows, strict=True)
+        ]
+        dump_prose_words = [w if p else 0 for w, p in zip(words, prose, strict=True)]
+        prose_at = [i for i, p in enumerate(prose) if p]
+        firsts.append(prose_at[0] if prose_at else n)
+        lasts.append(prose_at[-1] if prose_at else -1)
+        totals.append(sum(dump_prose_words) or 1)
+        shares.append(len(prose_at) / n)
+        down, up = _distances(prose)
+        to_next += down
+        from_previous += up
+        short_runs += _run_lengths([w <= SHORT_WORDS for w in words])
+        folded = [fold_case(line) for line in lines]
+        counts = Counter(folded)
+        repeats += [counts[line] - 1 for line in folded]
+        line_words = [content for _, content in shapes]
+        dump_overall, dump_previous, dump_following = topic_overlaps(line_words, prose)
+        overall += dump_overall
+        previous += dump_previous
+        following += dump_following
+        evidence += [word_evidence(content, vocabulary) for content in line_words]
+        chars += map(len, lines)
+        shape_part += rows
+        prose_words += dump_prose_words
+        sizes.append(n)
+    place = _Places(np.array(sizes))
+    dump_of, i = place.dump_of, place.line_at
+    n_of = place.sizes[dump_of]
+    log = _log1p_array(int(place.sizes.max()))
+    counted = np.array(prose_words)
+    before = counted.cumsum() - counted  # prose words before each line, over all the dumps
+    above = before - before[place.starts][dump_of]  # ... before it in its dump
+    total = np.array(totals)[dump_of]
+    columns = (
+        i / np.maximum(n_of - 1, 1),
+        log.take(i),
+        log.take(n_of - 1 - i),
+        i == 0,
+        i == n_of - 1,
+        log.take(n_of),
+        above / total,
+        (total - above - counted) / total,
+        i < np.array(firsts)[dump_of],
+        i > np.array(lasts)[dump_of],
+        log.take(to_next),
+        log.take(from_previous),
+        log.take(short_runs),
+        log.take(repeats),
+        np.array(shares)[dump_of],
+        overall,
+        previous,
+        following,
+        evidence,
+        1.0,
+        _DESCRIPTION_ARRAY.take(np.minimum(chars, TABLED_CHARS)),
+    )
+    table = np.empty((len(i), _DESCRIPTION + 1))
+    table[:, : len(SHAPE_FEATURES)] = shape_part
+    for at, column in enumerate(columns, len(SHAPE_FEATURES)):
+        table[:, at] = column
     return table
+
+
+_LOG1P_ARRAY = np.array(log1p_table(TABLED_CHARS - 1))
+
+
+def _log1p_array(n: int) -> np.ndarray:
+    # log1p_table(n) as an array: the same floats as the table lookups.
+    return _LOG1P_ARRAY if n < TABLED_CHARS else np.array(log1p_table(n))
 
 
 def stage2_matrix(stage1: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -454,20 +503,17 @@ def _predict_batch(
     gets alone, bit for bit.
     """
     k, reach = len(LABELS), len(_OFFSETS)
-    rows: list[list[float]] = []
-    sizes = []
-    for lines, catalog in dumps:
-        rows += place_rows(lines, shape_rows(lines, catalog), model.vocabulary)
-        rows.append(_NO_LINE)
-        sizes.append(len(lines))
-    own = np.array(rows, dtype=float)
+    shaped = [(lines, shape_rows(lines, catalog)) for lines, catalog in dumps]
+    place = _Places(np.array([len(lines) for lines, _ in dumps]))
+    total = len(place.dump_of)
+    own = np.zeros((total + len(dumps), _DESCRIPTION + 1))  # a row of zeros after each dump
+    own[np.arange(total) + place.dump_of] = place_many(shaped, model.vocabulary)
     near_columns = own.take(_NEAR_AT, axis=1)
-    total = len(rows) - len(sizes)
-    near = np.empty((len(rows), model.neighbour_weights.shape[1]))
+    near = np.empty((len(own), model.neighbour_weights.shape[1]))
     scores = np.empty((total, _SCORES))
     neighbours, windows = [], []
     block = start = 0  # the dump's first row in own, and in the lines without the zero rows
-    for n in sizes:
+    for n in place.sizes.tolist():
         np.matmul(
             near_columns[block : block + n + 1],
             model.neighbour_weights,
@@ -479,10 +525,9 @@ def _predict_batch(
         windows.append(dump_window)
         block += n + 1
         start += n
-    place = _Places(np.array(sizes))
     # A dump's neighbour rows are numbered from its first row in own (its block).
     at = np.concatenate(neighbours) + (reach * (place.starts + place.dumps))[place.dump_of, None]
-    scores += near.reshape(len(rows) * reach, -1).take(at, axis=0).sum(axis=1)
+    scores += near.reshape(len(own) * reach, -1).take(at, axis=0).sum(axis=1)
     first = np.concatenate((softmax(scores[:, :k]), _NO_PROBABILITIES))
     # Stage 2's context without its matrix (see context_weights): each line's stage-1
     # probabilities and those of the _REACH lines either side (row ``total``, zeros, past
@@ -546,7 +591,6 @@ class _Places:
         return columns
 
 
-_NO_LINE = [0.0] * (_DESCRIPTION + 1)
 _NO_PROBABILITIES = np.zeros((1, len(LABELS)))
 _NEAR_AT = np.array(_NEAR)
 
@@ -588,6 +632,7 @@ def description_length(chars: np.ndarray) -> np.ndarray:
 # comes back as 89.99999999999999); a line of TABLED_CHARS or more is far past
 # DESCRIPTION_CHARS.
 _DESCRIPTION_LENGTH = description_length(np.arange(TABLED_CHARS)).tolist()
+_DESCRIPTION_ARRAY = np.array([*_DESCRIPTION_LENGTH, False])  # by min(characters, TABLED_CHARS)
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:

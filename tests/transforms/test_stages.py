@@ -90,3 +90,30 @@ def _comparable(step: Step) -> tuple[object, ...]:
 
     last = step.error.strip().splitlines()[-1] if step.error else None
     return step.name, text(step.before), text(step.after), last, step.skipped
+
+
+def test_a_stage_over_many_records_takes_them_at_once_and_alone_if_that_fails() -> None:
+    batches: list[list[str]] = []
+
+    def shout(record: Document, section: object) -> Document:
+        if record.text == "boom":
+            raise RuntimeError("boom")
+        return Document(record.source, record.doc_id, "text", b"", record.text.upper())
+
+    def shout_many(records: list[Document], section: object) -> list[Document]:
+        batches.append([record.text for record in records])
+        return [shout(record, section) for record in records]
+
+    stage = StageCall("shout", shout, None, applies=lambda r: r.text != "skip", many=shout_many)
+    documents = [Document(f"{t}.txt", t, "text", b"", t) for t in ("a", "skip", "b")]
+    steps = [step for _, step in batch_steps(documents, [stage])]
+    assert batches == [["a", "b"]]  # one call for the batch, the skipped record left out
+    assert [(s.after.text, s.skipped) for s in steps] == [
+        ("A", False),
+        ("skip", True),
+        ("B", False),
+    ]
+    documents.insert(1, Document("boom.txt", "boom", "text", b"", "boom"))
+    batched = {i: _comparable(step) for i, step in batch_steps(documents, [stage])}
+    alone = {i: _comparable(next(stage_steps(d, [stage]))) for i, d in enumerate(documents)}
+    assert batched == alone and batched[1][2][0] == RejectReason.INTERNAL_ERROR

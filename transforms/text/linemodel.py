@@ -548,8 +548,8 @@ def read_roles(
     when some line is likely enough to be one; the summary is the nearest non-credit line
     above it, else below it, when likely enough (even if the model leaned to chrome: the
     catalog's lines never qualify); lines above the headline that are neither are chrome, as
-    in every layout a scraper writes. ``catalog`` marks the lines
-    the rule catalog matched (see ``_close_tail``).
+    in every layout a scraper writes. ``catalog`` marks the lines the rule catalog matched
+    (see ``_close_tail``).
     """
     probabilities = reading.probabilities
     n = len(probabilities)

@@ -37,7 +37,8 @@ def extract_blocks(root: etree._Element, url: str | None, config: HtmlConfig) ->
     trafilatura's balanced run misses whole sections of some pages (a list, a second column
     of the article). Where it kept less than ``recall_retry_share`` of the page's visible
     words, its recall-oriented run is tried too and wins when it finds ``recall_retry_gain``
-    times the words: on wcxb-dev's dev part it changed 34 of 549 pages, 31 for the better.
+    times the words: on wcxb-dev's dev part, tried below 0.75, it changed 34 of 549 pages, 31
+    for the better; the default 0.6 leaves 10 of those to the balanced run for 11% less CPU.
     """
     blocks = _run(root, url, config, recall=config.favor_recall)
     if config.favor_recall or config.favor_precision or not config.recall_retry_share:

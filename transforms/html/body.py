@@ -23,10 +23,13 @@ logging.getLogger("trafilatura").setLevel(logging.ERROR)
 Blocks = list[tuple[str, str]]
 # The page's visible words are all body text minus what sits in script, style, noscript and
 # template: two plain node-set queries are half the time of one with an ancestor:: test per
-# text node (wcxb-dev, dev part: 1.9 -> 0.9 s over 549 pages), for the same count.
+# text node (wcxb-dev, dev part: 1.9 -> 0.9 s over 549 pages), for the same count. The hidden
+# text as a union of four name steps, not one step testing every element's name: 0.73 -> 0.37
+# ms a page there, the same count on every page (a union holds each text node once).
 _BODY_TEXT = etree.XPath("//body//text()", smart_strings=False)
 _HIDDEN_TEXT = etree.XPath(
-    "//body//*[self::script or self::style or self::noscript or self::template]//text()",
+    "//body//script//text() | //body//style//text() | //body//noscript//text()"
+    " | //body//template//text()",
     smart_strings=False,
 )
 

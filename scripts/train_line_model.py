@@ -468,15 +468,21 @@ def model_json(model: LineModel) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n"
 
 
-def cross_validate(dumps: Sequence[Dump], folder: Path) -> dict[str, Any]:
+def cross_validate(
+    dumps: Sequence[Dump], folder: Path, settings: Sequence[str] = ()
+) -> dict[str, Any]:
     """The dev figures of scripts/score_wcxb.py, each fold scored with a model trained on the
-    other four (domain-grouped: a domain's pages share a fold); model files go to ``folder``."""
+    other four (domain-grouped: a domain's pages share a fold) under the config ``settings``
+    (``section.key=value``); model files go to ``folder``, and one already there is read
+    instead of trained again (a choice made at read time, a threshold, then costs a scoring
+    run, not five trainings)."""
     examples = examples_of(dumps)
 
     def overrides(train_folds: frozenset[int]) -> list[str]:
         path = folder / f"linemodel-{''.join(map(str, sorted(train_folds)))}.json"
-        path.write_text(model_json(train([e for e in examples if e.fold in train_folds])))
-        return [f"boilerplate.line_model_path={path}"]
+        if not path.exists():
+            path.write_text(model_json(train([e for e in examples if e.fold in train_folds])))
+        return [f"boilerplate.line_model_path={path}", *settings]
 
     return score_folds(dumps, overrides)
 
@@ -491,6 +497,19 @@ def main(argv: list[str] | None = None) -> int:
         help="print the dev figures, each fold scored by a model trained on the other folds",
     )
     parser.add_argument(
+        "--models",
+        type=Path,
+        help="with --cross-validate: keep the fold models here and reuse those already here "
+        "(delete them after changing the features or the training)",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="with --cross-validate: a config override for scoring (repeatable)",
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
         help="re-train and exit 1 unless the result is the shipped model, byte for byte",
@@ -498,8 +517,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     dumps = dev_dumps()
     if args.cross_validate:
-        with tempfile.TemporaryDirectory() as folder:
-            figures = cross_validate(dumps, Path(folder))
+        if args.models:
+            args.models.mkdir(parents=True, exist_ok=True)
+            figures = cross_validate(dumps, args.models, args.set)
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                figures = cross_validate(dumps, Path(folder), args.set)
         print(format_table(figures["pooled"]))
         return 0
     examples = examples_of(dumps)

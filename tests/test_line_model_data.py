@@ -105,3 +105,31 @@ def test_the_shipped_model_on_held_out_lines(make: Callable[[Page], Dump]) -> No
     for label, floor in HELDOUT_FLOOR.items():
         assert len(right[label]) > 20
         assert np.mean(right[label]) >= floor, label
+
+
+def test_cross_validation_reads_kept_fold_models_with_settings(
+    trained: train_line_model.LineModel, tmp_path: Path
+) -> None:
+    # Fold models already in the folder are read, not trained again (a read-time choice then
+    # costs a scoring run); --set overrides reach the scoring.
+    text = train_line_model.model_json(trained)
+    for fold in range(5):
+        name = "".join(str(f) for f in range(5) if f != fold)
+        (tmp_path / f"linemodel-{name}.json").write_text(text)
+    dumps = [d for d in dumps_of({0, 1, 2, 3, 4}, 10) if d.layout == "article"]
+    assert len({d.fold for d in dumps}) > 1
+    plain = train_line_model.cross_validate(dumps, tmp_path)["pooled"]["article"]
+    assert plain["n"] == len(dumps)
+    assert plain["headline_exact"] > 0.5
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"linemodel-{''.join(str(f) for f in range(5) if f != fold)}.json" for fold in range(5)
+    )
+    assert all(p.read_text() == text for p in tmp_path.iterdir())
+    # no line is ever sure enough to be a headline: every headline is missed
+    strict = ["boilerplate.headline_threshold=1.0"]
+    assert (
+        train_line_model.cross_validate(dumps, tmp_path, strict)["pooled"]["article"][
+            "headline_exact"
+        ]
+        == 0.0
+    )

@@ -54,6 +54,10 @@ def test_layers_apply_in_order(tmp_path: Path) -> None:
         ("validate:\n  min_words: true\n", "validate.min_words: expected int, got True"),
         ("validate:\n  min_words: -1\n", "validate.min_words: must be >= 0"),
         ("read:\n  max_control_ratio: 2\n", "read.max_control_ratio: must be between 0 and 1"),
+        (
+            "boilerplate:\n  headline_sure_max_lines: -1\n",
+            "boilerplate.headline_sure_max_lines: must be >= 0",
+        ),
         ("boilerplate:\n  extra_phrases: oops\n", "boilerplate.extra_phrases: expected a list"),
         ("boilerplate:\n  extra_patterns: ['(x']\n", "boilerplate.extra_patterns: bad pattern"),
         ("output:\n  compression: lz9\n", "output.compression: must be one of"),

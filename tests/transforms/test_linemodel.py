@@ -143,6 +143,7 @@ THRESHOLDS = Thresholds(
     chrome=0.5,
     headline=0.2,
     headline_sure=0.7,
+    headline_sure_lines=6,
     summary_above=0.3,
     summary_below=0.3,
     summary_possible=0.1,
@@ -217,6 +218,20 @@ def test_the_ranker_picks_the_headline_when_stage_2_is_unsure() -> None:
         reading(table, [2.0, 3.0, 5.0, -2.0]), THRESHOLDS, [False, False, True, False]
     )
     assert roles[1] == HEADLINE
+
+
+def test_in_a_long_dump_the_ranker_picks_even_when_stage_2_is_sure() -> None:
+    # A whole page (longer than headline_sure_lines): stage 2 is sure of a banner line at the
+    # top, the ranker prefers the line that opens the content, and on whole pages the ranker
+    # is the better judge.
+    rows = ("chrome", "chrome", "content", "content", "content", "content", "content")
+    table = probabilities(*rows)
+    table[0, HEADLINE] = 0.9
+    scores = [1.0, 0.0, 3.0, -1.0, -1.0, -1.0, -1.0]
+    assert read_roles(reading(table, scores), THRESHOLDS)[:3] == [CHROME, CHROME, HEADLINE]
+    # the same lines one short of the limit: stage 2's sure pick stands
+    short = reading(table[:-1], scores[:-1])
+    assert read_roles(short, THRESHOLDS)[:3] == [HEADLINE, CHROME, CONTENT]
 
 
 def test_the_dek_reader_decides_the_line_under_the_headline() -> None:

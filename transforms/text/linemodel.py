@@ -524,11 +524,13 @@ def _run_lengths(flags: list[bool]) -> list[int]:
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """Probabilities from which the model's reading of a line is acted on."""
+    """Probabilities from which the model's reading of a line is acted on (and the longest
+    dump in which stage 2's sure headline wins)."""
 
     chrome: float
     headline: float
     headline_sure: float  # stage 2's likeliest headline from here wins over the ranker's pick
+    headline_sure_lines: int  # ... in a dump of at most this many lines (longer: the ranker's)
     summary_above: float  # a line above the headline: it cannot be the lead
     summary_below: float  # a line below it, which may be the lead (the dek reader's verdict)
     summary_possible: float  # below it, left to segment's dek rule from here (the same)
@@ -541,12 +543,13 @@ def read_roles(
     """One label index per line: the document's single headline, a summary beside it, credits,
     chrome, and content for the rest.
 
-    The headline is stage 2's likeliest line when it is sure of it, else the ranker's pick
-    (the catalog's lines are neither), when some line is likely enough to be one; the summary
-    is the nearest non-credit line above it, else below it, when likely enough (even if the
-    model leaned to chrome: the catalog's lines never qualify); lines above the headline that
-    are neither are chrome, as in every layout a scraper writes. ``catalog`` marks the lines
-    the rule catalog matched (see ``_close_tail``).
+    The headline is stage 2's likeliest line when it is sure of it in a dump of no more than
+    ``headline_sure_lines`` lines, else the ranker's pick (the catalog's lines are neither),
+    when some line is likely enough to be one; the summary is the nearest non-credit line
+    above it, else below it, when likely enough (even if the model leaned to chrome: the
+    catalog's lines never qualify); lines above the headline that are neither are chrome, as
+    in every layout a scraper writes. ``catalog`` marks the lines the rule catalog matched
+    (see ``_close_tail``).
     """
     probabilities = reading.probabilities
     n = len(probabilities)
@@ -563,7 +566,7 @@ def read_roles(
     best = int(headline.argmax())
     if headline[best] < thresholds.headline:
         return roles
-    if headline[best] < thresholds.headline_sure:
+    if headline[best] < thresholds.headline_sure or n > thresholds.headline_sure_lines:
         best = int(np.where(catalog, -np.inf, reading.headline_scores).argmax())
     roles[best] = HEADLINE
     # Above first: a line above the headline cannot be the lead, the one below can.

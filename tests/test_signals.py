@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -191,6 +192,37 @@ def test_no_process_outlives_a_killed_run(tmp_path: Path, pages: Path, workers: 
         process.kill()  # the CLI alone, as the OOM killer or `kill -9 PID` does
         process.wait()
         assert survivors(children, seconds=5) == {}
+
+
+# Runs a command as a subreaper (PR_SET_CHILD_SUBREAPER): what the command leaves behind
+# becomes this process's child. Prints the command's exit status, then whether any process
+# it left was still alive 5 s after it ended.
+REAPER = """
+import ctypes, os, subprocess, sys, time
+ctypes.CDLL(None).prctl(36, 1)
+status = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+deadline, left = time.monotonic() + 5, True
+while left and time.monotonic() < deadline:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        left = False
+    time.sleep(0.05)
+print(status.returncode, left)
+"""
+
+
+def test_a_usage_error_after_the_server_started_leaves_no_process(
+    tmp_path: Path, pages: Path
+) -> None:
+    # HTML pages with --workers 2 start the extraction server before Beam's flags are checked
+    # (cli/main.py's start_server_for_pages); a runner Beam does not know is found after that.
+    command = [str(SCRIPT), "run", "--input", str(pages / "*.html"), "--output", str(tmp_path)]
+    command += ["--workers", "2", "--runner=NoSuchRunner"]
+    reaper = subprocess.run(
+        [sys.executable, "-c", REAPER, *command], capture_output=True, text=True, timeout=120
+    )
+    assert reaper.stdout.split() == ["2", "False"]
 
 
 def test_watch_finishes_its_batch_on_ctrl_c(tmp_path: Path) -> None:

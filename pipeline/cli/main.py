@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_cli(argv: Sequence[str]) -> int:
     """The command line's work: usage checks, then the command; returns the exit status."""
     try:
-        args, beam_args = parse_args(argv)
+        args, beam_args = parse_args(argv, on_flags=start_server_for_pages)
         if args.command not in ("run", "watch"):
             return run_command(args, beam_args)
         config = load_config(Path(args.config) if args.config else None, args.set)
@@ -83,6 +83,30 @@ def run_cli(argv: Sequence[str]) -> int:
         print(f"scrapeclean: run failed: {error}", file=sys.stderr)
         return 1
     return report_run(args, summary)
+
+
+def start_server_for_pages(args: argparse.Namespace) -> None:
+    """Start the extraction children's server now when ``run --workers N`` (N > 1) names HTML
+    pages or WARC files (``--format``, or every input glob's extension): its warm-up (~2-4 s,
+    text/sandbox.py) was the last thing the run waited for before its first page when it
+    started after Beam's import and the input checks (~2 s here): on wcxb-dev's 549 dev pages
+    the first page waited 1.6 s for it (docs/html-quality.md). Called before Beam's flags are
+    checked; plan_workers starts it for inputs only their sizes show to be pages. A small input
+    that then runs in-process uses the server too, with the malloc settings of a --workers run.
+    """
+    from scrapeclean.pipeline.job.parallelism import PAGE_FORMATS
+    from scrapeclean.transforms.text.formats import format_by_extension
+    from scrapeclean.transforms.text.sandbox import start_server
+
+    if args.command != "run" or args.streaming or args.incremental or (args.workers or 1) < 2:
+        return
+    by_flag = args.format in PAGE_FORMATS
+    by_name = args.format == "auto" and all(
+        format_by_extension(pattern) in PAGE_FORMATS for pattern in args.input
+    )
+    if by_flag or by_name:
+        tune_malloc_for_workers()
+        start_server()
 
 
 def plan_workers(args: argparse.Namespace, beam_args: list[str]) -> tuple[list[str], int]:

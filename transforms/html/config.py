@@ -31,8 +31,10 @@ class HtmlConfig:
     # Where the balanced run kept less than this share of the page's visible words, trafilatura's
     # recall-oriented run is tried as well (html/body.py); 0 never tries it. A speed gate: on
     # wcxb-dev's dev part word F1 is 0.9454 tried on every page, 0.9453 below 0.75 (half the
-    # pages pay for a second run), 0.9433 below 0.5 (16%), 0.9361 never.
-    recall_retry_share: float = 0.75
+    # pages pay for a second run), 0.9446 below 0.6 (26%), 0.9433 below 0.5 (16%), 0.9361 never.
+    # 0.6 takes 11% of the extraction's CPU off for 0.0007 F1; going on to 0.5 costs twice that
+    # F1 for another 3% (docs/html-quality.md, "Speed, 2026-12-07: less of the recall run").
+    recall_retry_share: float = 0.6
     # ... and wins when it finds more than this many times the words. Chosen by domain-grouped
     # 5-fold cross-validation on wcxb-dev's dev part (every fold chose 1.05; docs/html-quality.md).
     recall_retry_gain: float = 1.05

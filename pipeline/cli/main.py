@@ -96,7 +96,6 @@ def start_server_for_pages(args: argparse.Namespace) -> None:
     """
     from scrapeclean.pipeline.job.parallelism import PAGE_FORMATS
     from scrapeclean.transforms.text.formats import format_by_extension
-    from scrapeclean.transforms.text.sandbox import start_server
 
     if args.command != "run" or args.streaming or args.incremental or (args.workers or 1) < 2:
         return
@@ -105,8 +104,17 @@ def start_server_for_pages(args: argparse.Namespace) -> None:
         format_by_extension(pattern) in PAGE_FORMATS for pattern in args.input
     )
     if by_flag or by_name:
-        tune_malloc_for_workers()
-        start_server()
+        start_page_server()
+
+
+def start_page_server() -> None:
+    """Start the server the extraction children fork from (text/sandbox.py), once the malloc
+    settings of a --workers run are in the environment, which it and its children inherit.
+    Starting it again is a no-op."""
+    from scrapeclean.transforms.text.sandbox import start_server
+
+    tune_malloc_for_workers()
+    start_server()
 
 
 def plan_workers(args: argparse.Namespace, beam_args: list[str]) -> tuple[list[str], int]:
@@ -120,7 +128,6 @@ def plan_workers(args: argparse.Namespace, beam_args: list[str]) -> tuple[list[s
         SMALL_RUN_FILES,
         measure_inputs,
     )
-    from scrapeclean.transforms.text.sandbox import start_server
 
     size = measure_inputs(args.input)
     asked = worker_flags(args.workers)
@@ -129,9 +136,8 @@ def plan_workers(args: argparse.Namespace, beam_args: list[str]) -> tuple[list[s
             return beam_args, args.workers
         threads = worker_flags(args.workers, threads=True)
         # The pages are extracted in children forked from one server, which warms up while
-        # Beam starts; it inherits the environment here, the malloc settings included.
-        tune_malloc_for_workers()
-        start_server()
+        # Beam starts.
+        start_page_server()
         return [arg for arg in beam_args if arg not in asked] + threads, args.workers
     if not args.quiet:
         print(

@@ -436,17 +436,10 @@ def stage2_context(first: np.ndarray) -> np.ndarray:
 
 
 def headline_context(headline: np.ndarray) -> np.ndarray:
-    """_HEADLINE_CONTEXT per line, from stage 1's headline probabilities: the best one above
-    and below it, whether it sits above or below the best line, and how far from it."""
-    n = len(headline)
-    columns = np.zeros((n, len(_HEADLINE_CONTEXT)))
-    columns[1:, 0] = np.maximum.accumulate(headline)[:-1]
-    columns[:-1, 1] = np.maximum.accumulate(headline[::-1])[::-1][1:]
-    best = int(headline.argmax())  # the method: np.argmax's Python wrapper costs 1.5 us
-    columns[:best, 2] = 1.0
-    columns[best + 1 :, 3] = 1.0
-    columns[:, 4] = np.log1p(np.abs(np.arange(n) - best))
-    return columns
+    """_HEADLINE_CONTEXT per line of one dump, from stage 1's headline probabilities: the best
+    one above and below it, whether it sits above or below the best line, and how far from it
+    (``_Places.headline_context`` of one dump)."""
+    return _Places(np.array([len(headline)])).headline_context(headline)
 
 
 class Reading(NamedTuple):
@@ -571,10 +564,9 @@ class _Places:
     def headline_context(self, headline: np.ndarray) -> np.ndarray:
         """headline_context of each dump's lines, all dumps at once: the probabilities laid out
         one dump a row, between a 0 before and 0s after, so that the running maxima and the best
-        line are taken along the rows. Probabilities are >= 0 and a maximum is one of its
-        values, so every value is the one headline_context gives the dump alone."""
-        if len(self.sizes) == 1:
-            return headline_context(headline)
+        line are taken along the rows. Probabilities are >= 0, so the padding's 0s change no
+        maximum of a dump's lines (and stand for "no line" past its ends), and a dump's first
+        best line is its row's first maximum: every value is the dump's alone."""
         width = int(self.sizes.max()) + 2
         grid = np.zeros((len(self.sizes), width))
         at = self.dump_of * width + self.line_at + 1

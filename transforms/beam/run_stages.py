@@ -22,7 +22,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 from scrapeclean.transforms.beam.counters import BundleCounters
 from scrapeclean.transforms.beam.lifeline import follow_launcher
 from scrapeclean.transforms.records import Reject
-from scrapeclean.transforms.text.sandbox import Sandbox
+from scrapeclean.transforms.text.sandbox import SharedSandbox
 from scrapeclean.transforms.text.stages import StageCall, batch_steps
 
 REJECTS = "rejects"
@@ -58,13 +58,13 @@ class _StagesFn(beam.DoFn):
 
     def __init__(self, stages: Sequence[StageCall]) -> None:
         self._stages = tuple(stages)
-        self._sandboxes: dict[str, Sandbox] = {}
+        self._sandboxes: dict[str, SharedSandbox] = {}
         self._counters = BundleCounters()
 
     def setup(self) -> None:
         follow_launcher()
         self._sandboxes = {
-            stage.name: Sandbox(stage.timeout_seconds)
+            stage.name: SharedSandbox(stage.name, stage.timeout_seconds)
             for stage in self._stages
             if stage.timeout_seconds is not None
         }

@@ -9,6 +9,10 @@ Children are forks of one server per process (multiprocessing's forkserver, set 
 text/sandbox_parent.py), which has imported and warmed the extraction stage: a second child, and
 every replacement, costs a fork instead of ~2.5 s of start-up. The chain of deaths: the server
 dies with this process (the kernel's parent-death signal), each child with the server.
+
+The sandboxes of one stage in a process are shared by the threads that run it (SharedSandbox):
+a batch's records go to whichever child is free, so one thread's child is not idle while
+another thread still has pages waiting.
 """
 
 from __future__ import annotations
@@ -18,16 +22,18 @@ import importlib
 import multiprocessing
 import multiprocessing.context
 import os
+import queue
 import signal
 import sys
+import threading
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import forkserver
-from typing import Any
+from typing import Any, TypeVar
 
 from scrapeclean.transforms.records import PickledAsArguments
 from scrapeclean.transforms.text import sandbox_parent
@@ -38,6 +44,9 @@ MAX_STAGE_TIMEOUT_SECONDS = 86_400.0
 # long as the process: Linux sends the parent-death signal when the *thread* that started a
 # process ends, and a Beam bundle thread can end while its DoFn, and so its sandbox, lives on.
 _STARTER = ThreadPoolExecutor(1, thread_name_prefix="sandbox-start")
+
+T = TypeVar("T")
+U = TypeVar("U")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +108,11 @@ class Sandbox:
                 self.close()
         raise StageCrashedError("the stage's process died on this record, twice")
 
+    def map(self, work: Callable[[T], U], items: Sequence[T]) -> list[U]:
+        """``work`` on each item in order, here: each of its calls to this sandbox waits for
+        the one before (SharedSandbox.map spreads them over a process's children)."""
+        return [work(item) for item in items]
+
     def close(self) -> None:
         """Kill the child process, if any; the next call starts a new one."""
         pool, self._pool = self._pool, None
@@ -110,6 +124,104 @@ class Sandbox:
             if process.is_alive():
                 process.kill()
             process.join(timeout=5)
+
+
+class SharedSandbox:
+    """One thread's share of the sandboxes its process runs a stage in: its own Sandbox joins
+    a pool (one per stage name and time limit in the process), and a call goes to whichever
+    Sandbox of the pool is free.
+
+    Why: Beam's FnApiRunner cuts a stage's input into one fixed part per worker thread before
+    it starts (ParallelBundleManager), so with ``--workers 2`` on HTML pages each thread fed
+    its own child half the pages: the child of the half that ended first sat idle while the
+    other worked through the rest, and each child waited while its thread ran the text stages
+    of its batch (wcxb-dev's dev part: one child at work alone for the last 1-3 s of a run,
+    docs/html-quality.md). Pages of one thread's batch now go to every free child at once.
+    A page's result does not depend on which child extracted it (html/extract.py's warm_up).
+    """
+
+    def __init__(self, name: str, timeout_seconds: float) -> None:
+        self._own = Sandbox(timeout_seconds)
+        self._pool = _shared_pool((name, timeout_seconds))
+        self._pool.join(self._own)
+
+    def call(self, fn: Callable[[Any, Any], Any], record: Any, section: Any) -> Any:
+        """``Sandbox.call`` in the first free sandbox of the pool (this one's own included)."""
+        return self._pool.call(fn, record, section)
+
+    def map(self, work: Callable[[T], U], items: Sequence[T]) -> list[U]:
+        """``work`` on each item, results in order; as many items at once as the pool holds
+        sandboxes, so ``work``'s calls to this SharedSandbox keep every free child busy."""
+        size = self._pool.size()
+        if size < 2 or len(items) < 2:
+            return [work(item) for item in items]
+        with ThreadPoolExecutor(min(size, len(items)), thread_name_prefix="sandbox-call") as calls:
+            return list(calls.map(work, items))
+
+    def close(self) -> None:
+        """Leave the pool: this one's own child is killed once no call is using it."""
+        self._pool.leave(self._own)
+
+
+class _Pool:
+    """The Sandboxes that have joined and not left; each serves one call at a time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._members: set[Sandbox] = set()
+        self._busy: set[Sandbox] = set()
+        # Free members; one that left while free stays queued, closed, and is passed over.
+        self._free: queue.SimpleQueue[Sandbox] = queue.SimpleQueue()
+
+    def size(self) -> int:
+        with self._lock:
+            return len(self._members)
+
+    def join(self, sandbox: Sandbox) -> None:
+        with self._lock:
+            self._members.add(sandbox)
+        self._free.put(sandbox)
+
+    def leave(self, sandbox: Sandbox) -> None:
+        with self._lock:
+            self._members.discard(sandbox)
+            busy = sandbox in self._busy
+        if not busy:  # a busy one is closed by the call that holds it, when it returns
+            sandbox.close()
+
+    def call(self, fn: Callable[[Any, Any], Any], record: Any, section: Any) -> Any:
+        sandbox = self._acquire()
+        try:
+            return sandbox.call(fn, record, section)
+        finally:
+            self._release(sandbox)
+
+    def _acquire(self) -> Sandbox:
+        # A caller is itself a member until it leaves, so a member is always on its way back.
+        while True:
+            sandbox = self._free.get()
+            with self._lock:
+                if sandbox in self._members:
+                    self._busy.add(sandbox)
+                    return sandbox
+
+    def _release(self, sandbox: Sandbox) -> None:
+        with self._lock:
+            self._busy.discard(sandbox)
+            stays = sandbox in self._members
+        if stays:
+            self._free.put(sandbox)
+        else:
+            sandbox.close()
+
+
+_POOLS: dict[tuple[str, float], _Pool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _shared_pool(key: tuple[str, float]) -> _Pool:
+    with _POOLS_LOCK:
+        return _POOLS.setdefault(key, _Pool())
 
 
 def start_server() -> None:

@@ -14,6 +14,7 @@ import logging
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from scrapeclean.transforms.html.extract import extract_document, is_markup
@@ -28,7 +29,7 @@ from scrapeclean.transforms.text.boilerplate import strip_boilerplate, strip_man
 from scrapeclean.transforms.text.decode import decode_document
 from scrapeclean.transforms.text.language import detect_language
 from scrapeclean.transforms.text.repair import repair_document
-from scrapeclean.transforms.text.sandbox import Sandbox, StageTimeoutError
+from scrapeclean.transforms.text.sandbox import Sandbox, SharedSandbox, StageTimeoutError
 from scrapeclean.transforms.text.segment import segment_document
 from scrapeclean.transforms.text.validate import validate_article
 
@@ -36,6 +37,10 @@ if TYPE_CHECKING:  # RunConfig assembles every room's section, this module's sta
     from scrapeclean.transforms.config import RunConfig
 
 _LOG = logging.getLogger(__name__)
+
+# The sandboxed stages' child processes by stage name: one Sandbox, or a thread's share of the
+# process's (SharedSandbox, beam/run_stages.py).
+Sandboxes = Mapping[str, Sandbox | SharedSandbox]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +121,7 @@ class Step(NamedTuple):
 
 
 def stage_steps(
-    record: Any, stages: Sequence[StageCall], sandboxes: Mapping[str, Sandbox] | None = None
+    record: Any, stages: Sequence[StageCall], sandboxes: Sandboxes | None = None
 ) -> Iterator[Step]:
     """Run ``stages`` in order on one record, one Step each, up to the first reject.
 
@@ -134,7 +139,7 @@ def stage_steps(
 def batch_steps(
     records: Sequence[Any],
     stages: Sequence[StageCall],
-    sandboxes: Mapping[str, Sandbox] | None = None,
+    sandboxes: Sandboxes | None = None,
 ) -> Iterator[tuple[int, Step]]:
     """``stage_steps`` over a batch, stage by stage: each stage takes every record of the batch
     (up to its first reject) before the next stage starts. Yields (index in ``records``, Step).
@@ -148,7 +153,17 @@ def batch_steps(
     """
     current = list(records)
     for stage in stages:
-        if stage.many is None or (sandboxes is not None and stage.name in sandboxes):
+        sandbox = sandboxes.get(stage.name) if sandboxes is not None else None
+        if sandbox is not None:  # the batch's records at once, as many as there are children
+            live = [index for index, record in enumerate(current) if not isinstance(record, Reject)]
+            steps = sandbox.map(
+                partial(take_step, stage, sandboxes=sandboxes), [current[index] for index in live]
+            )
+            for index, step in zip(live, steps, strict=True):
+                current[index] = step.after
+                yield index, step
+            continue
+        if stage.many is None:
             for index, record in enumerate(current):
                 if not isinstance(record, Reject):
                     step = take_step(stage, record, sandboxes)
@@ -162,9 +177,7 @@ def batch_steps(
             yield index, step
 
 
-def many_steps(
-    stage: StageCall, records: list[Any], sandboxes: Mapping[str, Sandbox] | None
-) -> list[Step]:
+def many_steps(stage: StageCall, records: list[Any], sandboxes: Sandboxes | None) -> list[Step]:
     """One stage's Steps on records (none a Reject), in order: through ``stage.many`` where the
     stage has it, else ``take_step`` one record at a time.
 
@@ -188,7 +201,7 @@ def many_steps(
     return [take_step(stage, record, sandboxes) for record in records]
 
 
-def take_step(stage: StageCall, record: Any, sandboxes: Mapping[str, Sandbox] | None) -> Step:
+def take_step(stage: StageCall, record: Any, sandboxes: Sandboxes | None) -> Step:
     """One stage's Step on one record (not a Reject): skipped where the stage does not apply,
     else run here or in its Sandbox."""
     if stage.applies is not None and not stage.applies(record):
@@ -199,7 +212,7 @@ def take_step(stage: StageCall, record: Any, sandboxes: Mapping[str, Sandbox] | 
 
 
 def call_stage(
-    stage: StageCall, record: Any, sandbox: Sandbox | None = None
+    stage: StageCall, record: Any, sandbox: Sandbox | SharedSandbox | None = None
 ) -> tuple[Any, str | None]:
     """``stage.fn(record, section)`` (in ``sandbox`` if given), and the traceback if it raised.
 

@@ -13,7 +13,7 @@ from scrapeclean.transforms.html.config import HtmlConfig
 from scrapeclean.transforms.html.extract import extract_document
 from scrapeclean.transforms.records import Document, Reject, RejectReason
 from scrapeclean.transforms.text.decode import ReadConfig, decode_document
-from scrapeclean.transforms.text.sandbox import Sandbox
+from scrapeclean.transforms.text.sandbox import Sandbox, SharedSandbox
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "html"
 READ = ReadConfig()
@@ -26,7 +26,7 @@ from pathlib import Path
 if __name__ == "__mp_main__":  # the child is running this file again
     Path(sys.argv[1]).touch()
 if __name__ == "__main__":
-    from scrapeclean.transforms.text.sandbox import Sandbox
+    from scrapeclean.transforms.text.sandbox import Sandbox, SharedSandbox
 
     sandbox = Sandbox(60.0)
     print(sandbox.call(math.hypot, 3.0, 4.0))
@@ -113,3 +113,23 @@ def test_a_child_killed_between_pages_is_replaced_and_the_next_page_is_extracted
     finally:
         sandbox.close()
     assert extracted == extract_document(page(), HtmlConfig())
+
+
+def test_threads_of_a_process_share_its_children_and_get_each_page_back_in_order() -> None:
+    # Beam hands each worker thread a fixed half of the pages: a thread whose half ran out
+    # lends its child to the other, so a batch's pages go to every free child of the process.
+    names = sorted(path.name for path in FIXTURES.glob("*.htm*"))
+    first, second = SharedSandbox("extract-test", 60.0), SharedSandbox("extract-test", 60.0)
+    try:
+        pids = first.map(lambda _: first.call(child_pid, None, None), range(4))
+        extracted = first.map(
+            lambda name: first.call(extract_document, page(name), HtmlConfig()), names
+        )
+        second.close()  # its thread's bundle is done: its child goes, the other one serves
+        alone = first.map(lambda _: first.call(child_pid, None, None), range(4))
+    finally:
+        first.close()
+        second.close()
+    assert len(set(pids)) == 2 and os.getpid() not in pids
+    assert len(set(alone)) == 1 and set(alone) < set(pids)
+    assert extracted == [extract_document(page(name), HtmlConfig()) for name in names]

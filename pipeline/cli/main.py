@@ -19,13 +19,12 @@ from typing import TYPE_CHECKING
 from scrapeclean.pipeline.cli.options import COMMANDS, ArgumentError, parse_args, worker_flags
 from scrapeclean.pipeline.cli.readback import run_readback
 from scrapeclean.pipeline.cli.summary import format_summary
-from scrapeclean.pipeline.job.config import load_config
 from scrapeclean.pipeline.job.stopping import Stopped, stop_on_signals
-from scrapeclean.transforms.config import RunConfig
 from scrapeclean.transforms.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
     from scrapeclean.pipeline.job.run import RunSummary
+    from scrapeclean.transforms.config import RunConfig
 
 _LOG = logging.getLogger("scrapeclean")
 
@@ -46,9 +45,12 @@ def run_cli(argv: Sequence[str]) -> int:
         args, beam_args = parse_args(argv, on_flags=start_server_for_pages)
         if args.command not in ("run", "watch"):
             return run_command(args, beam_args)
-        config = load_config(Path(args.config) if args.config else None, args.set)
+        # After the flags: the config imports every stage (trafilatura, numpy, ~0.3 s), and a
+        # page run's extraction server starts once they are parsed (start_server_for_pages).
+        from scrapeclean.pipeline.job.config import load_config
         from scrapeclean.pipeline.job.store import use_options  # Beam: only run and watch
 
+        config = load_config(Path(args.config) if args.config else None, args.set)
         use_options(beam_args)  # the checks below list the inputs and output (--s3_endpoint_url)
         if getattr(args, "streaming", False):
             check_inputs(args.input, allow_empty=True, count=False)  # bad globs fail now

@@ -8,10 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from scrapeclean.pipeline.cli.flags import add_config_flags, bounded
-from scrapeclean.pipeline.job.config import load_config
-from scrapeclean.pipeline.tools import explain, inspect, report
 
 READBACK_COMMANDS = ("report", "inspect", "explain")
+INSPECT_LIMIT = 5  # records ``inspect`` prints unless --limit says otherwise
 
 
 def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,6 +23,11 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
 def run_readback(args: argparse.Namespace, beam_args: Sequence[str] = ()) -> int:
     """Run the read-back command ``args`` names; returns its exit status. ``beam_args`` are
     Apache Beam's options for reading a store (--s3_endpoint_url, ...), as ``run`` takes them."""
+    # Imported here, not with the flags: the tools import pyarrow.dataset and pandas, and every
+    # command's flags are parsed before it starts (a page run's extraction server waited 0.5 s).
+    from scrapeclean.pipeline.job.config import load_config
+    from scrapeclean.pipeline.tools import explain, inspect, report
+
     if args.command == "report":
         return report.run(args.outdir, args.html, beam_args)
     if args.command == "inspect":
@@ -71,9 +75,9 @@ def add_inspect_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     parser.add_argument(
         "--limit",
         type=bounded(int, 1),
-        default=inspect.DEFAULT_LIMIT,
+        default=INSPECT_LIMIT,
         metavar="N",
-        help=f"show at most N records (default {inspect.DEFAULT_LIMIT})",
+        help=f"show at most N records (default {INSPECT_LIMIT})",
     )
 
 

@@ -32,7 +32,6 @@ from scrapeclean.pipeline.tools.output_reader import (
 from scrapeclean.transforms.corpus.sitelines import site_of
 from scrapeclean.transforms.errors import UsageError
 
-DEFAULT_LIMIT = 5
 BODY_CHARS = 300
 RAW_CHARS = 400
 SITE = "site"  # derived: the URL host, else the input folder (as in the report)
@@ -71,9 +70,9 @@ class Condition:
 
 def run(
     outdir: str,
-    rejects: bool = False,
-    where: Sequence[str] = (),
-    limit: int = DEFAULT_LIMIT,
+    rejects: bool,
+    where: Sequence[str],
+    limit: int,
     beam_args: Sequence[str] = (),
 ) -> int:
     """Print the records of ``outdir`` (rejects with ``rejects``) matching every ``where`` term,

@@ -319,3 +319,16 @@ def test_malloc_tuned_for_workers_and_the_runner_unless_the_user_set_it(
     assert os.environ["MALLOC_ARENA_MAX"] == "8"
     assert os.environ["MALLOC_MMAP_THRESHOLD_"] == os.environ["MALLOC_TRIM_THRESHOLD_"] == "131072"
     assert calls == [(-3, 131072), (-1, 131072)]  # this process: all but the user's setting
+
+
+def test_the_flags_are_read_before_the_stages_and_read_back_tools_are_imported() -> None:
+    # A page run's extraction server starts as soon as the flags are parsed, and warms up
+    # while the launcher imports the rest: importing the command line must not import the
+    # stages (trafilatura), the read-back tools (pyarrow.dataset, pandas) or Beam first.
+    heavy = ("trafilatura", "pyarrow.dataset", "pandas", "apache_beam")
+    code = (
+        "import sys, scrapeclean.pipeline.cli.main; "
+        f"print([name for name in {heavy!r} if name in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -76,6 +77,11 @@ def dateparser_ready(_record: object, _section: object) -> bool:
     return get_external_parser.cache_info().currsize == 1
 
 
+def frozen_objects(_record: object, _section: object) -> int:
+    """In the child: how many objects its collections skip (gc.freeze in the server)."""
+    return gc.get_freeze_count()
+
+
 def page(name: str = "news_page.html") -> Document:
     decoded = decode_document((FIXTURES / name).read_bytes(), name, "html", READ, is_html=True)
     assert isinstance(decoded, Document)
@@ -92,6 +98,7 @@ def test_every_child_starts_with_the_extraction_warm_and_a_new_pid() -> None:
             first.call(dateparser_ready, None, None),
             second.call(dateparser_ready, None, None),
         ]
+        frozen = first.call(frozen_objects, None, None)
         first.close()  # what a timeout does
         pids.append(first.call(child_pid, None, None))
         ready.append(first.call(dateparser_ready, None, None))
@@ -99,6 +106,7 @@ def test_every_child_starts_with_the_extraction_warm_and_a_new_pid() -> None:
         first.close()
         second.close()
     assert ready == [True, True, True]
+    assert frozen > 10_000  # the server's modules and locales: no child's collections walk them
     assert len(set(pids)) == 3 and os.getpid() not in pids
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import os
 import signal
 import sys
@@ -58,6 +59,11 @@ def _set_up() -> None:
     # calls, where an exception out of this import would end the server, and every page.
     with contextlib.suppress(Exception):
         warm_up()
+    # What the server holds now (modules, dateparser's locales) lives as long as its children:
+    # frozen, their collections no longer walk it (Python's gc.freeze, meant for a server that
+    # forks). The extraction of wcxb-dev's 549 dev pages after the warm-up spent 0.23 s in
+    # collections, 0.05 s with it frozen.
+    gc.freeze()
     # Back to Python's default, which forks inherit: the server ignores SIGINT by itself from
     # its next lines on, and a child ignoring it marks that child as set up (test_signals).
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -136,19 +136,24 @@ def run_trafilatura(pages: Sequence[Page]) -> tuple[dict[str, Output], float]:
     return outputs, speed
 
 
+def run_command(pages: Sequence[Page], folder: Path, workers: int) -> list[str]:
+    """``scrapeclean run`` over the pages (linked into ``folder``/pages), output in /out."""
+    inputs = folder / "pages"
+    inputs.mkdir()
+    for page in pages:
+        name = f"{page.id}.html.gz"
+        (inputs / name).symlink_to((BENCH / "wcxb-dev" / "pages" / name).resolve())
+    command = [str(Path(sys.executable).parent / "scrapeclean"), "run"]
+    command += ["--input", str(inputs / "*.html.gz"), "--output", str(folder / "out")]
+    return command + (["--workers", str(workers)] if workers > 1 else [])
+
+
 def run_cli(pages: Sequence[Page], workers: int) -> tuple[dict[str, Output], float]:
     """The real CLI end to end over the pages, read back from Parquet; pages/s start-up included."""
     import pyarrow.parquet as pq
 
     with tempfile.TemporaryDirectory() as temp:
-        inputs = Path(temp) / "pages"
-        inputs.mkdir()
-        for page in pages:
-            name = f"{page.id}.html.gz"
-            (inputs / name).symlink_to((BENCH / "wcxb-dev" / "pages" / name).resolve())
-        command = [str(Path(sys.executable).parent / "scrapeclean"), "run"]
-        command += ["--input", str(inputs / "*.html.gz"), "--output", str(Path(temp) / "out")]
-        command += ["--workers", str(workers)] if workers > 1 else []
+        command = run_command(pages, Path(temp), workers)
         measured = measure(command)
         if measured.returncode != 0:
             raise SystemExit(f"scrapeclean run failed with exit status {measured.returncode}")

@@ -243,9 +243,10 @@ def _model_verdicts(found: _Judged, reading: linemodel.Reading, config: Boilerpl
         probabilities[catalog] = _CERTAIN_CHROME
     roles = linemodel.read_roles(reading, model_thresholds(config), catalog)
     keep = compile_keep(config.keep_patterns)
-    for j, (role, matched) in enumerate(zip(roles, catalog, strict=True)):
-        if role == linemodel.CHROME and not matched and keep is not None and keep.search(texts[j]):
-            roles[j] = linemodel.CONTENT
+    if keep is not None:
+        for j, (role, matched) in enumerate(zip(roles, catalog, strict=True)):
+            if role == linemodel.CHROME and not matched and keep.search(texts[j]):
+                roles[j] = linemodel.CONTENT
     left = [role for role, matched in zip(roles, catalog, strict=True) if not matched]
     if linemodel.CONTENT not in left:
         return  # a reading with no text left is no reading: the catalog alone decides

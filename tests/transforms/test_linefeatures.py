@@ -195,8 +195,10 @@ def test_predict_is_the_trained_model_on_the_training_matrices(config: RunConfig
 def test_dumps_read_together_get_each_the_reading_it_gets_alone(
     config: RunConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A run reads a batch's dumps together (numpy per batch, not per dump); a dump's reading
-    # must not depend on which dumps it was read with: bit for bit what predict gives it alone.
+    # A run reads a batch's dumps together (numpy per batch, not per dump, and a line seen
+    # before in the batch keeps the shape and catalog verdict it got there: here every line is
+    # seen twice); a dump's reading must not depend on which dumps it was read with: bit for
+    # bit what predict gives it alone.
     model = load_model(str(MODEL_PATH))
     is_chrome = compile_catalog(config.boilerplate.phrases, config.boilerplate.patterns)
     dumps = [chain_lines(path, config) for path in sorted(SEEDS.iterdir())]

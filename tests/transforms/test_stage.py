@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import time
+import weakref
 
 import apache_beam as beam
 import pytest
@@ -14,6 +16,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import FixedWindows, TimestampedValue
 
 from scrapeclean.pipeline.cli.options import DEFAULT_RUNNER as RUNNER
+from scrapeclean.transforms.beam.collector import YOUNG_THRESHOLD, settle_collector
 from scrapeclean.transforms.beam.run_stages import BATCH_RECORDS, RunStages
 from scrapeclean.transforms.records import Document, Reject, RejectReason
 from scrapeclean.transforms.text.stages import StageCall
@@ -191,3 +194,32 @@ def test_batches_keep_every_element_its_timestamp_and_window() -> None:
         "out": len(kept),
         "rejected.empty": len(refused),
     }
+
+
+def test_the_stages_process_collects_less_often_and_still_frees_cycles() -> None:
+    # The stages allocate per line and free by reference counting; the collector is set for
+    # that once the stages set up (transforms/beam/collector.py). A cycle made afterwards must
+    # still be collected: a long `watch` must not grow.
+    settle_collector.cache_clear()
+    gc.unfreeze()
+    default = gc.get_threshold()
+    gc.set_threshold(700, *default[1:])
+    try:
+        pipeline = TestPipeline(runner=RUNNER)
+        result = pipeline | beam.Create([doc("a")]) | RunStages([StageCall("shout", shout, 1)])
+        assert_that(result.records | beam.Map(lambda d: d.text), equal_to(["A"]))
+        pipeline.run().wait_until_finish()
+        assert gc.get_threshold()[0] == YOUNG_THRESHOLD
+        assert gc.get_freeze_count() > 0
+
+        class Node:
+            other: object = None
+
+        first, second = Node(), Node()
+        first.other, second.other = second, first
+        gone = weakref.ref(first)
+        del first, second
+        gc.collect()
+        assert gone() is None
+    finally:
+        gc.set_threshold(*default)

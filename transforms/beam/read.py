@@ -24,6 +24,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.io.localfilesystem import LocalFileSystem
 from apache_beam.pvalue import TaggedOutput
 
+from scrapeclean.transforms.beam.collector import settle_collector
 from scrapeclean.transforms.beam.counters import BundleCounters
 from scrapeclean.transforms.beam.lifeline import follow_launcher
 from scrapeclean.transforms.beam.matching import match_inputs
@@ -164,6 +165,7 @@ class _ReadFn(beam.DoFn):
 
     def setup(self) -> None:
         follow_launcher()
+        settle_collector()
         self._filesystems: dict[str | None, FileSystem] = {}
         self._progress.open(uuid.uuid4().hex)
 

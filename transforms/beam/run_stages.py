@@ -19,6 +19,7 @@ import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
 from apache_beam.utils.windowed_value import WindowedValue
 
+from scrapeclean.transforms.beam.collector import settle_collector
 from scrapeclean.transforms.beam.counters import BundleCounters
 from scrapeclean.transforms.beam.lifeline import follow_launcher
 from scrapeclean.transforms.records import Reject
@@ -63,6 +64,7 @@ class _StagesFn(beam.DoFn):
 
     def setup(self) -> None:
         follow_launcher()
+        settle_collector()
         self._sandboxes = {
             stage.name: SharedSandbox(stage.name, stage.timeout_seconds)
             for stage in self._stages

@@ -190,7 +190,10 @@ def judge_many(
 ) -> list[list[Verdict | None]]:
     """judge_lines of several texts' lines (each with whether the line model reads them), the
     model reading all of those together (``linemodel.predict_many``)."""
-    judged = [_catalog_verdicts(lines, config) for lines, _ in pages]
+    # The catalog's verdict on a line seen before in these texts is the one it got there (a
+    # site's menus and footers recur on its pages, a run's batch holds them together).
+    known: dict[str, bool] = {}
+    judged = [_catalog_verdicts(lines, config, known) for lines, _ in pages]
     read = [found for found, (_, use_model) in zip(judged, pages, strict=True) if use_model]
     read = [found for found in read if found.texts]
     if read:
@@ -208,17 +211,24 @@ class _Judged(NamedTuple):
     verdicts: list[Verdict | None]  # per line, blank ones included
 
 
-def _catalog_verdicts(lines: list[str], config: BoilerplateConfig) -> _Judged:
-    # The catalog's verdict on every non-blank line; the others are content until the model.
+def _catalog_verdicts(
+    lines: list[str], config: BoilerplateConfig, known: dict[str, bool]
+) -> _Judged:
+    # The catalog's verdict on every non-blank line (from ``known`` when it holds the line, and
+    # added to it); the others are content until the model.
     is_chrome = config_catalog(config)
     at = [i for i, line in enumerate(lines) if line.strip()]
     texts = [lines[i].strip() for i in at]
     most = config.max_line_words  # split(None, most) stops counting past the limit
-    # A line shorter than 2 * most characters cannot hold more than most words: no split.
-    catalog = [
-        (len(text) < 2 * most or len(text.split(None, most)) <= most) and is_chrome(text)
-        for text in texts
-    ]
+    catalog = []
+    for text in texts:
+        matched = known.get(text)
+        if matched is None:
+            # A line shorter than 2 * most characters cannot hold more than most words: no split.
+            matched = known[text] = (
+                len(text) < 2 * most or len(text.split(None, most)) <= most
+            ) and is_chrome(text)
+        catalog.append(matched)
     verdicts: list[Verdict | None] = [None] * len(lines)
     for i, matched in zip(at, catalog, strict=True):
         verdicts[i] = _CATALOG_VERDICT if matched else _CONTENT_VERDICT
@@ -233,9 +243,10 @@ def _model_verdicts(found: _Judged, reading: linemodel.Reading, config: Boilerpl
         probabilities[catalog] = _CERTAIN_CHROME
     roles = linemodel.read_roles(reading, model_thresholds(config), catalog)
     keep = compile_keep(config.keep_patterns)
-    for j, (role, matched) in enumerate(zip(roles, catalog, strict=True)):
-        if role == linemodel.CHROME and not matched and keep is not None and keep.search(texts[j]):
-            roles[j] = linemodel.CONTENT
+    if keep is not None:
+        for j, (role, matched) in enumerate(zip(roles, catalog, strict=True)):
+            if role == linemodel.CHROME and not matched and keep.search(texts[j]):
+                roles[j] = linemodel.CONTENT
     left = [role for role, matched in zip(roles, catalog, strict=True) if not matched]
     if linemodel.CONTENT not in left:
         return  # a reading with no text left is no reading: the catalog alone decides

@@ -141,7 +141,11 @@ SHAPE_FEATURES = (
 )
 
 
-def line_shape(line: str, catalog: bool) -> tuple[list[float], set[str]]:
+# line_shape's result: a line's SHAPE_FEATURES and the content words of its start.
+LineShape = tuple[list[float], set[str]]
+
+
+def line_shape(line: str, catalog: bool) -> LineShape:
     """The SHAPE_FEATURES of one stripped, non-empty line (the catalog's verdict passed in),
     and the content words of its start (no function words) for topic_overlaps.
 

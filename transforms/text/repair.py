@@ -67,6 +67,12 @@ _MOJIBAKE_SIGNATURE = re.compile(
     "\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178])"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_ASCII_CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+# Every character in U+0080..U+00FF, which the mojibake signature and the C1 controls need, is
+# written in UTF-8 with a first byte of C2 or C3: two byte searches (memchr) tell that a text
+# has none, where the regex scans a character class at ~6 ns a character (8 -> 1.3 us on a
+# repaired generated dump, half of which hold no such character).
+_LATIN1_LEADS = (b"\xc2", b"\xc3")
 # Terminal escape sequences (ECMA-48) go whole: dropping only their ESC left "[31m" in a lead
 # (issue 17). CSI (colours, cursor moves), OSC (titles, links; ended by BEL or ST), and the
 # two-character escapes.
@@ -229,7 +235,7 @@ def fix_mojibake(text: str) -> str:
     cheap scan (issue 2).
     """
     for _ in range(3):  # mojibake can be layered (encoded twice); stop when ftfy is done
-        if text.isascii() or not _MOJIBAKE_SIGNATURE.search(text):
+        if text.isascii() or not has_latin1(text) or not _MOJIBAKE_SIGNATURE.search(text):
             return text
         fixed = fix_text_by_line(text)
         if fixed == text:
@@ -264,7 +270,18 @@ def remove_control_chars(text: str) -> str:
     (tabs are spaces by now or soon)."""
     if "\x1b" in text:
         text = _ANSI_ESCAPE.sub("", text)
+    # In UTF-8, C0 controls and DEL are bytes of their own and C1 controls open with C2: a byte
+    # deletion and a byte search find them where the regex scans (4.3 -> 1.3 us, as above).
+    data = text.encode("utf-8", "surrogatepass")
+    if b"\xc2" not in data and len(data.translate(None, _ASCII_CONTROL_BYTES)) == len(data):
+        return text
     return _CONTROL.sub("", text)
+
+
+def has_latin1(text: str) -> bool:
+    """Whether the text holds a character in U+0080..U+00FF (C1 controls and Latin-1)."""
+    data = text.encode("utf-8", "surrogatepass")  # lone surrogates: 3 bytes, never C2 or C3
+    return _LATIN1_LEADS[0] in data or _LATIN1_LEADS[1] in data
 
 
 def remove_zero_width(text: str) -> str:

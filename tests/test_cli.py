@@ -7,7 +7,9 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -15,11 +17,14 @@ import pytest
 from scrapeclean.pipeline.cli import main as cli
 from scrapeclean.pipeline.cli.main import MALLOC_SETTINGS, main, tune_malloc_for_workers
 from scrapeclean.pipeline.job import parallelism
+from scrapeclean.transforms.beam import run_stages
 from scrapeclean.transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA
+from scrapeclean.transforms.text.sandbox import Sandbox
+from scripts.wcxb_data import BENCH
 from tests.conftest import SEEDS
 
 SCRIPT = Path(sys.executable).parent / "scrapeclean"
-HTML_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "html"
+WCXB_PAGES = BENCH / "wcxb-dev" / "pages"
 
 
 def run_seeds(output: Path) -> dict[str, object]:
@@ -102,26 +107,44 @@ def test_workers_on_a_small_input_run_in_process_and_say_so(
         assert pq.read_table(tmp_path / "w" / folder).sort_by("doc_id").to_pylist() == expected
 
 
-def test_workers_on_html_pages_are_threads_each_feeding_an_extraction_process(
+@pytest.mark.skipif(
+    not WCXB_PAGES.is_dir(), reason=f"the shared benchmark pages are not at {BENCH}"
+)
+def test_workers_on_html_pages_run_beam_in_process_with_that_many_extraction_children(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The pages' time is spent in the sandboxed extraction's child processes: N threads feed N
-    # of them without starting Beam in N worker processes, and give the same dataset.
+    # A page's time is in its extraction child: --workers 2 on pages runs Beam in one thread
+    # that feeds two children, both at work, batches overlapping, and gives the same dataset.
     monkeypatch.setattr(parallelism, "SMALL_RUN_BYTES", 1_000)  # these few pages are "large"
-    pages = str(HTML_FIXTURES / "*.htm*")
-    outputs = {}
-    for name, flags in (("in-process", []), ("workers", ["--workers", "2"])):
-        outputs[name] = tmp_path / name
-        argv = ["run", "--input", pages, "--output", str(outputs[name]), "--quiet", *flags]
-        assert main(argv) == 0
-    manifest = json.loads((outputs["workers"] / "manifest.json").read_text(encoding="utf-8"))
-    assert {"--direct_num_workers=2", "--direct_running_mode=multi_threading"} <= set(
-        manifest["beam_args"]
-    )
-    assert manifest["counts"]["articles"] == 4
-    for folder in ("articles", "rejects"):
-        expected = pq.read_table(outputs["in-process"] / folder).sort_by("doc_id").to_pylist()
-        assert pq.read_table(outputs["workers"] / folder).sort_by("doc_id").to_pylist() == expected
+    monkeypatch.setattr(run_stages, "BATCH_RECORDS", 2)  # several batches under way at once
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for name in sorted(path.name for path in WCXB_PAGES.glob("*.html.gz"))[:8]:
+        shutil.copy(WCXB_PAGES / name, pages / name)
+    served: Counter[int] = Counter()  # extracted pages by the Sandbox (child) that took them
+    call = Sandbox.call
+
+    def counted(sandbox: Sandbox, fn: Any, record: Any, section: Any) -> Any:
+        served[id(sandbox)] += 1
+        return call(sandbox, fn, record, section)
+
+    monkeypatch.setattr(Sandbox, "call", counted)
+    tables, children = {}, {}
+    for workers in (1, 2):
+        served.clear()
+        output = tmp_path / f"workers-{workers}"
+        argv = ["run", "--input", str(pages / "*"), "--output", str(output), "--quiet"]
+        assert main([*argv, "--workers", str(workers)]) == 0
+        children[workers] = sorted(served.values())
+        tables[workers] = pq.read_table(output / "articles").drop_columns(["split"])
+        manifest = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
+        assert {"--direct_num_workers=1", "--direct_running_mode=in_memory"} <= set(
+            manifest["beam_args"]
+        )
+    assert children[1] == [8]
+    assert len(children[2]) == 2 and min(children[2]) > 0 and sum(children[2]) == 8
+    assert tables[2].num_rows == 8
+    assert tables[2].sort_by("doc_id").to_pylist() == tables[1].sort_by("doc_id").to_pylist()
 
 
 def test_a_finished_output_is_refused_without_overwrite(

@@ -49,6 +49,7 @@ def run_cli(argv: Sequence[str]) -> int:
         # page run's extraction server starts once they are parsed (start_server_for_pages).
         from scrapeclean.pipeline.job.config import load_config
         from scrapeclean.pipeline.job.store import use_options  # Beam: only run and watch
+        from scrapeclean.transforms.text.sandbox import children_per_stage
 
         config = load_config(Path(args.config) if args.config else None, args.set)
         use_options(beam_args)  # the checks below list the inputs and output (--s3_endpoint_url)
@@ -62,14 +63,15 @@ def run_cli(argv: Sequence[str]) -> int:
     except (UsageError, ConfigError) as error:
         return usage_error(error, argv)
     workers = getattr(args, "workers", None) or 1
+    children = 1
     if workers > 1 and not incremental:
-        beam_args, workers = plan_workers(args, beam_args)
+        beam_args, workers, children = plan_workers(args, beam_args)
     if workers > 1:
         tune_malloc_for_workers()
     try:
         if args.command == "watch":
             return watch_landing(args, config, output, beam_args)
-        with stop_on_signals(), beam_logs_hidden(args):
+        with stop_on_signals(), beam_logs_hidden(args), children_per_stage(children):
             summary = (
                 run_incremental(args, config, output, beam_args)
                 if incremental
@@ -119,10 +121,11 @@ def start_page_server() -> None:
     start_server()
 
 
-def plan_workers(args: argparse.Namespace, beam_args: list[str]) -> tuple[list[str], int]:
-    """The Beam flags and worker count to run with: ``--workers N`` as asked (N threads, not
-    processes, on HTML pages), or in-process when the input is too small for worker processes
-    to pay off (pipeline/job/parallelism.py), which a line on stderr says unless --quiet."""
+def plan_workers(args: argparse.Namespace, beam_args: list[str]) -> tuple[list[str], int, int]:
+    """The Beam flags, the worker count and the extraction children a stage gets: ``--workers
+    N`` as asked (on HTML pages: Beam in-process, with N extraction children), or in-process
+    with one child when the input is too small for worker processes to pay off
+    (pipeline/job/parallelism.py), which a line on stderr says unless --quiet."""
     from scrapeclean.pipeline.job.parallelism import (
         MIB,
         PAGE_FORMATS,
@@ -135,12 +138,12 @@ def plan_workers(args: argparse.Namespace, beam_args: list[str]) -> tuple[list[s
     asked = worker_flags(args.workers)
     if not size.small:
         if args.format not in PAGE_FORMATS and not size.mostly_pages:
-            return beam_args, args.workers
-        threads = worker_flags(args.workers, threads=True)
+            return beam_args, args.workers, 1
         # The pages are extracted in children forked from one server, which warms up while
         # Beam starts.
         start_page_server()
-        return [arg for arg in beam_args if arg not in asked] + threads, args.workers
+        in_process = [arg for arg in beam_args if arg not in asked] + worker_flags(1)
+        return in_process, args.workers, args.workers
     if not args.quiet:
         print(
             f"scrapeclean: running in-process, not --workers {args.workers}: the input "
@@ -148,7 +151,7 @@ def plan_workers(args: argparse.Namespace, beam_args: list[str]) -> tuple[list[s
             f"and {SMALL_RUN_BYTES // MIB} MiB, where starting workers costs more than they save",
             file=sys.stderr,
         )
-    return [arg for arg in beam_args if arg not in asked] + worker_flags(1), 1
+    return [arg for arg in beam_args if arg not in asked] + worker_flags(1), 1, 1
 
 
 # An error is one line a terminal shows whole; its message may quote any input (a path, a

@@ -325,10 +325,9 @@ def check_incremental_flags(args: argparse.Namespace) -> None:
             raise UsageError(f"{flag} only applies with --incremental")
 
 
-def worker_flags(workers: int, threads: bool = False) -> list[str]:
-    """Beam's flags for ``--workers N``: N local worker processes (N threads with ``threads``),
-    or in-process for 1."""
-    mode = "in_memory" if workers < 2 else "multi_threading" if threads else "multi_processing"
+def worker_flags(workers: int) -> list[str]:
+    """Beam's flags for ``--workers N``: N local worker processes, or in-process for 1."""
+    mode = "in_memory" if workers < 2 else "multi_processing"
     return [f"--direct_num_workers={workers}", f"--direct_running_mode={mode}"]
 
 

@@ -16,9 +16,11 @@ from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import FixedWindows, TimestampedValue
 
 from scrapeclean.pipeline.cli.options import DEFAULT_RUNNER as RUNNER
+from scrapeclean.transforms.beam import run_stages
 from scrapeclean.transforms.beam.collector import YOUNG_THRESHOLD, settle_collector
 from scrapeclean.transforms.beam.run_stages import BATCH_RECORDS, RunStages
 from scrapeclean.transforms.records import Document, Reject, RejectReason
+from scrapeclean.transforms.text.sandbox import children_per_stage
 from scrapeclean.transforms.text.stages import StageCall
 
 
@@ -83,7 +85,13 @@ def is_not_skip(document: Document) -> bool:
     return document.text != "skip"
 
 
-def test_a_hanging_record_becomes_a_timeout_reject_and_the_rest_goes_on() -> None:
+@pytest.mark.parametrize("children", [1, 2])
+def test_a_hanging_record_becomes_a_timeout_reject_and_the_rest_goes_on(
+    children: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With two children (a page run's --workers 2), batches of two overlap: the hanging record
+    # holds one child until it is killed while the other batch goes on in the other.
+    monkeypatch.setattr(run_stages, "BATCH_RECORDS", 2)
     pipeline = TestPipeline(runner=RUNNER)
     stage = RunStages([StageCall("hang", hang_on_request, 2, 3, is_not_skip)])
     result = pipeline | beam.Create([doc("a"), doc("hang"), doc("skip"), doc("b")]) | stage
@@ -97,7 +105,8 @@ def test_a_hanging_record_becomes_a_timeout_reject_and_the_rest_goes_on() -> Non
         equal_to([("id-hang", RejectReason.TIMEOUT, "hang: took longer than 3 s")]),
         label="CheckRejects",
     )
-    run = pipeline.run()
+    with children_per_stage(children):
+        run = pipeline.run()
     run.wait_until_finish()
     assert counters(run, "hang") == {"in": 4, "out": 3, "rejected.timeout": 1}
 

@@ -10,9 +10,9 @@ text/sandbox_parent.py), which has imported and warmed the extraction stage: a s
 every replacement, costs a fork instead of ~2.5 s of start-up. The chain of deaths: the server
 dies with this process (the kernel's parent-death signal), each child with the server.
 
-The sandboxes of one stage in a process are shared by the threads that run it (SharedSandbox):
-a batch's records go to whichever child is free, so one thread's child is not idle while
-another thread still has pages waiting.
+The sandboxes of one stage in a process are shared by the DoFn instances that run it
+(SharedSandbox): a batch's records go to whichever child is free. A page run with ``--workers N``
+runs Beam in one thread and gives its stage N children (``children_per_stage``).
 """
 
 from __future__ import annotations
@@ -44,6 +44,9 @@ MAX_STAGE_TIMEOUT_SECONDS = 86_400.0
 # long as the process: Linux sends the parent-death signal when the *thread* that started a
 # process ends, and a Beam bundle thread can end while its DoFn, and so its sandbox, lives on.
 _STARTER = ThreadPoolExecutor(1, thread_name_prefix="sandbox-start")
+# How many children a stage's pool in this process holds (children_per_stage): one, or N for a
+# page run with --workers N.
+_CHILDREN = 1
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -126,24 +129,40 @@ class Sandbox:
             process.join(timeout=5)
 
 
-class SharedSandbox:
-    """One thread's share of the sandboxes its process runs a stage in: its own Sandbox joins
-    a pool (one per stage name and time limit in the process), and a call goes to whichever
-    Sandbox of the pool is free.
+@contextlib.contextmanager
+def children_per_stage(count: int) -> Iterator[None]:
+    """Meanwhile, a stage's pool in this process holds ``count`` children: the SharedSandboxes
+    made meanwhile bring their pool up to that many. A page run with ``--workers N`` runs Beam
+    in one thread (pipeline/cli/main.py's plan_workers) and its extraction in N children."""
+    global _CHILDREN
+    before, _CHILDREN = _CHILDREN, count
+    try:
+        yield
+    finally:
+        _CHILDREN = before
 
-    Why: Beam's FnApiRunner cuts a stage's input into one fixed part per worker thread before
-    it starts (ParallelBundleManager), so with ``--workers 2`` on HTML pages each thread fed
-    its own child half the pages: the child of the half that ended first sat idle while the
-    other worked through the rest, and each child waited while its thread ran the text stages
-    of its batch (wcxb-dev's dev part: one child at work alone for the last 1-3 s of a run,
-    docs/html-quality.md). Pages of one thread's batch now go to every free child at once.
+
+class SharedSandbox:
+    """One DoFn instance's share of the sandboxes its process runs a stage in: its own
+    Sandboxes join a pool (one per stage name and time limit in the process), and a call goes
+    to whichever Sandbox of the pool is free. It brings one Sandbox, or as many as bring the
+    pool up to ``children_per_stage``.
+
+    Why: a page's time is in its child (45 of ~55 ms of CPU on wcxb-dev's dev part), so one
+    Beam thread feeds N children, without the in-process gRPC data plane and contending
+    threads of Beam's multi_threading mode (24.9 against 27.2 s of CPU on those 549 pages,
+    docs/html-quality.md). Pages of a batch go to every free child at once, and a second
+    thread's instance, should there be one, shares the children instead of idling its own.
     A page's result does not depend on which child extracted it (html/extract.py's warm_up).
     """
 
     def __init__(self, name: str, timeout_seconds: float) -> None:
-        self._own = Sandbox(timeout_seconds)
         self._pool = _shared_pool((name, timeout_seconds))
-        self._pool.join(self._own)
+        self._own = self._pool.join_up_to(_CHILDREN, timeout_seconds)
+
+    def size(self) -> int:
+        """How many Sandboxes the pool holds: how many calls it serves at once."""
+        return self._pool.size()
 
     def call(self, fn: Callable[[Any, Any], Any], record: Any, section: Any) -> Any:
         """``Sandbox.call`` in the first free sandbox of the pool (this one's own included)."""
@@ -159,8 +178,9 @@ class SharedSandbox:
             return list(calls.map(work, items))
 
     def close(self) -> None:
-        """Leave the pool: this one's own child is killed once no call is using it."""
-        self._pool.leave(self._own)
+        """Leave the pool: this one's own children are killed once no call is using them."""
+        for sandbox in self._own:
+            self._pool.leave(sandbox)
 
 
 class _Pool:
@@ -177,10 +197,14 @@ class _Pool:
         with self._lock:
             return len(self._members)
 
-    def join(self, sandbox: Sandbox) -> None:
+    def join_up_to(self, count: int, timeout_seconds: float) -> list[Sandbox]:
+        """New Sandboxes, joined: one, or as many as make ``count`` members."""
         with self._lock:
-            self._members.add(sandbox)
-        self._free.put(sandbox)
+            joined = [Sandbox(timeout_seconds) for _ in range(max(1, count - len(self._members)))]
+            self._members.update(joined)
+        for sandbox in joined:
+            self._free.put(sandbox)
+        return joined
 
     def leave(self, sandbox: Sandbox) -> None:
         with self._lock:

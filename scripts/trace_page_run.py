@@ -6,8 +6,10 @@ extraction server, whose forks inherit it; the launcher is untouched), and print
 launcher's start: when the first page reached a child, when the last was done, how long one
 child worked alone at the end while the other had nothing left, the summed gaps between a
 child's pages (handing a page over and back, and waiting for one), pages per child, and the
-CPU of the whole process tree. These figures move little with the machine's load, where the
-run's wall time moves by tens of percent (docs/html-quality.md, "Speed, 2026-12-07: one pool").
+CPU of the whole process tree, split into the children's (each one's CPU at its last page) and
+the rest (the launcher and the extraction server). These figures move little with the
+machine's load, where the run's wall time moves by tens of percent (docs/html-quality.md,
+"Speed, 2026-12-07: one pool").
 
     python -m scripts.trace_page_run [--part dev] [--workers 2]
 """
@@ -35,19 +37,21 @@ if b"forkserver" in open("/proc/self/cmdline", "rb").read():
         result = _extract(document, config)
         if os.getpid() != _server:  # not the server's own warm-up page
             with open(os.path.join({folder!r}, f"{{os.getpid()}}.txt"), "a") as spans:
-                spans.write(f"{{started:.6f}} {{time.time():.6f}}\\n")
+                spans.write(f"{{started:.6f}} {{time.time():.6f}} {{time.process_time():.4f}}\\n")
         return result
 
     extract.extract_document = _timed
 """
 
 
-def read_spans(folder: Path) -> list[list[tuple[float, float]]]:
-    """Each child's (start, end) of every page, in order; children that took no page left out."""
+def read_spans(folder: Path) -> list[list[tuple[float, float, float]]]:
+    """Each child's (start, end, its CPU so far) at every page, in order; children that took no
+    page left out."""
     children = []
     for name in sorted(folder.glob("*.txt")):
         lines = name.read_text(encoding="utf-8").split("\n")
-        children.append([(float(a), float(b)) for a, b in (line.split() for line in lines if line)])
+        rows = (line.split() for line in lines if line)
+        children.append([(float(a), float(b), float(cpu)) for a, b, cpu in rows])
     return [spans for spans in children if spans]
 
 
@@ -76,9 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     first = min(spans[0][0] for spans in children) - started
     ends = sorted(spans[-1][1] - started for spans in children)
     gaps = sum(b[0] - a[1] for spans in children for a, b in pairwise(spans))
+    children_cpu = sum(spans[-1][2] for spans in children)
     print(
         f"load {os.getloadavg()[0]:.1f}: {measured.seconds:.1f} s wall, "
-        f"{measured.cpu_seconds:.1f} s CPU over the tree; first page at {first:.2f} s, last "
+        f"{measured.cpu_seconds:.1f} s CPU over the tree ({children_cpu:.1f} s in the children, "
+        f"{measured.cpu_seconds - children_cpu:.1f} s the rest); first page at {first:.2f} s, last "
         f"done at {ends[-1]:.2f} s, one child alone for the last {ends[-1] - ends[0]:.2f} s, "
         f"{gaps:.2f} s of gaps between a child's pages; pages per child "
         f"{[len(spans) for spans in children]}"

@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="local parallelism: N worker processes (FnApiRunner multi_processing), or on "
-        "HTML pages N threads, each feeding its own extraction process; file names and JSONL "
+        "HTML pages one process feeding N extraction processes; file names and JSONL "
         "chunks are reshuffled first, so every stage spreads over them",
     )
     run.add_argument(

@@ -1,6 +1,7 @@
 """Whether ``--workers N`` pays off: on a small input, starting the worker processes costs more
 than the second core saves, so such a run stays in-process (issue 24). And how: on HTML pages
-the work is in the extraction's child processes, so N threads feed N of them (issue 20).
+the work is in the extraction's child processes, so Beam runs in-process and feeds N of them
+(issue 20).
 
 Measured on the 2-core machine (docs/benchmarks.md, "Small inputs"): two worker processes
 cost ~4-9 s to start and stop (more on a busy machine), and clean up to ~1.7x the documents per
@@ -22,11 +23,13 @@ SMALL_RUN_BYTES = 8 * MIB
 # (ReadConfig.max_compression_ratio), and counting high keeps a big archive on the workers.
 COMPRESSED_WEIGHT = 20
 # Formats whose documents are HTML pages, extracted in a child process each (text/stages.py's
-# sandboxed stage): 45 of a page's ~55 ms of CPU on wcxb-dev's dev part. Threads in the
-# launcher feed such children as well as worker processes do, without starting Beam N more
-# times: on those 549 pages, medians of three rounds, 40.3 s of CPU and a 571 MB tree peak with
-# two threads against 41.6 s and 1,072 MB with two worker processes, the same articles at the
-# same pages/s on the loaded 2-core machine (docs/html-quality.md, "Speed, second round").
+# sandboxed stage): 45 of a page's ~55 ms of CPU on wcxb-dev's dev part. The launcher feeds N
+# such children as well as worker processes do, without starting Beam N more times: on those
+# 549 pages, medians of three rounds, 40.3 s of CPU and a 571 MB tree peak with two threads
+# against 41.6 s and 1,072 MB with two worker processes, the same articles at the same pages/s
+# on the loaded 2-core machine (docs/html-quality.md, "Speed, second round"); one thread
+# feeding two children then cut the tree's CPU 27.7 -> 26.2 s (a quieter machine, "one Beam
+# thread").
 PAGE_FORMATS = frozenset({"html", "warc"})
 # Files looked at before a large input stops the count, to tell pages from dumps.
 SAMPLE_FILES = 1_000

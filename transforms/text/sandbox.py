@@ -150,8 +150,9 @@ class SharedSandbox:
 
     Why: a page's time is in its child (45 of ~55 ms of CPU on wcxb-dev's dev part), so one
     Beam thread feeds N children, without the in-process gRPC data plane and contending
-    threads of Beam's multi_threading mode (24.9 against 27.2 s of CPU on those 549 pages,
-    docs/html-quality.md). Pages of a batch go to every free child at once, and a second
+    threads of Beam's multi_threading mode (the tree's CPU on those 549 pages, medians of three
+    rounds: 27.7 s as two Beam threads, 26.2 s as one feeding two children, 26.0 s with one
+    child; docs/html-quality.md). Pages of a batch go to every free child at once, and a second
     thread's instance, should there be one, shares the children instead of idling its own.
     A page's result does not depend on which child extracted it (html/extract.py's warm_up).
     """

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # RunConfig assembles every room's section, this module's sta
 
 _LOG = logging.getLogger(__name__)
 
-# The sandboxed stages' child processes by stage name: one Sandbox, or a thread's share of the
+# The sandboxed stages' child processes by stage name: one Sandbox, or a DoFn's share of the
 # process's (SharedSandbox, beam/run_stages.py).
 Sandboxes = Mapping[str, Sandbox | SharedSandbox]
 

@@ -168,10 +168,13 @@ def test_two_stages_with_one_name_are_refused() -> None:
         RunStages([StageCall("shout", shout, 1), StageCall("shout", no_b, 0)])
 
 
-def test_batches_keep_every_element_its_timestamp_and_window() -> None:
+@pytest.mark.parametrize("children", [0, 2])
+def test_batches_keep_every_element_its_timestamp_and_window(children: int) -> None:
     # More elements than a batch holds, so batches run both while elements arrive and at the
-    # bundle's end; watch windows records by the timestamps they leave this step with.
+    # bundle's end; watch windows records by the timestamps they leave this step with. With a
+    # sandboxed stage in two children (a page run's --workers 2), batches overlap.
     count = 2 * BATCH_RECORDS + 50
+    stage = StageCall("shout", shout, 1, 60.0) if children else StageCall("shout", shout, 1)
     texts = [f"t{i}" if i % 7 else "" for i in range(count)]
     pipeline = TestPipeline(runner=RUNNER)
     result = (
@@ -179,7 +182,7 @@ def test_batches_keep_every_element_its_timestamp_and_window() -> None:
         | beam.Create(list(enumerate(texts)))
         | "Stamp" >> beam.Map(lambda pair: TimestampedValue(doc(pair[1]), 100.0 + pair[0]))
         | "Window" >> beam.WindowInto(FixedWindows(10))
-        | RunStages([StageCall("shout", shout, 1)])
+        | RunStages([stage])
     )
 
     def placed(
@@ -196,7 +199,8 @@ def test_batches_keep_every_element_its_timestamp_and_window() -> None:
     assert_that(
         result.rejects | "Refused" >> beam.Map(placed), equal_to(expected(refused)), label="R"
     )
-    run = pipeline.run()
+    with children_per_stage(max(children, 1)):
+        run = pipeline.run()
     run.wait_until_finish()
     assert counters(run, "shout") == {
         "in": count,

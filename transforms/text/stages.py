@@ -154,16 +154,7 @@ def batch_steps(
     current = list(records)
     for stage in stages:
         sandbox = sandboxes.get(stage.name) if sandboxes is not None else None
-        if sandbox is not None:  # the batch's records at once, as many as there are children
-            live = [index for index, record in enumerate(current) if not isinstance(record, Reject)]
-            steps = sandbox.map(
-                partial(take_step, stage, sandboxes=sandboxes), [current[index] for index in live]
-            )
-            for index, step in zip(live, steps, strict=True):
-                current[index] = step.after
-                yield index, step
-            continue
-        if stage.many is None:
+        if sandbox is None and stage.many is None:
             for index, record in enumerate(current):
                 if not isinstance(record, Reject):
                     step = take_step(stage, record, sandboxes)
@@ -171,7 +162,13 @@ def batch_steps(
                     yield index, step
             continue
         live = [index for index, record in enumerate(current) if not isinstance(record, Reject)]
-        steps = many_steps(stage, [current[index] for index in live], sandboxes)
+        taking = [current[index] for index in live]
+        steps = (
+            many_steps(stage, taking, sandboxes)
+            if sandbox is None
+            # the batch's records at once, as many as there are children
+            else sandbox.map(partial(take_step, stage, sandboxes=sandboxes), taking)
+        )
         for index, step in zip(live, steps, strict=True):
             current[index] = step.after
             yield index, step

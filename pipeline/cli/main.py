@@ -136,13 +136,13 @@ def plan_workers(args: argparse.Namespace, beam_args: list[str]) -> tuple[list[s
 
     size = measure_inputs(args.input)
     asked = worker_flags(args.workers)
+    in_process = [arg for arg in beam_args if arg not in asked] + worker_flags(1)
     if not size.small:
         if args.format not in PAGE_FORMATS and not size.mostly_pages:
             return beam_args, args.workers, 1
         # The pages are extracted in children forked from one server, which warms up while
         # Beam starts.
         start_page_server()
-        in_process = [arg for arg in beam_args if arg not in asked] + worker_flags(1)
         return in_process, args.workers, args.workers
     if not args.quiet:
         print(
@@ -151,7 +151,7 @@ def plan_workers(args: argparse.Namespace, beam_args: list[str]) -> tuple[list[s
             f"and {SMALL_RUN_BYTES // MIB} MiB, where starting workers costs more than they save",
             file=sys.stderr,
         )
-    return [arg for arg in beam_args if arg not in asked] + worker_flags(1), 1, 1
+    return in_process, 1, 1
 
 
 # An error is one line a terminal shows whole; its message may quote any input (a path, a

@@ -12,11 +12,12 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from scrapeclean.transforms.html.config import HtmlConfig
 from scrapeclean.transforms.html.extract import extract_document
-from scrapeclean.transforms.html.meta import parse_date, strip_site_suffix
+from scrapeclean.transforms.html.meta import find_byline, parse_date, strip_site_suffix
 from scrapeclean.transforms.html.page import PageArticle, extract_page
 from scrapeclean.transforms.html.paragraphs import clean_paragraphs, pick_summary
 from scrapeclean.transforms.records import Document, Reject, RejectReason
@@ -293,6 +294,27 @@ def test_pick_summary(description: str | None, expected: str | None) -> None:
 )
 def test_strip_site_suffix(title: str, site: str | None, expected: str) -> None:
     assert strip_site_suffix(title, site) == expected
+
+
+@pytest.mark.parametrize(
+    ("classes", "found"),
+    [
+        ("byline", True),
+        ("ByLine article-meta", True),
+        ("post__BYLINE-wrap", True),
+        ("BYLİNE", True),  # re.I folds the dotted capital I to i
+        ("author-names", True),
+        ("Article-Authors", True),
+        ("bylines-nav", True),
+        ("author", False),  # a bare "author" class is often a comment's author
+        ("co-author-list", False),
+        ("headline", False),
+    ],
+)
+def test_a_byline_is_found_by_its_class_in_any_case(classes: str, found: bool) -> None:
+    page = f'<html><body><article><p class="{classes}">By Jane Doe</p></article></body></html>'
+    root = lxml.html.document_fromstring(page)
+    assert find_byline(root) == ("By Jane Doe" if found else None)
 
 
 @pytest.mark.parametrize(

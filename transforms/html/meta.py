@@ -222,11 +222,19 @@ def find_byline(root: etree._Element) -> str | None:
         if count > _MAX_BYLINE_SCAN:
             return None
         classes = (element.get("class") or "") if isinstance(element.tag, str) else ""
-        if _BYLINE_CLASS.search(classes) and not _in_chrome(element):
+        if _maybe_byline(classes) and _BYLINE_CLASS.search(classes) and not _in_chrome(element):
             text = norm_space(element.text_content())
             if 2 <= len(text.split()) <= 20:
                 return text
     return None
+
+
+def _maybe_byline(classes: str) -> bool:
+    """False when ``classes`` cannot match _BYLINE_CLASS: without "byl" or "author" in its
+    lower case (re.I's İ and ı lower to text holding "byl" too). Two substring tests skip the
+    pattern on nearly every element: find_byline 0.53 -> 0.25 s over wcxb-dev's 549 dev pages."""
+    lowered = classes.lower()
+    return "byl" in lowered or "author" in lowered
 
 
 def _published(root: etree._Element, metas: dict[str, str], ld: dict[str, Any]) -> datetime | None:

@@ -158,6 +158,7 @@ class SharedSandbox:
     """
 
     def __init__(self, name: str, timeout_seconds: float) -> None:
+        sandbox_parent.settle_allocator()  # this process sends its children whole pages
         self._pool = _shared_pool((name, timeout_seconds))
         self._own = self._pool.join_up_to(_CHILDREN, timeout_seconds)
 

@@ -51,7 +51,8 @@ def settle_allocator() -> None:
     went 26.3 -> 25.4 s (medians of three alternating runs, docs/html-quality.md "Speed,
     2026-12-07: page-sized blocks"). The cost is memory held for reuse: the tree's peak
     675 -> 735 MB. Called by the server (its children inherit the settings) and by a process
-    that feeds children; elsewhere (text dumps) nothing changes.
+    when it starts a child, so a run over text dumps, which starts none, keeps glibc's
+    defaults.
     """
     with contextlib.suppress(AttributeError, OSError):  # not glibc: its allocator as it is
         mallopt = ctypes.CDLL(None).mallopt

@@ -15,7 +15,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from scrapeclean.pipeline.cli import main as cli
-from scrapeclean.pipeline.cli.main import MALLOC_SETTINGS, main, tune_malloc_for_workers
+from scrapeclean.pipeline.cli.main import (
+    MALLOC_SETTINGS,
+    PAGE_MALLOC_SETTINGS,
+    main,
+    tune_malloc_for_workers,
+)
 from scrapeclean.pipeline.job import parallelism
 from scrapeclean.transforms.beam import run_stages
 from scrapeclean.transforms.schema import ARTICLE_SCHEMA, REJECT_SCHEMA
@@ -324,9 +329,10 @@ def test_partitioned_output_by_language(tmp_path: Path) -> None:
     assert main(["inspect", str(output), "--limit", "1"]) == 0  # the readers follow folders
 
 
-def test_malloc_tuned_for_workers_and_the_runner_unless_the_user_set_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def mallopt_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """The mallopt calls tune_malloc_for_workers makes in this process, none made for real, in
+    an environment without any MALLOC_SETTINGS name."""
     calls: list[tuple[int, int]] = []
 
     class FakeGlibc:
@@ -336,12 +342,64 @@ def test_malloc_tuned_for_workers_and_the_runner_unless_the_user_set_it(
 
     monkeypatch.setattr(cli, "_glibc", FakeGlibc)
     for name in MALLOC_SETTINGS:
-        monkeypatch.delenv(name, raising=False)
+        # Set first, so that monkeypatch also undoes what the test's calls set (delenv alone
+        # records nothing for a name the environment lacks, and later tests would inherit it).
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    return calls
+
+
+def test_malloc_tuned_for_workers_and_the_runner_unless_the_user_set_it(
+    monkeypatch: pytest.MonkeyPatch, mallopt_calls: list[tuple[int, int]]
+) -> None:
     monkeypatch.setenv("MALLOC_ARENA_MAX", "8")  # the user's own value
     tune_malloc_for_workers()
     assert os.environ["MALLOC_ARENA_MAX"] == "8"
     assert os.environ["MALLOC_MMAP_THRESHOLD_"] == os.environ["MALLOC_TRIM_THRESHOLD_"] == "131072"
-    assert calls == [(-3, 131072), (-1, 131072)]  # this process: all but the user's setting
+    assert mallopt_calls == [(-3, 131072), (-1, 131072)]  # this process: all but the user's setting
+
+
+def test_a_page_run_keeps_its_malloc_settings_through_the_runs_own_call(
+    mallopt_calls: list[tuple[int, int]],
+) -> None:
+    # start_page_server tunes for pages before the server starts; the run's later call for
+    # --workers must not put the 128 KiB thresholds back, in the environment or in the runner.
+    tune_malloc_for_workers(PAGE_MALLOC_SETTINGS)
+    tune_malloc_for_workers()
+    assert os.environ["MALLOC_MMAP_THRESHOLD_"] == str(32 * 1024 * 1024)
+    assert os.environ["MALLOC_TRIM_THRESHOLD_"] == str(128 * 1024 * 1024)
+    assert os.environ["MALLOC_ARENA_MAX"] == "2"
+    assert mallopt_calls == [(-8, 2), (-3, 32 * 1024 * 1024), (-1, 128 * 1024 * 1024)]
+
+
+PAGE_SIZED_BLOCKS = """
+import resource
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for step in range(40):  # 1 to 20.5 MiB, each larger than the last, as pages pass through
+    block = b"x" * (1024 * 1024 + step * 512 * 1024)
+    del block
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+def test_page_runs_malloc_settings_reuse_page_sized_blocks_the_dump_settings_map_afresh() -> None:
+    # What the page settings are for: a process started with them (the extraction server, and
+    # its children by fork) fills and frees growing page-sized blocks without fresh pages.
+    def page_faults(settings: dict[str, tuple[str, int]]) -> int:
+        env = {**os.environ, **{name: value for name, (value, _) in settings.items()}}
+        done = subprocess.run(
+            [sys.executable, "-c", PAGE_SIZED_BLOCKS],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return int(done.stdout)
+
+    for_dumps, for_pages = page_faults(MALLOC_SETTINGS), page_faults(PAGE_MALLOC_SETTINGS)
+    assert for_dumps > 50_000  # ~430 MiB of fresh pages, 4 KiB each
+    assert for_pages < for_dumps / 5
 
 
 def test_the_flags_are_read_before_the_stages_and_read_back_tools_are_imported() -> None:

@@ -113,11 +113,11 @@ def start_server_for_pages(args: argparse.Namespace) -> None:
 
 def start_page_server() -> None:
     """Start the server the extraction children fork from (text/sandbox.py), once the malloc
-    settings of a --workers run are in the environment, which it and its children inherit.
+    settings of a --workers page run are in the environment, which it and its children inherit.
     Starting it again is a no-op."""
     from scrapeclean.transforms.text.sandbox import start_server
 
-    tune_malloc_for_workers()
+    tune_malloc_for_workers(PAGE_MALLOC_SETTINGS)
     start_server()
 
 
@@ -203,19 +203,33 @@ MALLOC_SETTINGS = {
     "MALLOC_MMAP_THRESHOLD_": ("131072", -3),  # M_MMAP_THRESHOLD
     "MALLOC_TRIM_THRESHOLD_": ("131072", -1),  # M_TRIM_THRESHOLD
 }
+# ... and for a page run (the launcher, the extraction server and its children): a page (180k
+# characters on average over wcxb-dev's dev part) passes through buffers of its size, inflated,
+# decoded, pickled to a child and read there, parsed, serialized again by htmldate, and at
+# 128 KiB each is a fresh mapping whose zeroed pages the kernel fills on first touch. Blocks up
+# to 32 MiB (glibc's largest threshold) from the heap, and up to 128 MiB of free heap kept for
+# them: `run --workers 2` over those 549 pages 400k -> 120k page faults, the tree's CPU 26.3
+# -> 25.4 s (medians of three alternating runs), its peak 675 -> 735 MB (docs/html-quality.md,
+# "Speed, 2026-12-07: page-sized blocks").
+PAGE_MALLOC_SETTINGS = {
+    **MALLOC_SETTINGS,
+    "MALLOC_MMAP_THRESHOLD_": (str(32 * 1024 * 1024), -3),
+    "MALLOC_TRIM_THRESHOLD_": (str(128 * 1024 * 1024), -1),
+}
 
 
-def tune_malloc_for_workers() -> None:
-    """Apply MALLOC_SETTINGS to the --workers processes (they inherit the environment) and,
-    with mallopt, to this one (the runner: glibc read its environment at start). A value the
-    user set wins.
+def tune_malloc_for_workers(settings: dict[str, tuple[str, int]] = MALLOC_SETTINGS) -> None:
+    """Apply ``settings`` (MALLOC_SETTINGS, or PAGE_MALLOC_SETTINGS for a page run) to the
+    --workers processes (they inherit the environment) and, with mallopt, to this one (the
+    runner: glibc read its environment at start). A value the user set wins, and so does one an
+    earlier call set (a page run's, before the run's own call).
 
     Measured on the training profile, 100k dumps, --workers 2: process-tree peak 965 MB with
     them, 1,205 MB without (runner 291 vs 429 MB); the arena cap alone, 20k dumps: 853-912 MB
     vs 969-985 MB.
     """
     libc = _glibc()
-    for name, (value, option) in MALLOC_SETTINGS.items():
+    for name, (value, option) in settings.items():
         if name in os.environ:
             continue
         os.environ[name] = value

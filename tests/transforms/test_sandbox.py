@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -76,56 +75,6 @@ def dateparser_ready(_record: object, _section: object) -> bool:
     from htmldate.extractors import get_external_parser
 
     return get_external_parser.cache_info().currsize == 1
-
-
-def page_sized_faults(_record: object = None, _section: object = None) -> int:
-    """The page faults of filling and freeing 40 blocks the size of large pages, each larger
-    than the last (1 to 20.5 MiB): glibc's defaults map every one afresh, past what the
-    server's warm-up freed."""
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    for step in range(40):
-        block = b"x" * (1024 * 1024 + step * 512 * 1024)
-        del block
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
-
-
-FAULTS_SCRIPT = """
-import sys
-from tests.transforms.test_sandbox import page_sized_faults
-from scrapeclean.transforms.text.sandbox import SharedSandbox
-
-shared = SharedSandbox("allocator-test", 60.0)  # as a stages DoFn makes it in every run
-if sys.argv[1] == "feeds-children":
-    shared.call(page_sized_faults, None, None)  # a page run: the first page starts a child
-shared.close()
-print(page_sized_faults())
-"""
-
-
-def test_processes_that_move_pages_reuse_freed_blocks_instead_of_mapping_new_ones() -> None:
-    # The extraction children (forks of the server) and a process that feeds them keep freed
-    # page-sized blocks for the next page; a process that started no child (a run over text
-    # dumps) keeps glibc's defaults.
-    def faults_in_new_process(role: str) -> int:
-        done = subprocess.run(
-            [sys.executable, "-c", FAULTS_SCRIPT, role],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=FIXTURES.parent.parent.parent,
-        )
-        assert done.returncode == 0, done.stderr
-        return int(done.stdout)
-
-    sandbox = Sandbox(60.0)
-    try:
-        in_child = sandbox.call(page_sized_faults, None, None)
-    finally:
-        sandbox.close()
-    untouched = faults_in_new_process("starts-no-child")
-    feeding = faults_in_new_process("feeds-children")
-    assert untouched > 50_000  # ~430 MiB of fresh pages, 4 KiB each
-    assert feeding < untouched / 5 and in_child < untouched / 5
 
 
 def frozen_objects(_record: object, _section: object) -> int:

@@ -276,7 +276,6 @@ def _start(module: str) -> ProcessPoolExecutor:
     because the server's first start on a loaded machine takes seconds and is no fault of the
     first record.
     """
-    sandbox_parent.settle_allocator()  # this process sends its children whole pages
     pool = ProcessPoolExecutor(1, mp_context=_server_context(), initializer=_die_with_parent)
     with _main_left_behind():
         future = pool.submit(_import, module)  # the pool launches its child here

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import functools
 import gc
 import os
 import signal
@@ -20,12 +19,7 @@ import sys
 from multiprocessing import forkserver
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # <malloc.h>
-# Blocks up to this size come from the heap, not from a mapping of their own: glibc's largest
-# allowed value (32 MiB on 64-bit), past any page but a hostile one.
-MMAP_THRESHOLD_BYTES = 32 * 1024 * 1024
-# Free memory the heap keeps for its next blocks before it gives any back to the kernel.
-TRIM_THRESHOLD_BYTES = 128 * 1024 * 1024
+
 
 # This process's pid once it has set up as the server; its forks inherit it, and a child whose
 # parent is not this server (it died meanwhile) exits (sandbox._die_with_parent).
@@ -37,27 +31,6 @@ def die_with_parent() -> None:
     PR_SET_PDEATHSIG; a watching thread could not run while a stuck regex holds the GIL)."""
     with contextlib.suppress(AttributeError, OSError):  # no prctl: not Linux
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-@functools.cache  # once per process
-def settle_allocator() -> None:
-    """Let glibc's allocator keep freed page-sized blocks for the next page.
-
-    Why: a page run moves every page (180k characters on average over wcxb-dev's dev part)
-    through buffers of its size: inflated, decoded, pickled to a child and read there, parsed,
-    serialized again by htmldate. With glibc's defaults, a block that large is a fresh mapping
-    of zeroed pages the kernel fills on first touch and takes back on free: `run --workers 2`
-    over those 549 pages took 400k page faults, 120k with these settings, and the tree's CPU
-    went 26.3 -> 25.4 s (medians of three alternating runs, docs/html-quality.md "Speed,
-    2026-12-07: page-sized blocks"). The cost is memory held for reuse: the tree's peak
-    675 -> 735 MB. Called by the server (its children inherit the settings) and by a process
-    when it starts a child, so a run over text dumps, which starts none, keeps glibc's
-    defaults.
-    """
-    with contextlib.suppress(AttributeError, OSError):  # not glibc: its allocator as it is
-        mallopt = ctypes.CDLL(None).mallopt
-        mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
-        mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
 
 
 def _in_forkserver() -> bool:
@@ -81,7 +54,6 @@ def _set_up() -> None:
     # before this line, the server still ends: the write end of its "alive" pipe is then
     # closed, and it exits when it reads that, right after this import.
     die_with_parent()
-    settle_allocator()
     from scrapeclean.transforms.html.extract import warm_up
 
     # Only speed is at stake: a warm-up that fails leaves the children to pay their first

@@ -20,7 +20,6 @@ from multiprocessing import forkserver
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
-
 # This process's pid once it has set up as the server; its forks inherit it, and a child whose
 # parent is not this server (it died meanwhile) exits (sandbox._die_with_parent).
 SERVER_PID: int | None = None

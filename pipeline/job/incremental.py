@@ -22,7 +22,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from scrapeclean.pipeline.job.ledger import InputFile, as_patterns, load_ledger
 from scrapeclean.pipeline.job.lock import output_lock
-from scrapeclean.pipeline.job.manifest import MERGED_KEY, committed_manifests
+from scrapeclean.pipeline.job.manifest import MERGED_KEY, committed_manifests, next_sequence
 from scrapeclean.pipeline.job.outputdir import (
     MANIFESTS,
     MARKER,
@@ -237,7 +237,9 @@ def run_batch(
         known = load_ledger(spec.output)
         updates = tuple(source_of(entry.path) for entry in files if entry.path in known)
         index = published_index(spec.output, spec.config, len(files))
-        partition = Partition(run_id, path, tuple(files), index, updates)
+        partition = Partition(
+            run_id, next_sequence(spec.output), path, tuple(files), index, updates
+        )
         request = RunRequest(
             spec.config,
             tuple(as_patterns(files)),

@@ -42,6 +42,11 @@ READ_SKIPPED = ("warc_records_skipped", "jsonl_blank_lines")
 # An incremental manifest's partition.index_merged: the partitions whose dedup index segments
 # its run merged into its own (pipeline/job/incremental.py deletes them once it is committed).
 MERGED_KEY = "index_merged"
+# An incremental manifest's partition.sequence: its run's place in commit order (1, 2, ...), which
+# the ledger, the dedup index and runs.json follow. Run ids do not give that order: a --run-id
+# can be any name, and two default ids of one second ("...Z", then "...Z-1") sort by name the
+# second first.
+SEQUENCE_KEY = "sequence"
 # Beam options whose value is a credential or says where (and as whom) to reach a store: the
 # S3 keys, token and endpoint (--s3_access_key_id, --s3_secret_access_key, --s3_session_token,
 # --s3_endpoint_url), and any option named like a password, secret, token or key. The manifest
@@ -138,7 +143,27 @@ def committed_manifests(output: str) -> list[dict[str, Any]]:
         if name.endswith(".json") and "/" not in name and not name.startswith(".")
     ]
     found = [read_json(join(output, MANIFESTS, name)) for name in names]
-    return [manifest for manifest in found if manifest is not None]
+    return sorted((manifest for manifest in found if manifest is not None), key=commit_order)
+
+
+def commit_order(manifest: dict[str, Any]) -> tuple[int, str]:
+    """Where a committed manifest sorts among its output's: by its sequence (SEQUENCE_KEY), then
+    by when its run finished. A manifest written before sequences existed counts as 0: before
+    every newer one, and among its kind by finish time (to the second), then by name."""
+    partition = manifest.get("partition")
+    sequence = partition.get(SEQUENCE_KEY) if isinstance(partition, dict) else None
+    timings = manifest.get("timings")
+    finished = timings.get("finished") if isinstance(timings, dict) else None
+    return (
+        sequence if isinstance(sequence, int) else 0,
+        finished if isinstance(finished, str) else "",
+    )
+
+
+def next_sequence(output: str) -> int:
+    """The sequence (SEQUENCE_KEY) of the next run to commit in an incremental output; read
+    under the output's lock, so no other run takes it."""
+    return max((commit_order(m)[0] for m in committed_manifests(output)), default=0) + 1
 
 
 def redact_options(beam_args: Sequence[str]) -> list[str]:

@@ -32,6 +32,7 @@ from scrapeclean.pipeline.job.ledger import (
 from scrapeclean.pipeline.job.lock import HeldLock
 from scrapeclean.pipeline.job.manifest import (
     MERGED_KEY,
+    SEQUENCE_KEY,
     Counters,
     build_manifest,
     totals,
@@ -69,11 +70,12 @@ class Progress:
 
 @dataclass(frozen=True, slots=True)
 class Partition:
-    """Where an incremental run publishes: its id, its partition path, the input files it read,
-    the committed runs' dedup index (None when no dedup step is on) and the sources of the
-    inputs it reads again because they changed."""
+    """Where an incremental run publishes: its id, its place in commit order, its partition
+    path, the input files it read, the committed runs' dedup index (None when no dedup step is
+    on) and the sources of the inputs it reads again because they changed."""
 
     run_id: str
+    sequence: int  # pipeline/job/manifest.py SEQUENCE_KEY
     path: str  # e.g. "run=20261127T101500Z", below articles/ and rejects/
     files: tuple[InputFile, ...]  # as selected; the ledger commits them as read (confirmed)
     index: PublishedIndex | None = None
@@ -163,7 +165,11 @@ def run(request: RunRequest, lock: HeldLock) -> RunSummary:
     manifest[PUBLISHED_KEY] = publication.published
     manifest_path = join(output, "manifest.json")
     if partition:
-        manifest["partition"] = {"run_id": partition.run_id, "path": partition.path}
+        manifest["partition"] = {
+            "run_id": partition.run_id,
+            SEQUENCE_KEY: partition.sequence,
+            "path": partition.path,
+        }
         if partition.index is not None and partition.index.merge:  # now in this run's index
             manifest["partition"][MERGED_KEY] = list(partition.index.merge)
         manifest["files"] = ledger_entries(files)

@@ -12,6 +12,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from scrapeclean.pipeline.cli.main import main
+from scrapeclean.pipeline.job import incremental as incremental_module
 from scrapeclean.pipeline.job import ledger as ledger_module
 from scrapeclean.pipeline.job import run as run_module
 from scrapeclean.pipeline.job.incremental import partition_path
@@ -61,6 +62,53 @@ def test_each_run_processes_only_new_or_changed_inputs(tmp_path: Path) -> None:
     assert incremental(landing, output) == 0
     assert [r["files"] for r in runs(output)] == [2, 1, 1]
     assert (output / "_SUCCESS").exists()
+
+
+def test_runs_are_in_commit_order_when_two_start_in_one_second(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    monkeypatch.setattr(incremental_module, "default_run_id", lambda: "20261207T111835Z")
+    land(landing, ARTICLES[0], ARTICLES[1])
+    assert incremental(landing, output) == 0
+    land(landing, ARTICLES[2])
+    assert incremental(landing, output) == 0  # the same second: "20261207T111835Z-1"
+    assert [(r["run_id"], r["files"]) for r in runs(output)] == [
+        ("20261207T111835Z", 2),
+        ("20261207T111835Z-1", 1),
+    ]
+
+
+def test_the_ledger_holds_a_files_newest_run_whatever_the_run_ids_are_named(
+    tmp_path: Path,
+) -> None:
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    land(landing, ARTICLES[0])
+    assert incremental(landing, output, "--run-id", "zulu") == 0
+    (landing / ARTICLES[0]).write_text("Changed Headline Here\n" + "word " * 40)
+    assert incremental(landing, output, "--run-id", "alpha") == 0  # reads it again
+    assert incremental(landing, output) == 0  # unchanged since "alpha": no run
+    assert [r["run_id"] for r in runs(output)] == ["zulu", "alpha"]
+    assert published_sources(output) == [ARTICLES[0]] * 2  # each version once
+
+
+def test_runs_an_older_scrapeclean_committed_keep_their_finish_order_before_newer_runs(
+    tmp_path: Path,
+) -> None:
+    landing, output = tmp_path / "landing", tmp_path / "out"
+    for day, run_id, article in ((1, "zulu", ARTICLES[0]), (2, "alpha", ARTICLES[1])):
+        land(landing, article)
+        assert incremental(landing, output, "--run-id", run_id) == 0
+        manifest_path = output / "manifests" / f"{run_id}.json"
+        manifest = json.loads(manifest_path.read_text())
+        del manifest["partition"]["sequence"]  # as an older scrapeclean wrote it
+        manifest["timings"]["finished"] = f"2026-11-0{day}T10:00:00+00:00"
+        manifest_path.write_text(json.dumps(manifest))
+    land(landing, ARTICLES[2])
+    assert incremental(landing, output, "--run-id", "mike") == 0
+    assert [r["run_id"] for r in runs(output)] == ["zulu", "alpha", "mike"]
+    newest = json.loads((output / "manifests" / "mike.json").read_text())
+    assert newest["partition"]["sequence"] == 1
 
 
 def test_a_run_that_crashed_at_its_commit_is_redone_once(

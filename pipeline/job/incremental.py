@@ -194,7 +194,9 @@ def new_run_id(output: str, requested: str | None) -> str:
     if requested is None:
         run_id, suffix = default_run_id(), 1
         while committed(run_id):  # two batches in one second
-            run_id, suffix = f"{default_run_id()}-{suffix}", suffix + 1
+            # "_" sorts after "/" and ".": "run=...Z_1/" and "...Z_1.json" list after the
+            # second's first run's folder and manifest, as readers going by name expect
+            run_id, suffix = f"{default_run_id()}_{suffix}", suffix + 1
         return run_id
     if not re.fullmatch(r"[\w.-]+", requested):
         raise UsageError(f"--run-id {requested!r}: letters, digits, '.', '-' and '_' only")

@@ -44,8 +44,8 @@ READ_SKIPPED = ("warc_records_skipped", "jsonl_blank_lines")
 MERGED_KEY = "index_merged"
 # An incremental manifest's partition.sequence: its run's place in commit order (1, 2, ...), which
 # the ledger, the dedup index and runs.json follow. Run ids do not give that order: a --run-id
-# can be any name, and two default ids of one second ("...Z", then "...Z-1") sort by name the
-# second first.
+# can be any name (and ids written before the "_1" suffix of a second run in one second had
+# "-1", which sorts before the first).
 SEQUENCE_KEY = "sequence"
 # Beam options whose value is a credential or says where (and as whom) to reach a store: the
 # S3 keys, token and endpoint (--s3_access_key_id, --s3_secret_access_key, --s3_session_token,

@@ -19,6 +19,7 @@ import pytest
 from scrapeclean.pipeline.cli.main import main
 from scrapeclean.pipeline.job import incremental as incremental_module
 from scrapeclean.pipeline.job import run as run_module
+from scrapeclean.pipeline.job.manifest import committed_manifests
 from scrapeclean.transforms.beam.published import INDEX
 from scripts.make_site_corpus import ARTICLES_PATH
 from tests.pipeline.test_incremental import crash
@@ -47,6 +48,16 @@ def by_name(rows: list[dict]) -> dict[str, dict]:
     return {Path(row["source"]).name: row for row in rows}
 
 
+def manifests(output: Path) -> list[dict]:
+    """The committed runs' manifests in commit order (not their names': a run id says none)."""
+    return committed_manifests(str(output))
+
+
+def partition_rows(output: Path, kind: str, manifest: dict) -> list[dict]:
+    """The rows one committed run published under ``kind`` (articles or rejects)."""
+    return pq.read_table(output / kind / manifest["partition"]["path"]).to_pylist()
+
+
 def first_run(landing: Path, output: Path, command: str) -> dict[str, dict]:
     for number in range(3):
         dump(landing, f"a{number}.txt", number)
@@ -68,11 +79,13 @@ def second_batch(landing: Path) -> None:
 
 
 def check_second_batch(output: Path, first: dict[str, dict]) -> None:
+    first_manifest, manifest = manifests(output)
     articles, rejects = by_name(table(output, "articles")), by_name(table(output, "rejects"))
-    assert sorted(articles) == ["a0.txt", "a1.txt", "a2.txt", "new.txt"]  # a2: its new version
-    assert articles["a2.txt"]["doc_id"] != first["a2.txt"]["doc_id"]
+    assert sorted(articles) == ["a0.txt", "a1.txt", "a2.txt", "new.txt"]
+    newest = by_name(partition_rows(output, "articles", manifest))
+    assert sorted(newest) == ["a2.txt", "new.txt"]  # a2: its new version
+    assert newest["a2.txt"]["doc_id"] != first["a2.txt"]["doc_id"]
     assert len([row for row in table(output, "articles") if row["source"].endswith("a2.txt")]) == 2
-    manifest = json.loads(sorted((output / "manifests").glob("*.json"))[-1].read_text("utf-8"))
     assert manifest["supersedes"] == [first["a2.txt"]["doc_id"]]  # a2's new version replaces it
     assert {name: (row["reason"], row["detail"]) for name, row in rejects.items()} == {
         "exact.txt": ("duplicate", first["a0.txt"]["doc_id"]),
@@ -80,8 +93,7 @@ def check_second_batch(output: Path, first: dict[str, dict]) -> None:
     }
     # The index holds what was published, in the one segment the second run merged the first
     # run's into (the first run's folder went once the second committed)
-    first_partition = json.loads(sorted((output / "manifests").glob("*.json"))[0].read_text())
-    assert manifest["partition"]["index_merged"] == [first_partition["partition"]["path"]]
+    assert manifest["partition"]["index_merged"] == [first_manifest["partition"]["path"]]
     assert [p.name for p in (output / INDEX).iterdir()] == [manifest["partition"]["path"]]
     published = sorted(row["doc_id"] for row in table(output, "articles"))
     for name in ("hashes", "signatures"):
@@ -95,14 +107,19 @@ def incremental(landing: Path, output: Path) -> int:
     return main([*argv, "--quiet", "--config", TRAINING])
 
 
-def test_an_incremental_run_rejects_copies_of_earlier_runs(tmp_path: Path) -> None:
+@pytest.mark.parametrize("one_second", [False, True])
+def test_an_incremental_run_rejects_copies_of_earlier_runs(
+    one_second: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also when both runs start in one second (ids "...Z" and "...Z_1")."""
+    if one_second:
+        monkeypatch.setattr(incremental_module, "default_run_id", lambda: "20261207T111835Z")
     landing, output = tmp_path / "landing", tmp_path / "out"
     first = first_run(landing, output, "run")
     second_batch(landing)
     assert incremental(landing, output) == 0
     check_second_batch(output, first)
-    manifest = sorted((output / "manifests").glob("*.json"))[-1]
-    read = json.loads(manifest.read_text(encoding="utf-8"))["dedup_index"]
+    read = manifests(output)[-1]["dedup_index"]
     assert read["bytes_read"] > 0 and read["row_groups_read"] > 0
 
 
@@ -153,11 +170,11 @@ def test_a_merged_segment_is_removed_after_a_kill_and_still_answers_lookups(
     monkeypatch.undo()
     dump(landing, "again.txt", 2)  # a2's first version, which run 1 published
     assert incremental(landing, output) == 0
-    manifests = [json.loads(p.read_text()) for p in sorted((output / "manifests").glob("*.json"))]
-    assert len(manifests) == 3
-    assert "index_merged" not in manifests[2]["partition"]  # 1 file: 4 articles > 2 x 1
+    runs = manifests(output)
+    assert len(runs) == 3
+    assert "index_merged" not in runs[2]["partition"]  # 1 file: 4 articles > 2 x 1
     live = [p.name for p in (output / INDEX).iterdir()]  # run 3 published nothing to index
-    assert live == [manifests[1]["partition"]["path"]]
+    assert live == [runs[1]["partition"]["path"]]
     rejects = by_name(table(output, "rejects"))
     assert (rejects["again.txt"]["reason"], rejects["again.txt"]["detail"]) == (
         "duplicate",
@@ -206,11 +223,10 @@ def test_a_batch_is_judged_the_same_whatever_its_input_order_and_hash_seed(
 
 def last_partition(output: Path) -> tuple[list[tuple[str, str, str]], list[str], list[str]]:
     """The last run's rejects (file name, reason, detail), published and indexed doc_ids."""
-    manifest = json.loads(sorted((output / "manifests").glob("*.json"))[-1].read_text("utf-8"))
-    path = manifest["partition"]["path"]
-    rejects = pq.read_table(output / "rejects" / path).to_pylist()
-    articles = pq.read_table(output / "articles" / path).column("doc_id").to_pylist()
-    hashes = sorted((output / INDEX / path).glob("hashes-*.parquet"))
+    manifest = manifests(output)[-1]
+    rejects = partition_rows(output, "rejects", manifest)
+    articles = [row["doc_id"] for row in partition_rows(output, "articles", manifest)]
+    hashes = sorted((output / INDEX / manifest["partition"]["path"]).glob("hashes-*.parquet"))
     indexed = [i for p in hashes for i in pq.read_table(p).column("doc_id").to_pylist()]
     return (
         sorted((Path(r["source"]).name, r["reason"], r["detail"]) for r in rejects),

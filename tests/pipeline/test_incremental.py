@@ -72,11 +72,13 @@ def test_runs_are_in_commit_order_when_two_start_in_one_second(
     land(landing, ARTICLES[0], ARTICLES[1])
     assert incremental(landing, output) == 0
     land(landing, ARTICLES[2])
-    assert incremental(landing, output) == 0  # the same second: "20261207T111835Z-1"
+    assert incremental(landing, output) == 0  # the same second
     assert [(r["run_id"], r["files"]) for r in runs(output)] == [
         ("20261207T111835Z", 2),
-        ("20261207T111835Z-1", 1),
+        ("20261207T111835Z_1", 1),
     ]
+    by_name = sorted(path.name for path in (output / "articles").iterdir())
+    assert by_name == ["run=20261207T111835Z", "run=20261207T111835Z_1"]  # a reader's order
 
 
 def test_the_ledger_holds_a_files_newest_run_whatever_the_run_ids_are_named(

@@ -64,7 +64,8 @@ def wait_for(condition: object, timeout: float = 120) -> None:
 
 
 def write_slowly(path: Path, text: str, pieces: int = 12, pause: float = 0.3) -> None:
-    """Append the text in pieces, never pausing as long as the watcher's settle time."""
+    """Append the text in pieces, pausing a tenth of the watcher's settle time (3 s: a busy
+    machine may stall this process for a second, and the watcher would take half a file)."""
     step = len(text) // pieces + 1
     with path.open("w", encoding="utf-8") as handle:
         for start in range(0, len(text), step):
@@ -78,7 +79,7 @@ def test_watch_publishes_each_file_once_and_stops_cleanly(tmp_path: Path) -> Non
     landing.mkdir()
     command = [str(SCRIPT), "watch", "--input", str(landing / "*"), "--output", str(output)]
     watcher = subprocess.Popen(
-        [*command, "--interval", "0.5", "--settle", "1"],
+        [*command, "--interval", "0.5", "--settle", "3"],
         stderr=subprocess.PIPE,
         text=True,
     )

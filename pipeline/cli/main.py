@@ -361,8 +361,9 @@ def run_incremental(
     """One incremental batch over the inputs the ledger does not know (None: nothing new)."""
     from scrapeclean.pipeline.job.incremental import BatchSpec, run_batch
     from scrapeclean.pipeline.job.ledger import list_inputs, load_ledger, select_new
+    from scrapeclean.pipeline.job.manifest import committed_manifests
 
-    files = select_new(list_inputs(args.input), load_ledger(output))
+    files = select_new(list_inputs(args.input), load_ledger(committed_manifests(output)))
     if not files:
         return None
     spec = BatchSpec(

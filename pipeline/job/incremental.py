@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 import re
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -82,18 +83,17 @@ def partition_path(template: str, run_id: str, run_date: str) -> str:
     return path
 
 
-def published_index(output: str, config: RunConfig, incoming: int) -> PublishedIndex | None:
-    """The committed runs' dedup index for the next run (of about ``incoming`` articles), when a
-    dedup step is on: copies of what they published are rejects naming the earlier article
-    (transforms/beam/published.py). Its ``merge`` names the newest segments the run rewrites
-    into its own (``segments_to_merge``)."""
+def published_index(
+    output: str, committed: Sequence[dict[str, Any]], config: RunConfig, incoming: int
+) -> PublishedIndex | None:
+    """The dedup index of the ``committed`` runs (their manifests, in commit order) for the next
+    run (of about ``incoming`` articles), when a dedup step is on: copies of what they published
+    are rejects naming the earlier article (transforms/beam/published.py). Its ``merge`` names
+    the newest segments the run rewrites into its own (``segments_to_merge``)."""
     if not (config.dedup.enabled or config.neardup.enabled):
         return None
     segments = live_segments(
-        [
-            (m["partition"]["path"], m["counts"]["articles"], merged_index(m))
-            for m in committed_manifests(output)
-        ]
+        [(m["partition"]["path"], m["counts"]["articles"], merged_index(m)) for m in committed]
     )
     merge = segments_to_merge(segments, incoming)
     return PublishedIndex(join(output, DEDUP_INDEX), tuple(p for p, _ in segments), merge)
@@ -234,14 +234,14 @@ def run_batch(
         run_id = new_run_id(spec.output, run_id)
         run_date = spec.run_date or datetime.now(UTC).date().isoformat()
         path = partition_path(spec.partition_template, run_id, run_date)
+        committed = committed_manifests(spec.output)
         # A file the ledger knows is read again because it changed: its new version supersedes
         # what it published before (listed in the manifest).
-        known = load_ledger(spec.output)
+        known = load_ledger(committed)
         updates = tuple(source_of(entry.path) for entry in files if entry.path in known)
-        index = published_index(spec.output, spec.config, len(files))
-        partition = Partition(
-            run_id, next_sequence(spec.output), path, tuple(files), index, updates
-        )
+        index = published_index(spec.output, committed, spec.config, len(files))
+        sequence = next_sequence(committed)
+        partition = Partition(run_id, sequence, path, tuple(files), index, updates)
         request = RunRequest(
             spec.config,
             tuple(as_patterns(files)),

@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
 
@@ -124,10 +125,11 @@ def ledger_entries(files: Sequence[InputFile]) -> list[dict[str, object]]:
     return [{**asdict(entry), "path": source_of(entry.path)} for entry in files]
 
 
-def load_ledger(output: str) -> dict[str, InputFile]:
-    """The newest committed entry per input path."""
+def load_ledger(manifests: Sequence[dict[str, Any]]) -> dict[str, InputFile]:
+    """The newest entry per input path in an output's committed ``manifests`` (in commit order,
+    as committed_manifests gives them)."""
     ledger: dict[str, InputFile] = {}
-    for manifest in committed_manifests(output):
+    for manifest in manifests:
         for entry in manifest.get("files", []):
             path = path_of(entry["path"])
             ledger[path] = InputFile(**{**entry, "path": path})

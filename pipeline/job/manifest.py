@@ -160,10 +160,10 @@ def commit_order(manifest: dict[str, Any]) -> tuple[int, str]:
     )
 
 
-def next_sequence(output: str) -> int:
-    """The sequence (SEQUENCE_KEY) of the next run to commit in an incremental output; read
-    under the output's lock, so no other run takes it."""
-    return max((commit_order(m)[0] for m in committed_manifests(output)), default=0) + 1
+def next_sequence(committed: Sequence[dict[str, Any]]) -> int:
+    """The sequence (SEQUENCE_KEY) of the next run to commit after the ``committed`` runs of an
+    incremental output (read under its lock, so no other run takes it)."""
+    return max((commit_order(m)[0] for m in committed), default=0) + 1
 
 
 def redact_options(beam_args: Sequence[str]) -> list[str]:

@@ -27,6 +27,7 @@ from scrapeclean.pipeline.job.ledger import (
     load_ledger,
     select_new,
 )
+from scrapeclean.pipeline.job.manifest import committed_manifests
 from scrapeclean.pipeline.job.run import RunSummary
 
 DONE_SUFFIX = ".done"
@@ -91,7 +92,7 @@ def watch(
             seen = {path: (size, mtime) for path, size, mtime in listed}
             batch = [
                 entry
-                for entry in select_new(ready, load_ledger(output))
+                for entry in select_new(ready, load_ledger(committed_manifests(output)))
                 if failed.get(entry.path) != (entry.size, entry.mtime)
             ]
             if batch:

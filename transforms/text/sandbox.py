@@ -208,11 +208,7 @@ class _Pool:
         return joined
 
     def leave(self, sandbox: Sandbox) -> None:
-        with self._lock:
-            self._members.discard(sandbox)
-            busy = sandbox in self._busy
-        if not busy:  # a busy one is closed by the call that holds it, when it returns
-            sandbox.close()
+        self._settle(sandbox, self._members)
 
     def call(self, fn: Callable[[Any, Any], Any], record: Any, section: Any) -> Any:
         sandbox = self._acquire()
@@ -231,10 +227,18 @@ class _Pool:
                     return sandbox
 
     def _release(self, sandbox: Sandbox) -> None:
+        self._settle(sandbox, self._busy)
+
+    def _settle(self, sandbox: Sandbox, was_in: set[Sandbox]) -> None:
+        """Take ``sandbox`` out of ``was_in`` (the members when it leaves, the busy when its
+        call returns), then put it where it now belongs: with the call that holds it, which
+        settles it when it returns; back in the free queue while a member; else closed."""
         with self._lock:
-            self._busy.discard(sandbox)
-            stays = sandbox in self._members
-        if stays:
+            was_in.discard(sandbox)
+            busy, member = sandbox in self._busy, sandbox in self._members
+        if busy:
+            return
+        if member:
             self._free.put(sandbox)
         else:
             sandbox.close()

@@ -27,7 +27,7 @@ from pathlib import Path
 if __name__ == "__mp_main__":  # the child is running this file again
     Path(sys.argv[1]).touch()
 if __name__ == "__main__":
-    from scrapeclean.transforms.text.sandbox import Sandbox, SharedSandbox
+    from scrapeclean.transforms.text.sandbox import Sandbox
 
     sandbox = Sandbox(60.0)
     print(sandbox.call(math.hypot, 3.0, 4.0))
